@@ -1,0 +1,87 @@
+//! The `refgen` command line: parsing arguments and running one command.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::failure::{EXIT_OK, EXIT_USAGE, Failure};
+use crate::program_source::ProgramSource;
+
+/// Compiles a referral program (partners.toml) into private partner pages and redirect rules.
+#[derive(Debug, Parser)]
+#[command(name = "refgen", version, about, propagate_version = true)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and validate the program and every file it includes; write nothing.
+    ///
+    /// Exits 0 when the program is clean, 1 when it has problems (all are listed, each with
+    /// file, line, column and a hint), 2 on usage or I/O errors.
+    Check {
+        /// The root program file [default: ./partners.toml, else the built-in sample].
+        #[arg(long, short, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the program file, for editors that complete and check TOML.
+    Schema,
+}
+
+/// Runs `refgen` with `args` and returns the exit status.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match execute(args.command) {
+        Ok(()) => EXIT_OK,
+        Err(failure) => {
+            anstream::eprint!("{}", failure.render());
+            failure.status
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Check { config } => check(config),
+        Command::Schema => print(&refcenter_model::schema::json_schema()),
+    }
+}
+
+fn check(config: Option<PathBuf>) -> Result<(), Failure> {
+    let source = ProgramSource::resolve(config.as_deref());
+    if source == ProgramSource::Sample {
+        anstream::eprintln!("note: no partners.toml here and no --config given; checking the built-in sample program");
+    }
+    let loaded = source.load()?;
+    let program = &loaded.program;
+    let files = loaded.sources.files().count();
+    print(&format!(
+        "ok: {} ({}, {} {}): {} links, {} partners, {} ads; nothing written\n",
+        program.settings.name,
+        source.name(),
+        files,
+        if files == 1 { "file" } else { "files" },
+        program.links().len(),
+        program.partners().len(),
+        program.ad_count(),
+    ))
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::usage("cannot write to standard output", &e, "check where the output is redirected"))
+}

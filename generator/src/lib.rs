@@ -1,0 +1,10 @@
+//! The generator behind `refgen`: it loads a referral program with the shared model and turns
+//! it into what admins and partners use.
+//!
+//! The command line lives in [`cli`]; which program a command works on is settled in
+//! [`program_source`]; how failures reach the user (headline, causes, hint, exit status) in
+//! [`failure`].
+
+pub mod cli;
+pub mod failure;
+pub mod program_source;

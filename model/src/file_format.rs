@@ -1,0 +1,137 @@
+//! The program file as an admin writes it: `partners.toml` and the files it includes.
+//!
+//! These structs mirror the TOML exactly (every key, its type, its doc comment) and are the
+//! single source of both deserialization and the JSON Schema that editors use. They keep the
+//! byte span of every value a check may later point at; [`crate::validate`] turns them into the
+//! checked [`crate::Program`].
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A whole program file: the root `partners.toml`, or a file it includes (which may hold only
+/// `links` and `partners`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Referral program file (partners.toml)")]
+pub struct ProgramFile {
+    /// Program-wide settings. Required in the root file, not allowed in included files.
+    pub program: Option<ProgramSection>,
+    /// Glob patterns, relative to the root file, of further files holding `links` and
+    /// `partners`, e.g. `["partners/*.toml"]`. Files are read in sorted path order.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// The tracking links the business made: one per destination website.
+    #[serde(default)]
+    pub links: Vec<LinkEntry>,
+    /// The referral partners.
+    #[serde(default)]
+    pub partners: Vec<PartnerEntry>,
+}
+
+/// `[program]`: settings that apply to every link and partner.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSection {
+    /// The program's name, shown on every partner page.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The redirect host: scheme and host (and optionally a path) that tracking links start
+    /// with, e.g. `https://martyc.example.com`.
+    #[schemars(with = "String", extend("format" = "uri"))]
+    pub base_url: Spanned<String>,
+    /// The first path segment of every tracking link. Default `go`.
+    #[schemars(with = "Option<String>")]
+    pub prefix: Option<Spanned<String>>,
+    /// The HTTP status of a redirect: 302 (default), 303 or 307. Permanent redirects (301,
+    /// 308) are refused: browsers cache them and repeat clicks vanish from the logs.
+    #[schemars(with = "Option<u16>", extend("enum" = [302, 303, 307]))]
+    pub status: Option<Spanned<i64>>,
+    /// Where a visitor goes when the link code is unknown.
+    #[schemars(with = "String", extend("format" = "uri"))]
+    pub fallback_url: Spanned<String>,
+    /// The query parameters appended to every destination. Keys are parameter names, values
+    /// are templates in which `{partner}`, `{link}` and `{ad}` stand for the codes of the
+    /// click; a parameter whose template uses `{ad}` is left out when the link has no ad.
+    /// Default: `utm_source = "{partner}"`, `utm_medium = "referral"`,
+    /// `utm_campaign = "{link}"`, `utm_content = "{ad}"`.
+    #[schemars(with = "Option<IndexMap<String, String>>")]
+    pub attribution: Option<Spanned<IndexMap<String, Spanned<String>>>>,
+}
+
+/// `[[links]]`: one tracking link.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkEntry {
+    /// The link's code, used in the tracking URL: lowercase letters, digits, `-` and `_`,
+    /// 1 to 64 characters, unique among links.
+    #[schemars(with = "String", extend("pattern" = crate::code::CODE_PATTERN))]
+    pub code: Spanned<String>,
+    /// The link's name, as partners see it.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The website the link leads to: an absolute `http` or `https` URL.
+    #[schemars(with = "String", extend("format" = "uri"))]
+    pub destination: Spanned<String>,
+    /// A longer description shown to partners.
+    pub description: Option<String>,
+    /// Restricts the link to these partner codes (and the partners in `groups`). Without
+    /// `partners` and `groups`, every partner may use the link.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub partners: Option<Vec<Spanned<String>>>,
+    /// Restricts the link to partners in these groups (and the partners in `partners`).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub groups: Option<Vec<Spanned<String>>>,
+    /// Attribution parameters for this link only, merged over the program's: a parameter
+    /// set to the empty string is removed.
+    #[schemars(with = "Option<IndexMap<String, String>>")]
+    pub attribution: Option<Spanned<IndexMap<String, Spanned<String>>>>,
+}
+
+/// `[[partners]]`: one referral partner.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerEntry {
+    /// The partner's code, used in the tracking URL: lowercase letters, digits, `-` and `_`,
+    /// 1 to 64 characters, unique among partners.
+    #[schemars(with = "String", extend("pattern" = crate::code::CODE_PATTERN))]
+    pub code: Spanned<String>,
+    /// The partner's name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The code of the partner who recruited this one.
+    #[schemars(with = "Option<String>")]
+    pub parent: Option<Spanned<String>>,
+    /// Groups the partner belongs to, used to restrict links.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub groups: Option<Vec<Spanned<String>>>,
+    /// Where the admins reach the partner (used for the private-URL mail merge).
+    #[schemars(with = "Option<String>", extend("format" = "email"))]
+    pub email: Option<Spanned<String>>,
+    /// An inactive partner gets no pages and no attribution. Default `true`.
+    pub active: Option<bool>,
+    /// The ads this partner created, each with its own statistics.
+    #[serde(default)]
+    pub ads: Vec<AdEntry>,
+}
+
+/// `[[partners.ads]]`: one ad a partner created.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdEntry {
+    /// The ad's code, appended to the tracking URL: lowercase letters, digits, `-` and `_`,
+    /// 1 to 64 characters, unique among this partner's ads.
+    #[schemars(with = "String", extend("pattern" = crate::code::CODE_PATTERN))]
+    pub code: Spanned<String>,
+    /// The ad's name.
+    pub name: String,
+    /// What the ad is and where it runs.
+    pub description: Option<String>,
+    /// The kind of medium the ad runs in.
+    #[schemars(with = "crate::MediaType")]
+    pub media: Spanned<String>,
+    /// The day the ad starts, as a TOML date (`2024-03-01`) or a string in that form.
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub start: Spanned<toml::Value>,
+}

@@ -1,0 +1,95 @@
+//! Helpers for the end-to-end tests: finding the real binaries, copying fixture programs into
+//! temporary folders, snapshotting folders to prove a command wrote nothing, and golden files.
+//!
+//! The binaries are the ones `cargo test --workspace` builds next to this crate's test
+//! executables, so the tests always run what was just compiled.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The folder of this crate's fixtures.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The repository root (the workspace), where the sample program lives.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate sits in the workspace").to_path_buf()
+}
+
+/// The path of the workspace binary `name`, built by `cargo test --workspace`.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe.parent().and_then(Path::parent).expect("test executables live in target/<profile>/deps");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.is_file(), "{} is not built: run the whole suite with `cargo test --workspace`", path.display());
+    path
+}
+
+/// Runs the binary `name` with `args` in `dir`, without colours.
+pub fn run(name: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(bin(name))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("REFGEN_SECRET")
+        .output()
+        .expect("the binary starts")
+}
+
+/// Copies the folder `from` into `to`, keeping symbolic links as links and leaving out the
+/// files named in `skip`.
+pub fn copy_dir(from: &Path, to: &Path, skip: &[&str]) {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.expect("fixture folders are readable");
+        let rel = entry.path().strip_prefix(from).expect("walk stays below its root");
+        if skip.iter().any(|s| rel == Path::new(s)) {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.path_is_symlink() {
+            let target = std::fs::read_link(entry.path()).expect("links can be read");
+            std::os::unix::fs::symlink(target, &dest).expect("links can be made");
+        } else if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("folders can be made");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("files can be copied");
+        }
+    }
+}
+
+/// Every file and link below `dir` with its content (a link's target for links).
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("folders can be walked"))
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| {
+            let content = if e.path_is_symlink() {
+                std::fs::read_link(e.path()).expect("links can be read").into_os_string().into_encoded_bytes()
+            } else {
+                std::fs::read(e.path()).expect("files can be read")
+            };
+            (e.path().strip_prefix(dir).expect("below the root").to_path_buf(), content)
+        })
+        .collect()
+}
+
+/// Compares `actual` with the golden file at `path`; with `REFCENTER_BLESS=1`, rewrites the
+/// golden file instead.
+pub fn assert_golden(path: &Path, actual: &str) {
+    if std::env::var_os("REFCENTER_BLESS").is_some() {
+        std::fs::write(path, actual).expect("golden files can be written");
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with REFCENTER_BLESS=1 to create it", path.display()));
+    if expected != actual {
+        panic!(
+            "{} differs from the output (run with REFCENTER_BLESS=1 to accept the new output)\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
