@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::build::BuildOptions;
 use crate::failure::{EXIT_OK, EXIT_USAGE, Failure};
 use crate::program_source::ProgramSource;
 
@@ -29,6 +30,18 @@ pub enum Command {
         /// The root program file [default: ./partners.toml, else the built-in sample].
         #[arg(long, short, value_name = "FILE")]
         config: Option<PathBuf>,
+    },
+    /// Check the program, then write the site and the redirect rules into the output folder.
+    ///
+    /// The new output replaces the old one only once it is complete: a failed build leaves
+    /// the previous output as it was. The same input always gives the same bytes.
+    Build {
+        /// The root program file [default: ./partners.toml, else the built-in sample].
+        #[arg(long, short, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The output folder, replaced as a whole.
+        #[arg(long, short, value_name = "DIR", default_value = "output")]
+        out: PathBuf,
     },
     /// Print the JSON Schema of the program file, for editors that complete and check TOML.
     Schema,
@@ -55,6 +68,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
         Command::Check { config } => check(config),
+        Command::Build { config, out } => build(config, out),
         Command::Schema => print(&refcenter_model::schema::json_schema()),
     }
 }
@@ -76,6 +90,25 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
         program.links().len(),
         program.partners().len(),
         program.ad_count(),
+    ))
+}
+
+fn build(config: Option<PathBuf>, out: PathBuf) -> Result<(), Failure> {
+    let source = ProgramSource::resolve(config.as_deref());
+    if source == ProgramSource::Sample {
+        anstream::eprintln!("note: no partners.toml here and no --config given; building the built-in sample program");
+    }
+    let loaded = source.load()?;
+    let report = crate::build::build(&loaded.program, &BuildOptions { out: out.clone() })
+        .map_err(|e| Failure::build(&out, e))?;
+    let targets: Vec<&str> = report.targets.iter().map(|t| t.as_str()).collect();
+    print(&format!(
+        "built {}: {} files in {} ({} redirect rules for {})\n",
+        loaded.program.settings.name,
+        report.files,
+        out.display(),
+        report.rules,
+        targets.join(", ")
     ))
 }
 

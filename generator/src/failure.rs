@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 
 use refcenter_model::{LoadError, Style};
 
+use crate::build::BuildError;
+
 /// Exit status of a run that went well.
 pub const EXIT_OK: i32 = 0;
 /// Exit status when the input (the program) has problems.
@@ -64,6 +66,26 @@ impl Failure {
                 hint: Some("fix the problems above and run `refgen check` again".to_owned()),
                 status: EXIT_PROBLEMS,
             },
+        }
+    }
+
+    /// A failed build: limits are problems of the program (exit 1), writing is I/O (exit 2).
+    pub fn build(out: &std::path::Path, error: BuildError) -> Self {
+        match error {
+            BuildError::Limits(limits) => Failure {
+                details: String::new(),
+                headline: format!("{error}; nothing was written", error = BuildError::Limits(limits.clone())),
+                causes: limits.iter().map(ToString::to_string).collect(),
+                hint: Some(
+                    limits.iter().map(|l| format!("{}: {}", l.target, l.alternatives)).collect::<Vec<_>>().join("; "),
+                ),
+                status: EXIT_PROBLEMS,
+            },
+            BuildError::Output(e) => Failure::usage(
+                format!("cannot write the output folder {}; the previous output is unchanged", out.display()),
+                &e,
+                "check that the folder's parent exists and is writable, and that the disk has room",
+            ),
         }
     }
 

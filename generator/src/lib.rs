@@ -3,8 +3,10 @@
 //!
 //! The command line lives in [`cli`]; which program a command works on is settled in
 //! [`program_source`]; how failures reach the user (headline, causes, hint, exit status) in
-//! [`failure`].
+//! [`failure`]. [`build`] compiles a program into files, which only [`output`] writes.
 
+pub mod build;
 pub mod cli;
 pub mod failure;
+pub mod output;
 pub mod program_source;

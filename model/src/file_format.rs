@@ -28,6 +28,19 @@ pub struct ProgramFile {
     /// The referral partners.
     #[serde(default)]
     pub partners: Vec<PartnerEntry>,
+    /// Where the site is hosted: which redirect rules `refgen build` writes. Only in the root
+    /// file. Default: `targets = ["html"]`.
+    pub redirects: Option<RedirectsSection>,
+}
+
+/// `[redirects]`: the hosts to write redirect rules for.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectsSection {
+    /// One or more of `netlify`, `cloudflare-pages`, `vercel`, `nginx`, `apache`, `caddy`,
+    /// `cloudfront` and `html` (meta-refresh pages, for hosts without redirects).
+    #[schemars(with = "Vec<crate::RedirectTarget>")]
+    pub targets: Vec<Spanned<String>>,
 }
 
 /// `[program]`: settings that apply to every link and partner.

@@ -47,6 +47,7 @@ pub mod program;
 pub mod schema;
 pub mod source;
 pub mod suggest;
+pub mod target;
 pub mod tree;
 pub mod url_scheme;
 pub mod validate;
@@ -59,6 +60,7 @@ pub use error::LoadError;
 pub use files::{DiskFiles, Files};
 pub use program::{Ad, Link, MediaType, Partner, Program, Settings};
 pub use source::SourceMap;
+pub use target::RedirectTarget;
 
 /// A checked program with the text of the files it came from.
 #[derive(Clone, Debug)]

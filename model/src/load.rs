@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::Diagnostic;
 use crate::error::LoadError;
-use crate::file_format::{AdEntry, LinkEntry, PartnerEntry, ProgramFile, ProgramSection};
+use crate::file_format::{AdEntry, LinkEntry, PartnerEntry, ProgramFile, ProgramSection, RedirectsSection};
 use crate::files::{Files, glob};
 use crate::source::{Location, SourceId, SourceMap};
 use crate::suggest;
@@ -44,6 +44,8 @@ impl<T> Sourced<T> {
 pub struct RawProgram {
     /// The `[program]` section of the root file.
     pub settings: Option<Sourced<ProgramSection>>,
+    /// The `[redirects]` section of the root file.
+    pub redirects: Option<Sourced<RedirectsSection>>,
     /// Every link, in load order.
     pub links: Vec<Sourced<LinkEntry>>,
     /// Every partner, in load order.
@@ -61,6 +63,7 @@ pub struct RawProgram {
 struct KnownKeys {
     top: Vec<String>,
     program: Vec<String>,
+    redirects: Vec<String>,
     link: Vec<String>,
     partner: Vec<String>,
     ad: Vec<String>,
@@ -71,6 +74,7 @@ impl KnownKeys {
         KnownKeys {
             top: keys_of::<ProgramFile>(),
             program: keys_of::<ProgramSection>(),
+            redirects: keys_of::<RedirectsSection>(),
             link: keys_of::<LinkEntry>(),
             partner: keys_of::<PartnerEntry>(),
             ad: keys_of::<AdEntry>(),
@@ -224,6 +228,9 @@ impl Reader<'_> {
                 ("program", true) => {
                     self.raw.settings = self.table::<ProgramSection>(file, value, "[program]", |k| &k.program);
                 }
+                ("redirects", true) => {
+                    self.raw.redirects = self.table::<RedirectsSection>(file, value, "[redirects]", |k| &k.redirects);
+                }
                 ("include", true) => includes = self.value::<Vec<Spanned<String>>>(file, value, "include"),
                 ("links", _) => {
                     for entry in self.array(file, value, "links") {
@@ -239,7 +246,7 @@ impl Reader<'_> {
                         self.partner(file, entry);
                     }
                 }
-                (top @ ("program" | "include"), false) => self.diagnostics.push(
+                (top @ ("program" | "include" | "redirects"), false) => self.diagnostics.push(
                     Diagnostic::at(
                         key_at,
                         format!("`{top}` is only allowed in the root program file"),

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::attribution::Attribution;
 use crate::code::Code;
+use crate::target::RedirectTarget;
 use crate::tree::PartnerTree;
 
 /// The HTTP status codes a tracking redirect may use. Permanent ones are left out on purpose.
@@ -31,6 +32,8 @@ pub struct Settings {
     pub fallback_url: Url,
     /// The program's attribution parameters.
     pub attribution: Attribution,
+    /// The hosts to write redirect rules for, sorted, without duplicates.
+    pub targets: Vec<RedirectTarget>,
 }
 
 /// A tracking link.

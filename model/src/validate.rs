@@ -17,11 +17,16 @@ use crate::load::{RawProgram, Sourced};
 use crate::program::{ALLOWED_STATUSES, Ad, Link, MediaType, Partner, Program, Restriction, Settings};
 use crate::source::{Location, SourceId};
 use crate::suggest;
+use crate::target::RedirectTarget;
 
 /// Checks everything read and builds the program, or returns every problem found.
 pub fn validate(raw: &RawProgram, mut diagnostics: Vec<Diagnostic>) -> Result<Program, Vec<Diagnostic>> {
     let mut v = Validator { diagnostics: &mut diagnostics };
-    let settings = raw.settings.as_ref().and_then(|s| v.settings(s));
+    let targets = v.targets(raw);
+    let settings = raw.settings.as_ref().and_then(|s| v.settings(s)).zip(targets).map(|(mut s, t)| {
+        s.targets = t;
+        s
+    });
     let partners = v.partners(raw);
     let default_attribution = Attribution::default();
     let attribution = settings.as_ref().map_or(&default_attribution, |s| &s.attribution);
@@ -118,6 +123,7 @@ impl Validator<'_> {
             status: status?,
             fallback_url: fallback_url?,
             attribution: attribution?,
+            targets: Vec::new(),
         })
     }
 
@@ -445,6 +451,65 @@ impl Validator<'_> {
             }
         }
         self.push(d);
+    }
+
+    fn targets(&mut self, raw: &RawProgram) -> Option<Vec<RedirectTarget>> {
+        let Some(section) = &raw.redirects else { return Some(vec![RedirectTarget::Html]) };
+        let mut out: Vec<(RedirectTarget, Location)> = Vec::new();
+        let mut ok = true;
+        for name in &section.value.targets {
+            let at = section.at(name.span());
+            match RedirectTarget::parse(name.get_ref()) {
+                Some(t) => match out.iter().find(|(seen, _)| *seen == t) {
+                    Some((_, first)) => {
+                        self.push(
+                            Diagnostic::at(at, format!("redirect target `{t}` is listed twice"), "again here")
+                                .with_related(first.clone(), "first listed here")
+                                .with_hint("list each target once"),
+                        );
+                        ok = false;
+                    }
+                    None => out.push((t, at)),
+                },
+                None => {
+                    let hint =
+                        suggest::hint(name.get_ref(), "redirect target", RedirectTarget::ALL.map(|t| t.as_str()));
+                    self.push(
+                        Diagnostic::at(
+                            at,
+                            format!("unknown redirect target `{}`", name.get_ref()),
+                            "not a host refgen writes rules for",
+                        )
+                        .with_hint(hint),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let netlify = out.iter().find(|(t, _)| *t == RedirectTarget::Netlify);
+        let cloudflare = out.iter().find(|(t, _)| *t == RedirectTarget::CloudflarePages);
+        if let (Some((_, n)), Some((_, c))) = (netlify, cloudflare) {
+            self.push(
+                Diagnostic::at(
+                    c.clone(),
+                    "`netlify` and `cloudflare-pages` both need public/_redirects",
+                    "the second one",
+                )
+                .with_related(n.clone(), "the first one")
+                .with_hint("a site is published to one of them at a time: keep the one you deploy to"),
+            );
+            ok = false;
+        }
+        if out.is_empty() && ok {
+            self.push(
+                Diagnostic::at(section.at(section.span.clone()), "`[redirects] targets` is empty", "no host")
+                    .with_hint("name at least one host, e.g. targets = [\"netlify\"], or \"html\" for any static host"),
+            );
+            ok = false;
+        }
+        let mut targets: Vec<RedirectTarget> = out.into_iter().map(|(t, _)| t).collect();
+        targets.sort();
+        ok.then_some(targets)
     }
 
     fn links(&mut self, raw: &RawProgram, program_attribution: &Attribution) -> Option<Vec<Link>> {

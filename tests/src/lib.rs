@@ -4,6 +4,11 @@
 //! The binaries are the ones `cargo test --workspace` builds next to this crate's test
 //! executables, so the tests always run what was just compiled.
 
+pub mod host_matchers;
+pub mod http;
+pub mod redirect_cases;
+pub mod servers;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -75,6 +80,15 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             (e.path().strip_prefix(dir).expect("below the root").to_path_buf(), content)
         })
         .collect()
+}
+
+/// Builds the program at `config` into `out` with the real `refgen`, panicking with its
+/// messages when the build fails.
+pub fn build(config: &Path, out: &Path) {
+    let out_arg = out.to_str().expect("temporary paths are UTF-8");
+    let config_arg = config.to_str().expect("paths are UTF-8");
+    let result = run("refgen", &["build", "--config", config_arg, "--out", out_arg], Path::new("."));
+    assert_eq!(result.status.code(), Some(0), "refgen build failed:\n{}", String::from_utf8_lossy(&result.stderr));
 }
 
 /// Compares `actual` with the golden file at `path`; with `REFCENTER_BLESS=1`, rewrites the

@@ -1,0 +1,162 @@
+//! The one place that writes a build's files. Files go into a staging folder beside the
+//! output folder; only when every file is written does the staging folder replace the output
+//! folder, in one atomic exchange where the file system allows it. A build that fails or is
+//! interrupted leaves the previous output as it was.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// Why output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A file system operation failed.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On which path.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: io::Error,
+    },
+    /// Two parts of the build wanted the same file.
+    #[error("two parts of the build write {0}")]
+    Duplicate(String),
+    /// A path that would leave the output folder.
+    #[error("refusing to write outside the output folder: {0}")]
+    Escapes(String),
+}
+
+/// A build being written. Dropping it without [`OutputWriter::commit`] removes what it wrote.
+#[derive(Debug)]
+pub struct OutputWriter {
+    target: PathBuf,
+    staging: PathBuf,
+    written: HashSet<String>,
+    committed: bool,
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> OutputError + 'a {
+    move |source| OutputError::Io { action, path: path.to_path_buf(), source }
+}
+
+impl OutputWriter {
+    /// Starts a build that will replace the folder `target`.
+    pub fn begin(target: &Path) -> Result<OutputWriter, OutputError> {
+        let name = target.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io_error("create", &parent))?;
+        let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
+        }
+        std::fs::create_dir(&staging).map_err(io_error("create", &staging))?;
+        Ok(OutputWriter { target: target.to_path_buf(), staging, written: HashSet::new(), committed: false })
+    }
+
+    /// Writes one file at `path` (`/`-separated, relative to the output folder).
+    pub fn write(&mut self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let rel = Path::new(path);
+        if path.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(OutputError::Escapes(path.to_owned()));
+        }
+        if !self.written.insert(path.to_owned()) {
+            return Err(OutputError::Duplicate(path.to_owned()));
+        }
+        let full = self.staging.join(rel);
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        }
+        std::fs::write(&full, bytes).map_err(io_error("write", &full))
+    }
+
+    /// How many files were written.
+    pub fn len(&self) -> usize {
+        self.written.len()
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty()
+    }
+
+    /// Puts the new output in place of the old one.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        if self.target.exists() {
+            // Swap both folders in one step, then delete the old output from the staging path.
+            let swapped = rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                &self.staging,
+                rustix::fs::CWD,
+                &self.target,
+                rustix::fs::RenameFlags::EXCHANGE,
+            );
+            if swapped.is_err() {
+                // File systems without RENAME_EXCHANGE: two renames, restoring on failure.
+                let old = self.staging.with_extension("old");
+                std::fs::rename(&self.target, &old).map_err(io_error("move aside", &self.target))?;
+                if let Err(e) = std::fs::rename(&self.staging, &self.target) {
+                    let _ = std::fs::rename(&old, &self.target);
+                    return Err(io_error("move into place", &self.staging)(e));
+                }
+                self.staging = old;
+            }
+        } else {
+            std::fs::rename(&self.staging, &self.target).map_err(io_error("move into place", &self.staging))?;
+        }
+        self.committed = true;
+        if self.staging.exists() {
+            std::fs::remove_dir_all(&self.staging).map_err(io_error("remove the previous output in", &self.staging))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutputWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_replaces_the_old_output_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        std::fs::create_dir_all(out.join("public")).unwrap();
+        std::fs::write(out.join("public/stale.html"), "old").unwrap();
+        let mut w = OutputWriter::begin(&out).unwrap();
+        w.write("public/index.html", b"new").unwrap();
+        w.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("public/index.html")).unwrap(), "new");
+        assert!(!out.join("public/stale.html").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("output")]);
+    }
+
+    #[test]
+    fn an_abandoned_build_leaves_the_old_output_and_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("keep.txt"), "old").unwrap();
+        {
+            let mut w = OutputWriter::begin(&out).unwrap();
+            w.write("keep.txt", b"new").unwrap();
+            assert!(matches!(w.write("keep.txt", b"again"), Err(OutputError::Duplicate(_))));
+            assert!(matches!(w.write("../x", b""), Err(OutputError::Escapes(_))));
+        }
+        assert_eq!(std::fs::read_to_string(out.join("keep.txt")).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
