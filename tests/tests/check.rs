@@ -70,6 +70,7 @@ broken_programs! {
     missing_program => "missing-program",
     syntax_error => "syntax-error",
     several_problems_in_two_files => "several-problems-two-files",
+    bad_redirect_targets => "bad-redirect-targets",
 }
 
 #[test]
