@@ -1,12 +1,13 @@
 //! `refgen build`: everything the program compiles into, written through one
 //! [`OutputWriter`] so that a failed build changes nothing.
 //!
-//! Every host's rules are emitted in memory first, so a program that exceeds any host's
-//! limits fails before a single file is written.
+//! The pages and every host's rules are made in memory first, so a program with a content
+//! problem, or one that exceeds any host's limits, fails before a single file is written.
 
 use std::path::PathBuf;
 
-use refcenter_model::{Program, RedirectTarget};
+use refcenter_model::{Files, Program, RedirectTarget, Secret};
+use refcenter_pages::{PRIVATE_ROOT, Problems};
 use refcenter_redirects::{LimitError, RuleSet, emitter};
 
 use crate::output::{OutputError, OutputWriter};
@@ -25,6 +26,8 @@ pub struct BuildReport {
     pub files: usize,
     /// The redirect rules per target.
     pub rules: usize,
+    /// How many partners got private pages.
+    pub partners: usize,
     /// The targets written.
     pub targets: Vec<RedirectTarget>,
 }
@@ -35,18 +38,29 @@ pub enum BuildError {
     /// The program does not fit one or more hosts.
     #[error("the program does not fit {}", .0.iter().map(|e| e.target.as_str()).collect::<Vec<_>>().join(", "))]
     Limits(Vec<LimitError>),
+    /// The content or the templates have problems.
+    #[error(transparent)]
+    Pages(#[from] Problems),
     /// Writing failed.
     #[error(transparent)]
     Output(#[from] OutputError),
 }
 
-/// The `robots.txt` of the published site: tracking links are not for crawlers.
+/// The `robots.txt` of the published site: tracking links and private pages are not for
+/// crawlers. (It names the private root only, never a partner's folder.)
 fn robots(rules: &RuleSet) -> String {
-    format!("User-agent: *\nDisallow: {}/\n", rules.root)
+    let base = rules.root.rsplit_once('/').map_or("", |(base, _)| base);
+    format!("User-agent: *\nDisallow: {}/\nDisallow: {base}/{PRIVATE_ROOT}/\n", rules.root)
 }
 
-/// Builds `program` into `options.out`.
-pub fn build(program: &Program, options: &BuildOptions) -> Result<BuildReport, BuildError> {
+/// Builds `program`, whose content and templates are in `files`, into `options.out`.
+pub fn build(
+    program: &Program,
+    files: &dyn Files,
+    secret: &Secret,
+    options: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    let site = refcenter_pages::render(program, files, secret)?;
     let rules = RuleSet::new(program);
     let mut emitted = Vec::new();
     let mut limits = Vec::new();
@@ -61,10 +75,18 @@ pub fn build(program: &Program, options: &BuildOptions) -> Result<BuildReport, B
     }
     let mut out = OutputWriter::begin(&options.out)?;
     out.write("public/robots.txt", robots(&rules).as_bytes())?;
+    for (path, bytes) in &site.files {
+        out.write(path, bytes)?;
+    }
     for file in &emitted {
         out.write(&file.path, &file.bytes)?;
     }
     let files = out.len();
     out.commit()?;
-    Ok(BuildReport { files, rules: rules.rules.len(), targets: program.settings.targets.clone() })
+    Ok(BuildReport {
+        files,
+        rules: rules.rules.len(),
+        partners: site.partners,
+        targets: program.settings.targets.clone(),
+    })
 }

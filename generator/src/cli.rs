@@ -79,6 +79,8 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
         anstream::eprintln!("note: no partners.toml here and no --config given; checking the built-in sample program");
     }
     let loaded = source.load()?;
+    let (program_files, _) = source.files();
+    refcenter_pages::check(program_files.as_ref()).map_err(|p| Failure::pages(&source.name(), &p))?;
     let program = &loaded.program;
     let files = loaded.sources.files().count();
     print(&format!(
@@ -99,16 +101,20 @@ fn build(config: Option<PathBuf>, out: PathBuf) -> Result<(), Failure> {
         anstream::eprintln!("note: no partners.toml here and no --config given; building the built-in sample program");
     }
     let loaded = source.load()?;
-    let report = crate::build::build(&loaded.program, &BuildOptions { out: out.clone() })
-        .map_err(|e| Failure::build(&out, e))?;
+    let secret = source.secret()?;
+    let (files, _) = source.files();
+    let report = crate::build::build(&loaded.program, files.as_ref(), &secret, &BuildOptions { out: out.clone() })
+        .map_err(|e| Failure::build(&source.name(), &out, e))?;
     let targets: Vec<&str> = report.targets.iter().map(|t| t.as_str()).collect();
     print(&format!(
-        "built {}: {} files in {} ({} redirect rules for {})\n",
+        "built {}: {} files in {} (pages for {} partners; {} redirect rules for {}); private addresses in {}\n",
         loaded.program.settings.name,
         report.files,
         out.display(),
+        report.partners,
         report.rules,
-        targets.join(", ")
+        targets.join(", "),
+        out.join(refcenter_pages::ACCESS_FILE).display(),
     ))
 }
 

@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 
 use refcenter_model::{LoadError, Style};
 
+use refcenter_pages::Problems;
+
 use crate::build::BuildError;
 
 /// Exit status of a run that went well.
@@ -69,9 +71,26 @@ impl Failure {
         }
     }
 
-    /// A failed build: limits are problems of the program (exit 1), writing is I/O (exit 2).
-    pub fn build(out: &std::path::Path, error: BuildError) -> Self {
+    /// Problems in the content or templates of the program named `name`.
+    pub fn pages(name: &str, problems: &Problems) -> Self {
+        let mut details = String::new();
+        for p in &problems.0 {
+            let _ = writeln!(details, "error: {p}\n");
+        }
+        Failure {
+            details,
+            headline: format!("{problems} of `{name}`; nothing was written"),
+            causes: Vec::new(),
+            hint: Some("fix the problems above and run `refgen check` again".to_owned()),
+            status: EXIT_PROBLEMS,
+        }
+    }
+
+    /// A failed build: limits and content problems are problems of the program (exit 1),
+    /// writing is I/O (exit 2).
+    pub fn build(name: &str, out: &std::path::Path, error: BuildError) -> Self {
         match error {
+            BuildError::Pages(problems) => Failure::pages(name, &problems),
             BuildError::Limits(limits) => Failure {
                 details: String::new(),
                 headline: format!("{error}; nothing was written", error = BuildError::Limits(limits.clone())),

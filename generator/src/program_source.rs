@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use refcenter_model::{DiskFiles, Loaded, load};
+use refcenter_model::secret::SecretSource;
+use refcenter_model::{DiskFiles, Files, Loaded, Secret, load};
 
 use crate::failure::Failure;
 
@@ -37,15 +38,52 @@ impl ProgramSource {
         }
     }
 
-    /// Loads and checks the program.
-    pub fn load(&self) -> Result<Loaded, Failure> {
-        let result = match self {
+    /// The program's files and the root file's path among them.
+    pub fn files(&self) -> (Box<dyn Files + Send + Sync>, PathBuf) {
+        match self {
             ProgramSource::File(path) => {
                 let (files, root) = DiskFiles::for_program_file(path);
-                load(&files, &root)
+                (Box::new(files), root)
             }
-            ProgramSource::Sample => load(&refcenter_sample::files(), Path::new(refcenter_sample::ROOT)),
-        };
-        result.map_err(|e| Failure::load(&self.name(), e))
+            ProgramSource::Sample => (Box::new(refcenter_sample::files()), PathBuf::from(refcenter_sample::ROOT)),
+        }
+    }
+
+    /// The folder of the program file (the current folder for the sample): where the secret
+    /// file and the program's own folders are.
+    pub fn dir(&self) -> PathBuf {
+        match self {
+            ProgramSource::File(path) => match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            ProgramSource::Sample => PathBuf::from("."),
+        }
+    }
+
+    /// Loads and checks the program.
+    pub fn load(&self) -> Result<Loaded, Failure> {
+        let (files, root) = self.files();
+        load(files.as_ref(), &root).map_err(|e| Failure::load(&self.name(), e))
+    }
+
+    /// The program's secret; a newly generated one is announced on stderr, loudly.
+    pub fn secret(&self) -> Result<Secret, Failure> {
+        let (secret, source) = Secret::for_program(&self.dir()).map_err(|e| {
+            Failure::usage(
+                "cannot get the program's secret",
+                &e,
+                "set REFGEN_SECRET (at least 16 characters), or fix the .refgen-secret file beside partners.toml",
+            )
+        })?;
+        if let SecretSource::Generated(path) = source {
+            anstream::eprintln!(
+                "warning: no REFGEN_SECRET and no secret file: generated a new secret in {} (git-ignored).\n\
+                 warning: every partner's private address is derived from it. Keep it safe and never commit it; \
+                 give the same value to CI as REFGEN_SECRET, or the addresses change.",
+                path.display()
+            );
+        }
+        Ok(secret)
     }
 }

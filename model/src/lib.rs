@@ -45,6 +45,7 @@ pub mod files;
 pub mod load;
 pub mod program;
 pub mod schema;
+pub mod secret;
 pub mod source;
 pub mod suggest;
 pub mod target;
@@ -59,6 +60,7 @@ pub use diagnostic::{Diagnostic, Style};
 pub use error::LoadError;
 pub use files::{DiskFiles, Files};
 pub use program::{Ad, Link, MediaType, Partner, Program, Settings};
+pub use secret::Secret;
 pub use source::SourceMap;
 pub use target::RedirectTarget;
 

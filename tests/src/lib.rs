@@ -33,13 +33,16 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
-/// Runs the binary `name` with `args` in `dir`, without colours.
+/// The secret every test run uses, so that private paths are the same in every build.
+pub const TEST_SECRET: &str = "test-secret-for-the-refcenter-suite";
+
+/// Runs the binary `name` with `args` in `dir`, without colours, with [`TEST_SECRET`].
 pub fn run(name: &str, args: &[&str], dir: &Path) -> Output {
     Command::new(bin(name))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .env_remove("REFGEN_SECRET")
+        .env("REFGEN_SECRET", TEST_SECRET)
         .output()
         .expect("the binary starts")
 }

@@ -9,7 +9,7 @@ use refcenter_tests::redirect_cases::CASES;
 use refcenter_tests::servers::{self, Server};
 use refcenter_tests::{build, repo_root};
 
-fn check_table(server: &Server, name: &str) {
+fn check_table(server: &Server, name: &str, out: &std::path::Path) {
     let mut failures = Vec::new();
     for case in CASES {
         let response = get(server.addr, case.path).unwrap();
@@ -24,7 +24,14 @@ fn check_table(server: &Server, name: &str) {
     // The rest of the site is still served as files.
     let robots = get(server.addr, "/robots.txt").unwrap();
     assert_eq!(robots.status, 200, "{name} serves the site");
-    assert_eq!(String::from_utf8_lossy(&robots.body), "User-agent: *\nDisallow: /go/\n");
+    assert_eq!(String::from_utf8_lossy(&robots.body), "User-agent: *\nDisallow: /go/\nDisallow: /p/\n");
+    // And a partner's private page, at the path the admin's list gives.
+    let csv = std::fs::read_to_string(out.join("private/partner-access.csv")).unwrap();
+    let url = csv.lines().nth(1).unwrap().rsplit(',').next().unwrap();
+    let path = &url[url.find("/p/").unwrap()..];
+    let page = get(server.addr, path).unwrap();
+    assert_eq!(page.status, 200, "{name} serves {path}");
+    assert!(String::from_utf8_lossy(&page.body).contains("Generate Link"), "{name} serves the partner page");
 }
 
 fn built_sample() -> tempfile::TempDir {
@@ -39,7 +46,7 @@ fn nginx_answers_the_table() {
     let work = dir.path().join("nginx");
     std::fs::create_dir(&work).unwrap();
     let server = servers::nginx(&dir.path().join("output"), &work, "");
-    check_table(&server, "nginx");
+    check_table(&server, "nginx", &dir.path().join("output"));
 }
 
 #[test]
@@ -48,7 +55,7 @@ fn apache_answers_the_table() {
     let work = dir.path().join("apache");
     std::fs::create_dir(&work).unwrap();
     let server = servers::apache(&dir.path().join("output"), &work);
-    check_table(&server, "apache");
+    check_table(&server, "apache", &dir.path().join("output"));
 }
 
 #[test]
@@ -57,5 +64,5 @@ fn caddy_answers_the_table() {
     let work = dir.path().join("caddy");
     std::fs::create_dir(&work).unwrap();
     let server = servers::caddy(&dir.path().join("output"), &work);
-    check_table(&server, "caddy");
+    check_table(&server, "caddy", &dir.path().join("output"));
 }

@@ -1,0 +1,20 @@
+//! The pages of a referral program: each active partner's private Partner Center (sales
+//! websites, downline, ads, link generator, resources), the public index, and the list of
+//! private addresses for the admin.
+//!
+//! Pages come from tera templates built into the binary ([`templates`]), which a program may
+//! replace from its own `templates/` folder. Resources come from `content/` ([`content`]), each
+//! rendered per partner with that partner's links. [`site::render`] returns every file in
+//! memory; the caller writes them.
+
+pub mod content;
+pub mod front_matter;
+pub mod link_function;
+pub mod markdown;
+pub mod partner_view;
+pub mod problem;
+pub mod site;
+pub mod templates;
+
+pub use problem::{Problem, Problems};
+pub use site::{ACCESS_FILE, PRIVATE_ROOT, Site, check, private_dir, private_url, render};

@@ -1,0 +1,352 @@
+//! The whole site of a program: the public index, the stylesheet and script, the banner
+//! images, each active partner's private pages at an unguessable path, and the admin's list
+//! of private addresses (outside the published folder).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use refcenter_model::{Files, Partner, Program, Secret};
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::content::{self, Content, Kind, Resource};
+use crate::link_function::LinkFunction;
+use crate::markdown;
+use crate::partner_view::{GenPartner, PartnerView};
+use crate::problem::{Problem, Problems, tera_message};
+use crate::templates;
+
+/// The folder, below the published root, holding every partner's private folder.
+pub const PRIVATE_ROOT: &str = "p";
+/// The admin's list of private addresses, relative to the output folder.
+pub const ACCESS_FILE: &str = "private/partner-access.csv";
+
+const STYLE: &str = include_str!("../assets/style.css");
+const SCRIPT: &str = include_str!("../assets/generator.js");
+
+/// The rendered site: files relative to the output folder, in a fixed order.
+#[derive(Debug, Default)]
+pub struct Site {
+    /// `(path, bytes)`, paths `/`-separated and relative to the output folder.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// How many partners got pages.
+    pub partners: usize,
+}
+
+/// The private folder name of `partner`: `p/<token>`.
+pub fn private_dir(secret: &Secret, partner: &str) -> String {
+    format!("{PRIVATE_ROOT}/{}", secret.partner_token(partner))
+}
+
+/// The address of `partner`'s private pages on the program's host.
+pub fn private_url(program: &Program, secret: &Secret, partner: &str) -> String {
+    format!("{}/{}/", program.settings.base_url.as_str().trim_end_matches('/'), private_dir(secret, partner))
+}
+
+/// Checks the content and templates of the program in `files` without rendering pages.
+pub fn check(files: &dyn Files) -> Result<(), Problems> {
+    let mut problems = Vec::new();
+    if let Err(p) = templates::load(files) {
+        problems.extend(p);
+    }
+    if let Err(p) = content::load(files) {
+        problems.extend(p);
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
+}
+
+#[derive(Serialize)]
+struct ProgramView<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    program: ProgramView<'a>,
+    /// The relative path from the page to the published root, ending in `/` (or empty).
+    root: String,
+    /// Whether the page is private (noindex).
+    private: bool,
+}
+
+/// A resource as rendered for one partner.
+#[derive(Clone, Debug, Serialize)]
+struct RenderedResource {
+    kind: &'static str,
+    slug: String,
+    title: String,
+    /// Link from the partner's main page.
+    href: String,
+    html: String,
+    /// The Markdown with the partner's links filled in, for copying into an email.
+    text: String,
+    banner: Option<RenderedBanner>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct RenderedBanner {
+    image: String,
+    width: u32,
+    height: u32,
+    alt: String,
+    url: String,
+    embed: String,
+}
+
+/// Renders the site of `program`, reading content and templates from `files`.
+pub fn render(program: &Program, files: &dyn Files, secret: &Secret) -> Result<Site, Problems> {
+    let (pages, content) = match (templates::load(files), content::load(files)) {
+        (Ok(t), Ok(c)) => (t, c),
+        (t, c) => {
+            let mut problems = t.err().unwrap_or_default();
+            problems.extend(c.err().unwrap_or_default());
+            return Err(Problems(problems));
+        }
+    };
+    let Content { resources, images, tera: mut content_tera } = content;
+    let mut problems: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for r in &resources {
+        if let Some(b) = &r.banner
+            && program.link(&b.link).is_none()
+        {
+            let known: Vec<&str> = program.links().iter().map(|l| l.code.as_str()).collect();
+            problems.insert((
+                r.file.clone(),
+                format!("no link has the code `{}`", b.link),
+                format!("links: {}", known.join(", ")),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(into_problems(problems));
+    }
+
+    let mut site = Site::default();
+    let index = render_page(
+        &pages,
+        "index.html",
+        &Page { program: ProgramView { name: &program.settings.name }, root: String::new(), private: false },
+        &[],
+    );
+    push(&mut site, "public/index.html", index.map_err(|p| Problems(vec![p]))?);
+    push(&mut site, "public/assets/style.css", STYLE.to_owned());
+    push(&mut site, "public/assets/generator.js", SCRIPT.to_owned());
+    for (name, bytes) in &images {
+        site.files.push((format!("public/assets/banners/{name}"), bytes.clone()));
+    }
+
+    let all_links: Arc<BTreeSet<String>> = Arc::new(program.links().iter().map(|l| l.code.to_string()).collect());
+    let mut access = String::from("code,name,email,private_url\n");
+    for partner in program.partners().iter().filter(|p| p.active) {
+        let dir = format!("public/{}", private_dir(secret, partner.code.as_str()));
+        let view = PartnerView::of(program, partner);
+        let own = Arc::new(view.generator[0].clone());
+        let denied = Arc::new(AtomicBool::new(false));
+        content_tera.register_function(
+            "link",
+            LinkFunction { partner: own.clone(), all_links: all_links.clone(), denied: denied.clone() },
+        );
+        let mut rendered = Vec::new();
+        for resource in &resources {
+            match render_resource(&content_tera, program, partner, resource, &own, &denied) {
+                Ok(Some(r)) => rendered.push(r),
+                Ok(None) => {}
+                Err((message, hint)) => {
+                    problems.insert((resource.file.clone(), message, hint));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            continue;
+        }
+        let page = |root: &str| Page {
+            program: ProgramView { name: &program.settings.name },
+            root: root.to_owned(),
+            private: true,
+        };
+        let rows = view.rows();
+        let data = link_data(&view.generator);
+        let mut extra: Vec<(&str, tera::Value)> = vec![
+            ("view", to_value(&view)),
+            ("rows", to_value(&rows)),
+            ("link_data", tera::Value::String(data)),
+            ("resources", to_value(&rendered)),
+        ];
+        let main = render_page(&pages, "partner.html", &page("../../"), &extra).map_err(|p| Problems(vec![p]))?;
+        push(&mut site, &format!("{dir}/index.html"), main);
+        extra.truncate(1);
+        let mut banners = Vec::new();
+        for r in &rendered {
+            if r.banner.is_some() {
+                banners.push(r.clone());
+                continue;
+            }
+            let mut with = extra.clone();
+            with.push(("resource", to_value(r)));
+            let html =
+                render_page(&pages, "resource.html", &page("../../../../"), &with).map_err(|p| Problems(vec![p]))?;
+            push(&mut site, &format!("{dir}/{}/{}/index.html", kind_folder(r.kind), r.slug), html);
+        }
+        if !banners.is_empty() {
+            let mut with = extra.clone();
+            with.push(("banners", to_value(&banners)));
+            let html = render_page(&pages, "banners.html", &page("../../../"), &with).map_err(|p| Problems(vec![p]))?;
+            push(&mut site, &format!("{dir}/banners/index.html"), html);
+        }
+        let _ = writeln!(
+            access,
+            "{},{},{},{}",
+            csv_field(partner.code.as_str()),
+            csv_field(&partner.name),
+            csv_field(partner.email.as_deref().unwrap_or("")),
+            csv_field(&private_url(program, secret, partner.code.as_str())),
+        );
+        site.partners += 1;
+    }
+    if !problems.is_empty() {
+        return Err(into_problems(problems));
+    }
+    push(&mut site, ACCESS_FILE, access);
+    Ok(site)
+}
+
+fn push(site: &mut Site, path: &str, text: String) {
+    site.files.push((path.to_owned(), text.into_bytes()));
+}
+
+fn into_problems(problems: BTreeSet<(String, String, String)>) -> Problems {
+    Problems(problems.into_iter().map(|(file, message, hint)| Problem::new(file, None, message, hint)).collect())
+}
+
+fn to_value<T: Serialize>(value: &T) -> tera::Value {
+    serde_json::to_value(value).unwrap_or(tera::Value::Null)
+}
+
+fn kind_folder(kind: &str) -> &'static str {
+    match kind {
+        "email" => Kind::Email.folder(),
+        "banner" => Kind::Banner.folder(),
+        _ => Kind::Page.folder(),
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Email => "email",
+        Kind::Page => "page",
+        Kind::Banner => "banner",
+    }
+}
+
+fn render_page(tera: &Tera, name: &str, page: &Page<'_>, extra: &[(&str, tera::Value)]) -> Result<String, Problem> {
+    let mut context = Context::from_serialize(page).unwrap_or_default();
+    for (key, value) in extra {
+        context.insert(*key, value);
+    }
+    tera.render(name, &context).map_err(|e| {
+        Problem::new(
+            format!("{}/{name}", templates::TEMPLATES_DIR),
+            None,
+            format!("cannot render: {}", tera_message(&e)),
+            "compare the template with the built-in one of the same name",
+        )
+    })
+}
+
+/// Renders `resource` for `partner`; `None` when it uses a link the partner may not use.
+fn render_resource(
+    tera: &Tera,
+    program: &Program,
+    partner: &Partner,
+    resource: &Resource,
+    own: &GenPartner,
+    denied: &AtomicBool,
+) -> Result<Option<RenderedResource>, (String, String)> {
+    denied.store(false, Ordering::Relaxed);
+    let mut context = Context::new();
+    context.insert("partner", &serde_json::json!({ "code": partner.code.as_str(), "name": partner.name }));
+    context.insert("program", &serde_json::json!({ "name": program.settings.name }));
+    let hint = "content templates may use {{ partner.name }}, {{ partner.code }}, {{ program.name }} and {{ link(code=\"...\") }}";
+    let render = |name: String| tera.render(&name, &context).map_err(|e| (tera_message(&e), hint.to_owned()));
+    let title = render(resource.title_template())?.trim().to_owned();
+    let text = render(resource.body_template())?;
+    if denied.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
+    let banner = match &resource.banner {
+        None => None,
+        Some(b) => {
+            let Some(url) = own.url(&b.link, None) else { return Ok(None) };
+            let src =
+                format!("{}/assets/banners/{}", program.settings.base_url.as_str().trim_end_matches('/'), b.image);
+            let embed = format!(
+                "<a href=\"{}\"><img src=\"{}\" width=\"{}\" height=\"{}\" alt=\"{}\"></a>",
+                attr(url),
+                attr(&src),
+                b.width,
+                b.height,
+                attr(&b.alt)
+            );
+            Some(RenderedBanner {
+                image: b.image.clone(),
+                width: b.width,
+                height: b.height,
+                alt: b.alt.clone(),
+                url: url.to_owned(),
+                embed,
+            })
+        }
+    };
+    let folder = resource.kind.folder();
+    Ok(Some(RenderedResource {
+        kind: kind_name(resource.kind),
+        slug: resource.slug.clone(),
+        title,
+        href: if banner.is_some() { format!("{folder}/") } else { format!("{folder}/{}/", resource.slug) },
+        html: markdown::to_html(&text),
+        text: text.trim().to_owned(),
+        banner,
+    }))
+}
+
+/// The link generator's data as JSON that is safe inside a `<script>` element: `<`, `>` and
+/// `&` are written as `\u003c`, `\u003e` and `\u0026`, so no value can close the element.
+pub fn link_data(generator: &[GenPartner]) -> String {
+    let json = serde_json::to_string(generator).unwrap_or_else(|_| "[]".to_owned());
+    json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+fn attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A CSV field: quoted when needed, and with a leading `'` when a spreadsheet would read it as
+/// a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_data_cannot_close_its_script_element() {
+        let who = GenPartner { code: "a".into(), name: "</script><b>&".into(), ads: vec![], links: vec![] };
+        let json = link_data(&[who]);
+        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back[0]["name"], "</script><b>&");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}
