@@ -43,6 +43,28 @@ pub enum Command {
         #[arg(long, short, value_name = "DIR", default_value = "output")]
         out: PathBuf,
     },
+    /// Build, then serve the site on localhost and answer tracking links as the redirect rules
+    /// would; rebuild when the program, content/ or templates/ change.
+    Serve {
+        /// The root program file [default: ./partners.toml, else the built-in sample].
+        #[arg(long, short, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The output folder, replaced as a whole on every build.
+        #[arg(long, short, value_name = "DIR", default_value = "output")]
+        out: PathBuf,
+        /// The port to listen on (0 picks a free one).
+        #[arg(long, short, default_value_t = 8000)]
+        port: u16,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+    },
+    /// Write a new program, copied from the sample, into DIR (which must be empty or new).
+    Init {
+        /// The folder of the new program.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Print the JSON Schema of the program file, for editors that complete and check TOML.
     Schema,
 }
@@ -69,6 +91,10 @@ fn execute(command: Command) -> Result<(), Failure> {
     match command {
         Command::Check { config } => check(config),
         Command::Build { config, out } => build(config, out),
+        Command::Serve { config, out, port, bind } => {
+            crate::serve::serve(config, out, std::net::SocketAddr::new(bind, port))
+        }
+        Command::Init { dir } => crate::init::init(&dir).and_then(|text| print(&text)),
         Command::Schema => print(&refcenter_model::schema::json_schema()),
     }
 }
@@ -79,8 +105,13 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
         anstream::eprintln!("note: no partners.toml here and no --config given; checking the built-in sample program");
     }
     let loaded = source.load()?;
+    // Render every page in memory (with a throwaway key: paths do not matter here), so that a
+    // content template naming an unknown link fails the check as it would fail the build.
     let (program_files, _) = source.files();
-    refcenter_pages::check(program_files.as_ref()).map_err(|p| Failure::pages(&source.name(), &p))?;
+    let key = refcenter_model::Secret::from_text("refgen check renders pages in memory only")
+        .map_err(|e| Failure::usage("internal key", &e, "report this as a bug"))?;
+    refcenter_pages::render(&loaded.program, program_files.as_ref(), &key)
+        .map_err(|p| Failure::pages(&source.name(), &p))?;
     let program = &loaded.program;
     let files = loaded.sources.files().count();
     print(&format!(

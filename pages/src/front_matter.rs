@@ -48,7 +48,12 @@ pub fn parse<M: DeserializeOwned>(file: &str, text: &str) -> Result<Document<M>,
     let meta: M = toml::from_str(&meta).map_err(|e| {
         // The front matter starts on the file's second line.
         let line = e.span().map(|span| 2 + meta[..span.start.min(meta.len())].matches('\n').count());
-        Problem::new(file, line, format!("bad front matter: {}", e.message()), "see the content section of the README")
+        Problem::new(
+            file,
+            line,
+            format!("bad front matter: {}", e.message()),
+            "see \"Resources: content/\" in the README",
+        )
     })?;
     Ok(Document { meta, body, body_line: line_no + 1 })
 }

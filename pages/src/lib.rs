@@ -17,4 +17,4 @@ pub mod site;
 pub mod templates;
 
 pub use problem::{Problem, Problems};
-pub use site::{ACCESS_FILE, PRIVATE_ROOT, Site, check, private_dir, private_url, render};
+pub use site::{ACCESS_FILE, PRIVATE_ROOT, Site, private_dir, private_url, render};

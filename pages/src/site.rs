@@ -45,18 +45,6 @@ pub fn private_url(program: &Program, secret: &Secret, partner: &str) -> String 
     format!("{}/{}/", program.settings.base_url.as_str().trim_end_matches('/'), private_dir(secret, partner))
 }
 
-/// Checks the content and templates of the program in `files` without rendering pages.
-pub fn check(files: &dyn Files) -> Result<(), Problems> {
-    let mut problems = Vec::new();
-    if let Err(p) = templates::load(files) {
-        problems.extend(p);
-    }
-    if let Err(p) = content::load(files) {
-        problems.extend(p);
-    }
-    if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
-}
-
 #[derive(Serialize)]
 struct ProgramView<'a> {
     name: &'a str,

@@ -56,7 +56,7 @@ pub fn load(files: &dyn Files) -> Result<Tera, Vec<Problem>> {
             TEMPLATES_DIR,
             None,
             format!("a template does not compile: {}", tera_message(&e)),
-            "compare it with the built-in template of the same name (refgen init writes them out)",
+            "compare it with the built-in template of the same name (pages/templates/ in the refgen source)",
         )]
     })?;
     Ok(tera)

@@ -21,18 +21,69 @@ pub struct Response {
 
 /// Sends `method path` to `addr` with the given extra header lines and reads the response.
 pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<Response> {
+    send(addr, method, path, headers, None)
+}
+
+/// Sends `method path` with a JSON `body` (for the WebDriver client).
+pub fn request_json(addr: SocketAddr, method: &str, path: &str, body: &str) -> std::io::Result<Response> {
+    send(addr, method, path, &[("Content-Type", "application/json")], Some(body.as_bytes()))
+}
+
+fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         req.push_str(&format!("{name}: {value}\r\n"));
     }
+    if let Some(body) = body {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     req.push_str("\r\n");
-    stream.write_all(req.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body.unwrap_or_default());
+    stream.write_all(&bytes)?;
+    let raw = read_response(&mut stream, method == "HEAD")?;
     parse(&raw)
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw))))
+}
+
+/// Reads one response: its head only for `HEAD`; up to `Content-Length` when the server sends
+/// one (some servers keep the connection open despite `Connection: close`); else to the end
+/// of the stream.
+fn read_response(stream: &mut TcpStream, head_only: bool) -> std::io::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(raw);
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            if head_only {
+                raw.truncate(end + 4);
+                return Ok(raw);
+            }
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let length = head
+                .split("\r\n")
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if let Some(length) = length
+                && raw.len() >= end + 4 + length
+            {
+                raw.truncate(end + 4 + length);
+                return Ok(raw);
+            }
+        }
+    }
 }
 
 fn parse(raw: &[u8]) -> Option<Response> {

@@ -8,6 +8,7 @@ pub mod host_matchers;
 pub mod http;
 pub mod redirect_cases;
 pub mod servers;
+pub mod webdriver;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -30,6 +30,12 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("bound").port()
 }
 
+/// Starts `command` (a server called `name` that will listen on `addr`) and waits until it
+/// accepts connections; its stderr goes to `<dir>/<name>.stderr`.
+pub fn start_command(name: &str, command: Command, addr: SocketAddr, dir: &Path) -> Server {
+    start(name, command, addr, dir)
+}
+
 fn start(name: &str, mut command: Command, addr: SocketAddr, dir: &Path) -> Server {
     let log = std::fs::File::create(dir.join(format!("{name}.stderr"))).expect("log file");
     command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
@@ -176,4 +182,14 @@ fn open_up(dir: &Path) {
         let _ =
             std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(meta.permissions().mode() | extra));
     }
+}
+
+/// `refgen serve` for the program at `config`, building into `out`, with the test secret.
+pub fn refgen_serve(config: &Path, out: &Path, work: &Path) -> Server {
+    let port = free_port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut cmd = Command::new(crate::bin("refgen"));
+    cmd.arg("serve").arg("--config").arg(config).arg("--out").arg(out).arg("--port").arg(port.to_string());
+    cmd.env("REFGEN_SECRET", crate::TEST_SECRET).env("NO_COLOR", "1");
+    start("refgen-serve", cmd, addr, work)
 }

@@ -71,6 +71,8 @@ broken_programs! {
     syntax_error => "syntax-error",
     several_problems_in_two_files => "several-problems-two-files",
     bad_redirect_targets => "bad-redirect-targets",
+    bad_content => "bad-content",
+    bad_content_link => "bad-content-link",
 }
 
 #[test]
