@@ -1,13 +1,14 @@
 //! `refgen build`: everything the program compiles into, written through one
 //! [`OutputWriter`] so that a failed build changes nothing.
 //!
-//! The pages and every host's rules are made in memory first, so a program with a content
-//! problem, or one that exceeds any host's limits, fails before a single file is written.
+//! Every host's rules are made in memory first, so a program that exceeds a host's limits
+//! fails before a file is written; pages are written into the staging folder as they are
+//! rendered, and a content problem found on the way drops the staging folder.
 
 use std::path::PathBuf;
 
 use refcenter_model::{Files, Program, RedirectTarget, Secret};
-use refcenter_pages::{PRIVATE_ROOT, Problems};
+use refcenter_pages::{PRIVATE_ROOT, Problems, RenderError};
 use refcenter_redirects::{LimitError, RuleSet, emitter};
 
 use crate::output::{OutputError, OutputWriter};
@@ -60,7 +61,6 @@ pub fn build(
     secret: &Secret,
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
-    let site = refcenter_pages::render(program, files, secret)?;
     let rules = RuleSet::new(program);
     let mut emitted = Vec::new();
     let mut limits = Vec::new();
@@ -75,9 +75,14 @@ pub fn build(
     }
     let mut out = OutputWriter::begin(&options.out)?;
     out.write("public/robots.txt", robots(&rules).as_bytes())?;
-    for (path, bytes) in &site.files {
-        out.write(path, bytes)?;
-    }
+    // Pages go straight into the staging folder; on a problem the writer is dropped, which
+    // removes it, and the previous output stays.
+    let site = refcenter_pages::render(program, files, secret, &mut |path, bytes| out.write(path, bytes)).map_err(
+        |e| match e {
+            RenderError::Problems(p) => BuildError::Pages(p),
+            RenderError::Write(e) => BuildError::Output(e),
+        },
+    )?;
     for file in &emitted {
         out.write(&file.path, &file.bytes)?;
     }

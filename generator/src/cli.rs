@@ -110,8 +110,12 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
     let (program_files, _) = source.files();
     let key = refcenter_model::Secret::from_text("refgen check renders pages in memory only")
         .map_err(|e| Failure::usage("internal key", &e, "report this as a bug"))?;
-    refcenter_pages::render(&loaded.program, program_files.as_ref(), &key)
-        .map_err(|p| Failure::pages(&source.name(), &p))?;
+    let mut discard = |_: &str, _: &[u8]| Ok::<(), std::convert::Infallible>(());
+    if let Err(refcenter_pages::RenderError::Problems(p)) =
+        refcenter_pages::render(&loaded.program, program_files.as_ref(), &key, &mut discard)
+    {
+        return Err(Failure::pages(&source.name(), &p));
+    }
     let program = &loaded.program;
     let files = loaded.sources.files().count();
     print(&format!(

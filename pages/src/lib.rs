@@ -4,8 +4,8 @@
 //!
 //! Pages come from tera templates built into the binary ([`templates`]), which a program may
 //! replace from its own `templates/` folder. Resources come from `content/` ([`content`]), each
-//! rendered per partner with that partner's links. [`site::render`] returns every file in
-//! memory; the caller writes them.
+//! rendered per partner with that partner's links. [`site::render`] hands each file to the
+//! caller's writer as soon as it is made.
 
 pub mod content;
 pub mod front_matter;
@@ -17,4 +17,4 @@ pub mod site;
 pub mod templates;
 
 pub use problem::{Problem, Problems};
-pub use site::{ACCESS_FILE, PRIVATE_ROOT, Site, private_dir, private_url, render};
+pub use site::{ACCESS_FILE, PRIVATE_ROOT, RenderError, Site, private_dir, private_url, render};

@@ -3,7 +3,6 @@
 //! of private addresses (outside the published folder).
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,13 +25,31 @@ pub const ACCESS_FILE: &str = "private/partner-access.csv";
 const STYLE: &str = include_str!("../assets/style.css");
 const SCRIPT: &str = include_str!("../assets/generator.js");
 
-/// The rendered site: files relative to the output folder, in a fixed order.
-#[derive(Debug, Default)]
+/// What a render produced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Site {
-    /// `(path, bytes)`, paths `/`-separated and relative to the output folder.
-    pub files: Vec<(String, Vec<u8>)>,
+    /// How many files were handed to the writer.
+    pub files: usize,
     /// How many partners got pages.
     pub partners: usize,
+}
+
+/// Where rendered files go: a path (`/`-separated, relative to the output folder) and its bytes.
+pub type Writer<'a, E> = dyn FnMut(&str, &[u8]) -> Result<(), E> + 'a;
+
+/// Why a render stopped.
+#[derive(Debug)]
+pub enum RenderError<E> {
+    /// The content or templates have problems; nothing should be kept.
+    Problems(Problems),
+    /// The writer failed.
+    Write(E),
+}
+
+impl<E> From<Problems> for RenderError<E> {
+    fn from(p: Problems) -> Self {
+        RenderError::Problems(p)
+    }
 }
 
 /// The private folder name of `partner`: `p/<token>`.
@@ -83,17 +100,29 @@ struct RenderedBanner {
     embed: String,
 }
 
-/// Renders the site of `program`, reading content and templates from `files`.
-pub fn render(program: &Program, files: &dyn Files, secret: &Secret) -> Result<Site, Problems> {
+/// Renders the site of `program`, reading content and templates from `files`, and hands each
+/// file to `write` (a path `/`-separated and relative to the output folder, and its bytes) as
+/// soon as it is made, in a fixed order, so that memory does not grow with the program.
+pub fn render<E>(
+    program: &Program,
+    files: &dyn Files,
+    secret: &Secret,
+    write: &mut Writer<'_, E>,
+) -> Result<Site, RenderError<E>> {
+    let mut site = Site::default();
+    let mut emit = |path: &str, bytes: &[u8]| {
+        site.files += 1;
+        write(path, bytes).map_err(RenderError::Write)
+    };
     let (pages, content) = match (templates::load(files), content::load(files)) {
         (Ok(t), Ok(c)) => (t, c),
         (t, c) => {
             let mut problems = t.err().unwrap_or_default();
             problems.extend(c.err().unwrap_or_default());
-            return Err(Problems(problems));
+            return Err(Problems(problems).into());
         }
     };
-    let Content { resources, images, tera: mut content_tera } = content;
+    let Content { resources, images, tera: content_tera } = content;
     let mut problems: BTreeSet<(String, String, String)> = BTreeSet::new();
     for r in &resources {
         if let Some(b) = &r.banner
@@ -108,100 +137,155 @@ pub fn render(program: &Program, files: &dyn Files, secret: &Secret) -> Result<S
         }
     }
     if !problems.is_empty() {
-        return Err(into_problems(problems));
+        return Err(into_problems(problems).into());
     }
 
-    let mut site = Site::default();
     let index = render_page(
         &pages,
         "index.html",
         &Page { program: ProgramView { name: &program.settings.name }, root: String::new(), private: false },
         &[],
     );
-    push(&mut site, "public/index.html", index.map_err(|p| Problems(vec![p]))?);
-    push(&mut site, "public/assets/style.css", STYLE.to_owned());
-    push(&mut site, "public/assets/generator.js", SCRIPT.to_owned());
+    emit("public/index.html", index.map_err(|p| Problems(vec![p]))?.as_bytes())?;
+    emit("public/assets/style.css", STYLE.as_bytes())?;
+    emit("public/assets/generator.js", SCRIPT.as_bytes())?;
     for (name, bytes) in &images {
-        site.files.push((format!("public/assets/banners/{name}"), bytes.clone()));
+        emit(&format!("public/assets/banners/{name}"), bytes)?;
     }
-
-    let all_links: Arc<BTreeSet<String>> = Arc::new(program.links().iter().map(|l| l.code.to_string()).collect());
+    let shared = Shared {
+        program,
+        secret,
+        pages: &pages,
+        resources: &resources,
+        all_links: Arc::new(program.links().iter().map(|l| l.code.to_string()).collect()),
+    };
+    let active: Vec<&Partner> = program.partners().iter().filter(|p| p.active).collect();
+    // Partners are rendered in parallel, a batch at a time, and written in program order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let mut teras: Vec<Tera> = (0..threads).map(|_| content_tera.clone()).collect();
     let mut access = String::from("code,name,email,private_url\n");
-    for partner in program.partners().iter().filter(|p| p.active) {
-        let dir = format!("public/{}", private_dir(secret, partner.code.as_str()));
-        let view = PartnerView::of(program, partner);
-        let own = Arc::new(view.generator[0].clone());
-        let denied = Arc::new(AtomicBool::new(false));
-        content_tera.register_function(
-            "link",
-            LinkFunction { partner: own.clone(), all_links: all_links.clone(), denied: denied.clone() },
-        );
-        let mut rendered = Vec::new();
-        for resource in &resources {
-            match render_resource(&content_tera, program, partner, resource, &own, &denied) {
-                Ok(Some(r)) => rendered.push(r),
-                Ok(None) => {}
-                Err((message, hint)) => {
-                    problems.insert((resource.file.clone(), message, hint));
+    let mut partners = 0;
+    for batch in active.chunks(threads * 8) {
+        let per_thread = batch.len().div_ceil(threads);
+        let results: Vec<Result<PartnerPages, Problems>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(per_thread)
+                .zip(teras.iter_mut())
+                .map(|(chunk, tera)| {
+                    let shared = &shared;
+                    scope.spawn(move || chunk.iter().map(|p| render_partner(shared, tera, p)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        for result in results {
+            match result {
+                Ok(pages) => {
+                    for (path, bytes) in &pages.files {
+                        emit(path, bytes)?;
+                    }
+                    access.push_str(&pages.access);
+                    partners += 1;
                 }
+                Err(p) => problems.extend(p.0.into_iter().map(|p| (p.file, p.message, p.hint))),
             }
         }
         if !problems.is_empty() {
-            continue;
+            return Err(into_problems(problems).into());
         }
-        let page = |root: &str| Page {
-            program: ProgramView { name: &program.settings.name },
-            root: root.to_owned(),
-            private: true,
-        };
-        let rows = view.rows();
-        let data = link_data(&view.generator);
-        let mut extra: Vec<(&str, tera::Value)> = vec![
-            ("view", to_value(&view)),
-            ("rows", to_value(&rows)),
-            ("link_data", tera::Value::String(data)),
-            ("resources", to_value(&rendered)),
-        ];
-        let main = render_page(&pages, "partner.html", &page("../../"), &extra).map_err(|p| Problems(vec![p]))?;
-        push(&mut site, &format!("{dir}/index.html"), main);
-        extra.truncate(1);
-        let mut banners = Vec::new();
-        for r in &rendered {
-            if r.banner.is_some() {
-                banners.push(r.clone());
-                continue;
-            }
-            let mut with = extra.clone();
-            with.push(("resource", to_value(r)));
-            let html =
-                render_page(&pages, "resource.html", &page("../../../../"), &with).map_err(|p| Problems(vec![p]))?;
-            push(&mut site, &format!("{dir}/{}/{}/index.html", kind_folder(r.kind), r.slug), html);
-        }
-        if !banners.is_empty() {
-            let mut with = extra.clone();
-            with.push(("banners", to_value(&banners)));
-            let html = render_page(&pages, "banners.html", &page("../../../"), &with).map_err(|p| Problems(vec![p]))?;
-            push(&mut site, &format!("{dir}/banners/index.html"), html);
-        }
-        let _ = writeln!(
-            access,
-            "{},{},{},{}",
-            csv_field(partner.code.as_str()),
-            csv_field(&partner.name),
-            csv_field(partner.email.as_deref().unwrap_or("")),
-            csv_field(&private_url(program, secret, partner.code.as_str())),
-        );
-        site.partners += 1;
     }
-    if !problems.is_empty() {
-        return Err(into_problems(problems));
-    }
-    push(&mut site, ACCESS_FILE, access);
+    emit(ACCESS_FILE, access.as_bytes())?;
+    site.partners = partners;
     Ok(site)
 }
 
-fn push(site: &mut Site, path: &str, text: String) {
-    site.files.push((path.to_owned(), text.into_bytes()));
+/// What every partner's render reads.
+struct Shared<'a> {
+    program: &'a Program,
+    secret: &'a Secret,
+    pages: &'a Tera,
+    resources: &'a [Resource],
+    all_links: Arc<BTreeSet<String>>,
+}
+
+/// One partner's files and its line of the access list.
+struct PartnerPages {
+    files: Vec<(String, Vec<u8>)>,
+    access: String,
+}
+
+/// Renders the pages of `partner`; `content` is this thread's copy of the content templates.
+fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) -> Result<PartnerPages, Problems> {
+    let program = shared.program;
+    let dir = format!("public/{}", private_dir(shared.secret, partner.code.as_str()));
+    let view = PartnerView::of(program, partner);
+    let own = Arc::new(view.generator[0].clone());
+    let denied = Arc::new(AtomicBool::new(false));
+    content.register_function(
+        "link",
+        LinkFunction { partner: own.clone(), all_links: shared.all_links.clone(), denied: denied.clone() },
+    );
+    let mut rendered = Vec::new();
+    let mut problems = Vec::new();
+    for resource in shared.resources {
+        match render_resource(content, program, partner, resource, &own, &denied) {
+            Ok(Some(r)) => rendered.push(r),
+            Ok(None) => {}
+            Err((message, hint)) => problems.push(Problem::new(resource.file.clone(), None, message, hint)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let page = |root: &str| Page {
+        program: ProgramView { name: &program.settings.name },
+        root: root.to_owned(),
+        private: true,
+    };
+    let one = |p: Problem| Problems(vec![p]);
+    let mut files = Vec::new();
+    let rows = view.rows();
+    let main = render_page(
+        shared.pages,
+        "partner.html",
+        &page("../../"),
+        &[
+            ("view", to_value(&view)),
+            ("rows", to_value(&rows)),
+            ("link_data", tera::Value::String(link_data(&view.generator))),
+            ("resources", to_value(&rendered)),
+        ],
+    )
+    .map_err(one)?;
+    files.push((format!("{dir}/index.html"), main.into_bytes()));
+    // Resource pages show the partner's name only; they do not need the whole view.
+    let small_view = ("view", serde_json::json!({ "partner": &view.partner }));
+    let mut banners = Vec::new();
+    for r in &rendered {
+        if r.banner.is_some() {
+            banners.push(r.clone());
+            continue;
+        }
+        let with = [small_view.clone(), ("resource", to_value(r))];
+        let html = render_page(shared.pages, "resource.html", &page("../../../../"), &with).map_err(one)?;
+        files.push((format!("{dir}/{}/{}/index.html", kind_folder(r.kind), r.slug), html.into_bytes()));
+    }
+    if !banners.is_empty() {
+        let with = [small_view, ("banners", to_value(&banners))];
+        let html = render_page(shared.pages, "banners.html", &page("../../../"), &with).map_err(one)?;
+        files.push((format!("{dir}/banners/index.html"), html.into_bytes()));
+    }
+    let access = format!(
+        "{},{},{},{}\n",
+        csv_field(partner.code.as_str()),
+        csv_field(&partner.name),
+        csv_field(partner.email.as_deref().unwrap_or("")),
+        csv_field(&private_url(program, shared.secret, partner.code.as_str())),
+    );
+    Ok(PartnerPages { files, access })
 }
 
 fn into_problems(problems: BTreeSet<(String, String, String)>) -> Problems {
