@@ -88,3 +88,79 @@ fn a_broken_program_writes_nothing() {
     assert_eq!(result.status.code(), Some(1));
     assert!(!Path::new(&dir.path().join("output")).exists());
 }
+
+#[test]
+fn a_build_that_fails_half_way_through_the_pages_keeps_the_previous_output() {
+    // A copy of the sample whose partner template fails on the last partner only, after the
+    // pages of every other partner were written into the staging folder.
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program");
+    std::fs::create_dir(&program).unwrap();
+    let root = repo_root();
+    std::fs::copy(root.join("partners.toml"), program.join("partners.toml")).unwrap();
+    for folder in ["partners", "content"] {
+        std::fs::create_dir(program.join(folder)).unwrap();
+        refcenter_tests::copy_dir(&root.join(folder), &program.join(folder), &[]);
+    }
+    let out = dir.path().join("output");
+    build(&program.join("partners.toml"), &out);
+    let before = snapshot(&out);
+
+    let template = include_str!("../../pages/templates/partner.html").replace(
+        "{% block content %}",
+        "{% block content %}{% if view.partner.code == \"swdf\" %}{{ no_such_value.here }}{% endif %}",
+    );
+    std::fs::create_dir(program.join("templates")).unwrap();
+    std::fs::write(program.join("templates/partner.html"), template).unwrap();
+    std::fs::write(
+        program.join("partners.toml"),
+        std::fs::read_to_string(root.join("partners.toml")).unwrap().replace("Samantha Jones", "Samantha Changed"),
+    )
+    .unwrap();
+    let result = run("refgen", &["build", "--config", "program/partners.toml", "--out", "output"], dir.path());
+    let stderr = String::from_utf8(result.stderr).unwrap();
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no_such_value"), "{stderr}");
+    assert_eq!(snapshot(&out), before, "the previous output is untouched");
+    let leftovers: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(leftovers.iter().all(|n| !n.contains("building")), "no staging folder is left: {leftovers:?}");
+}
+
+#[test]
+fn without_a_secret_a_new_one_is_generated_loudly_kept_out_of_git_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo_root().join("partners.toml"), dir.path().join("partners.toml")).unwrap();
+    for folder in ["partners", "content"] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        refcenter_tests::copy_dir(&repo_root().join(folder), &dir.path().join(folder), &[]);
+    }
+    let build_without_secret = || {
+        std::process::Command::new(refcenter_tests::bin("refgen"))
+            .args(["build"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("REFGEN_SECRET")
+            .output()
+            .unwrap()
+    };
+    let first = build_without_secret();
+    let stderr = String::from_utf8(first.stderr).unwrap();
+    assert_eq!(first.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: no REFGEN_SECRET and no secret file: generated a new secret"), "{stderr}");
+    let secret_file = dir.path().join(".refgen-secret");
+    let secret = std::fs::read_to_string(&secret_file).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(std::fs::metadata(&secret_file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap().lines().any(|l| l == "/.refgen-secret"));
+    let csv = std::fs::read_to_string(dir.path().join("output/private/partner-access.csv")).unwrap();
+
+    let second = build_without_secret();
+    assert_eq!(second.status.code(), Some(0));
+    assert!(second.stderr.is_empty(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(std::fs::read_to_string(dir.path().join("output/private/partner-access.csv")).unwrap(), csv);
+    // The secret is in no output file.
+    for (path, bytes) in snapshot(&dir.path().join("output")) {
+        assert!(!String::from_utf8_lossy(&bytes).contains(secret.trim()), "{} holds the secret", path.display());
+    }
+}
