@@ -11,7 +11,7 @@ use refcenter_model::{Files, Program, RedirectTarget, Secret};
 use refcenter_pages::{PRIVATE_ROOT, Problems, RenderError};
 use refcenter_redirects::{LimitError, RuleSet, emitter};
 
-use crate::output::{OutputError, OutputWriter};
+use refcenter_output::{OutputError, OutputWriter};
 
 /// What to build and where.
 #[derive(Clone, Debug)]

@@ -9,7 +9,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
-use refcenter_redirects::{RuleSet, request_path};
+use refcenter_model::request_path;
+use refcenter_redirects::RuleSet;
 use tiny_http::{Header, Request, Response, Server};
 
 use crate::build::BuildOptions;

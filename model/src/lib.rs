@@ -44,6 +44,7 @@ pub mod file_format;
 pub mod files;
 pub mod load;
 pub mod program;
+pub mod request_path;
 pub mod schema;
 pub mod secret;
 pub mod source;

@@ -20,7 +20,6 @@ pub mod emitter;
 pub mod escape;
 pub mod hosts;
 pub mod limits;
-pub mod request_path;
 pub mod rules;
 
 pub use emitter::{Emitted, Emitter, emitter};

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use refcenter_model::Program;
 
-use crate::request_path;
+use refcenter_model::request_path;
 
 /// One rule: the codes it matches after the prefix, whether it also matches deeper paths,
 /// and where it redirects.

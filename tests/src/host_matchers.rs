@@ -3,13 +3,13 @@
 //! held to the same request table as the real servers:
 //!
 //! - the request path is decoded and normalised by the CDN before matching (as
-//!   [`refcenter_redirects::request_path::segments`] does), and a trailing slash does not
+//!   [`refcenter_model::request_path::segments`] does), and a trailing slash does not
 //!   change which rule matches;
 //! - rules are tried in file order and the first match wins;
 //! - a `:name` placeholder matches one segment; a trailing `*` (Netlify, Cloudflare) matches
 //!   the rest of the path, one segment or more; `:name*` (Vercel) matches zero or more.
 
-use refcenter_redirects::request_path::segments;
+use refcenter_model::request_path::segments;
 
 /// One piece of a `from`/`source` pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]

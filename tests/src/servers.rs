@@ -60,7 +60,8 @@ fn start(name: &str, mut command: Command, addr: SocketAddr, dir: &Path) -> Serv
 }
 
 /// nginx serving `output/public` with the emitted maps and locations. `extra_http` is added to
-/// the `http` block (log formats, `real_ip` settings).
+/// the `http` block (log formats, `real_ip` settings); access logging is off unless it names
+/// an `access_log`.
 pub fn nginx(output: &Path, work: &Path, extra_http: &str) -> Server {
     let port = free_port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -71,7 +72,7 @@ error_log {work}/nginx-error.log info;
 pid {work}/nginx.pid;
 events {{ worker_connections 64; }}
 http {{
-    access_log off;
+    {access_off}
     client_body_temp_path {work}/client_body;
     proxy_temp_path {work}/proxy;
     fastcgi_temp_path {work}/fastcgi;
@@ -88,6 +89,7 @@ http {{
 "#,
         work = work.display(),
         output = output.display(),
+        access_off = if extra_http.contains("access_log") { "" } else { "access_log off;" },
     );
     let path = work.join("nginx.conf");
     std::fs::write(&path, conf).expect("config written");

@@ -125,7 +125,7 @@ async function handler(event) {{
     return redirect(FALLBACK);
 }}
 "#,
-        root = serde_json::to_string(&crate::request_path::segments(&rules.root)).unwrap_or_default(),
+        root = serde_json::to_string(&refcenter_model::request_path::segments(&rules.root)).unwrap_or_default(),
         fallback = json(&rules.fallback),
         status = rules.status,
     )

@@ -1,7 +1,7 @@
-//! The one place that writes a build's files. Files go into a staging folder beside the
-//! output folder; only when every file is written does the staging folder replace the output
-//! folder, in one atomic exchange where the file system allows it. A build that fails or is
-//! interrupted leaves the previous output as it was.
+//! The one place that writes output folders: `refgen build`'s site and `refstats`'s reports.
+//! Files go into a staging folder beside the output folder; only when every file is written
+//! does the staging folder replace the output folder, in one atomic exchange where the file
+//! system allows it. A run that fails or is interrupted leaves the previous output as it was.
 
 use std::collections::HashSet;
 use std::io;

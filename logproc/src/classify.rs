@@ -1,0 +1,189 @@
+//! The click rules. A click is a `GET` answered with a redirect (3xx) on a tracking path
+//! `/<prefix>/<link>/<partner>[/<ad>]` from something that is not a bot. On a tracking path,
+//! `HEAD` requests and bots are counted beside the clicks, each in its own column; everything
+//! else is filtered with a reason. Unknown link, partner and ad codes are kept and flagged.
+
+use std::collections::{HashMap, HashSet};
+
+use refcenter_model::{Program, request_path};
+
+use crate::bots::Bots;
+use crate::record::Record;
+
+/// The longest code kept from a request; longer ones are cut (they are unknown anyway).
+const MAX_CODE: usize = 64;
+
+/// The codes of one tracking path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// The link code.
+    pub link: String,
+    /// The partner code (`""` when the path has none).
+    pub partner: String,
+    /// The ad code (`""` when the path has none).
+    pub ad: String,
+}
+
+/// What kind of hit on a tracking path a request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// A person's click.
+    Click,
+    /// A `HEAD` request (link checkers, some previews).
+    Head,
+    /// A bot, with the reason.
+    Bot(&'static str),
+}
+
+/// What a request is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A hit on a tracking path.
+    Hit(Key, Hit),
+    /// Not counted, with the reason.
+    Filtered(&'static str),
+}
+
+/// What the program knows, for flagging codes.
+pub struct Known {
+    root: Vec<String>,
+    links: HashSet<String>,
+    partners: HashMap<String, HashSet<String>>,
+}
+
+impl Known {
+    /// The codes of `program`.
+    pub fn new(program: &Program) -> Known {
+        let base = program.settings.base_url.path().trim_end_matches('/');
+        let root = request_path::segments(&format!("{base}/{}", program.settings.prefix.as_str()));
+        Known {
+            root,
+            links: program.links().iter().map(|l| l.code.to_string()).collect(),
+            partners: program
+                .partners()
+                .iter()
+                .map(|p| (p.code.to_string(), p.ads.iter().map(|a| a.code.to_string()).collect()))
+                .collect(),
+        }
+    }
+
+    /// Whether the link code is the program's.
+    pub fn link(&self, code: &str) -> bool {
+        self.links.contains(code)
+    }
+
+    /// Whether the partner code is the program's.
+    pub fn partner(&self, code: &str) -> bool {
+        self.partners.contains_key(code)
+    }
+
+    /// Whether `ad` is an ad of `partner` (true for no ad).
+    pub fn ad(&self, partner: &str, ad: &str) -> bool {
+        ad.is_empty() || self.partners.get(partner).is_some_and(|ads| ads.contains(ad))
+    }
+}
+
+fn cut(mut s: String) -> String {
+    if s.len() > MAX_CODE {
+        let mut end = MAX_CODE;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// Applies the click rules to one request.
+pub fn classify(record: &Record<'_>, known: &Known, bots: &Bots) -> Outcome {
+    let head = match record.method.as_ref() {
+        "GET" => false,
+        "HEAD" => true,
+        _ => return Outcome::Filtered("not GET or HEAD"),
+    };
+    let segments = request_path::segments(&record.path);
+    if !segments.starts_with(&known.root) {
+        return Outcome::Filtered("not a tracking link");
+    }
+    let mut codes = segments.into_iter().skip(known.root.len()).map(cut);
+    let Some(link) = codes.next() else { return Outcome::Filtered("tracking root without a link code") };
+    if record.edge_result.as_deref() == Some("Redirect") {
+        return Outcome::Filtered("CDN's own redirect (http to https)");
+    }
+    if !(300..400).contains(&record.status) {
+        return Outcome::Filtered("not answered with a redirect");
+    }
+    let key = Key { link, partner: codes.next().unwrap_or_default(), ad: codes.next().unwrap_or_default() };
+    if head {
+        return Outcome::Hit(key, Hit::Head);
+    }
+    if record.cdn_bot {
+        return Outcome::Hit(key, Hit::Bot("CDN bot verdict"));
+    }
+    if let Some(reason) = bots.reason(&record.user_agent) {
+        return Outcome::Hit(key, Hit::Bot(reason));
+    }
+    Outcome::Hit(key, Hit::Click)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::path::Path;
+
+    use super::*;
+
+    fn record(method: &'static str, path: &'static str, status: u16, agent: &'static str) -> Record<'static> {
+        Record {
+            time: 0,
+            method: Cow::Borrowed(method),
+            path: Cow::Borrowed(path),
+            status,
+            client: Cow::Borrowed("192.0.2.1"),
+            user_agent: Cow::Borrowed(agent),
+            cdn_bot: false,
+            edge_result: None,
+            request_id: None,
+        }
+    }
+
+    fn key(link: &str, partner: &str, ad: &str) -> Key {
+        Key { link: link.into(), partner: partner.into(), ad: ad.into() }
+    }
+
+    #[test]
+    fn the_click_rules() {
+        let program =
+            refcenter_model::load(&refcenter_sample::files(), Path::new(refcenter_sample::ROOT)).unwrap().program;
+        let known = Known::new(&program);
+        let bots = Bots::new();
+        let person = "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0";
+        let cases = [
+            (
+                record("GET", "/go/xyz/samantha/email-list?gclid=1", 302, person),
+                Outcome::Hit(key("xyz", "samantha", "email-list"), Hit::Click),
+            ),
+            (record("GET", "/go/xyz/samantha/", 302, person), Outcome::Hit(key("xyz", "samantha", ""), Hit::Click)),
+            (record("GET", "/go/x%79z/nobody", 302, person), Outcome::Hit(key("xyz", "nobody", ""), Hit::Click)),
+            (record("HEAD", "/go/xyz/samantha", 302, person), Outcome::Hit(key("xyz", "samantha", ""), Hit::Head)),
+            (
+                record("GET", "/go/xyz/samantha", 302, "curl/8.5.0"),
+                Outcome::Hit(key("xyz", "samantha", ""), Hit::Bot("HTTP library or tool")),
+            ),
+            (record("GET", "/go/xyz/samantha", 404, person), Outcome::Filtered("not answered with a redirect")),
+            (record("GET", "/go/xyz/samantha", 200, person), Outcome::Filtered("not answered with a redirect")),
+            (record("POST", "/go/xyz/samantha", 302, person), Outcome::Filtered("not GET or HEAD")),
+            (record("GET", "/robots.txt", 200, person), Outcome::Filtered("not a tracking link")),
+            (record("GET", "/gone/xyz", 302, person), Outcome::Filtered("not a tracking link")),
+            (record("GET", "/go/", 302, person), Outcome::Filtered("tracking root without a link code")),
+        ];
+        for (record, expected) in cases {
+            assert_eq!(classify(&record, &known, &bots), expected, "{}", record.path);
+        }
+        let mut cdn = record("GET", "/go/xyz/samantha", 301, person);
+        cdn.edge_result = Some(Cow::Borrowed("Redirect"));
+        assert_eq!(classify(&cdn, &known, &bots), Outcome::Filtered("CDN's own redirect (http to https)"));
+        assert!(known.link("xyz") && !known.link("nope"));
+        assert!(known.ad("samantha", "email-list") && !known.ad("samantha", "website2") && known.ad("samantha", ""));
+    }
+}

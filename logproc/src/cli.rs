@@ -1,0 +1,226 @@
+//! The `refstats` command line.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::Parser;
+use refcenter_model::secret::SecretSource;
+use refcenter_model::{DiskFiles, Program, Secret, Style, load};
+use refcenter_output::OutputWriter;
+
+use crate::formats::Format;
+use crate::input::expand;
+use crate::report::{ReportError, RunInfo, write};
+use crate::run::{RunOptions, run};
+use crate::tables::tables;
+use crate::tally::{Day, day_name, day_of};
+
+/// Exit status of a run that went well.
+pub const EXIT_OK: i32 = 0;
+/// Exit status when the input has problems (a program error, a file that could not be read to
+/// its end, more rejected lines than `--max-rejected`).
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit status of a usage or I/O error.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Counts clicks on a referral program's tracking links in CDN and web server access logs.
+///
+/// Reads files, folders, glob patterns or `-` (standard input), plain, gzip or zstd, and writes
+/// CSV, JSON and Parquet tables, one JSON file per partner and an HTML report into --out.
+#[derive(Debug, Parser)]
+#[command(name = "refstats", version, about)]
+pub struct Args {
+    /// Log files, folders (read recursively), glob patterns, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// The root program file [default: ./partners.toml, else the built-in sample].
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The log format; auto detects it per file from its first lines.
+    #[arg(long, short, value_enum, default_value_t = Format::Auto)]
+    pub format: Format,
+    /// The report folder, replaced as a whole when the run succeeds.
+    #[arg(long, short, value_name = "DIR", default_value = "stats")]
+    pub out: PathBuf,
+    /// Count only requests on or after this day (UTC, YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub since: Option<Day>,
+    /// Count only requests on or before this day (UTC, YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub until: Option<Day>,
+    /// Fail (exit 1, no report) when more lines than this are rejected.
+    #[arg(long, value_name = "N")]
+    pub max_rejected: Option<u64>,
+    /// How many rejected lines to show as examples.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub samples: usize,
+    /// No progress line, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+fn parse_day(s: &str) -> Result<Day, String> {
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("{e} (expected YYYY-MM-DD)"))?;
+    let time = date.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or_default();
+    Ok(day_of(time))
+}
+
+/// A failure: headline, causes, hint and exit status.
+struct Failure {
+    details: String,
+    headline: String,
+    hint: String,
+    status: i32,
+}
+
+impl Failure {
+    fn new(headline: impl Into<String>, hint: impl Into<String>, status: i32) -> Failure {
+        Failure { details: String::new(), headline: headline.into(), hint: hint.into(), status }
+    }
+
+    fn render(&self) -> String {
+        format!("{}error: {}\n  hint: {}\n", self.details, self.headline, self.hint)
+    }
+}
+
+/// Runs `refstats` with `args` and returns the exit status.
+pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match execute(&args) {
+        Ok(status) => status,
+        Err(f) => {
+            anstream::eprint!("{}", f.render());
+            f.status
+        }
+    }
+}
+
+fn style() -> Style {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() { Style::Color } else { Style::Plain }
+}
+
+/// The program and its folder: `--config`, else `./partners.toml`, else the sample.
+fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
+    let path = match config {
+        Some(p) => Some(p.to_path_buf()),
+        None if Path::new("partners.toml").is_file() => Some(PathBuf::from("partners.toml")),
+        None => None,
+    };
+    let (result, dir, name) = match &path {
+        Some(path) => {
+            let (files, root) = DiskFiles::for_program_file(path);
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            (load(&files, &root), dir, path.display().to_string())
+        }
+        None => {
+            anstream::eprintln!(
+                "note: no partners.toml here and no --config given; counting for the built-in sample program"
+            );
+            let files = refcenter_sample::files();
+            (load(&files, Path::new(refcenter_sample::ROOT)), PathBuf::from("."), "the built-in sample".to_owned())
+        }
+    };
+    match result {
+        Ok(loaded) => Ok((loaded.program, dir)),
+        Err(refcenter_model::LoadError::Io { .. }) => Err(Failure::new(
+            format!("cannot read the program file `{name}`"),
+            "name the program file with --config FILE",
+            EXIT_USAGE,
+        )),
+        Err(e) => {
+            let mut f = Failure::new(
+                format!("the program `{name}` has problems; no report was written"),
+                "fix them (refgen check lists them) and run again",
+                EXIT_PROBLEMS,
+            );
+            f.details = e.render(style());
+            Err(f)
+        }
+    }
+}
+
+fn execute(args: &Args) -> Result<i32, Failure> {
+    let (program, dir) = program(args.config.as_deref())?;
+    let (secret, source) = Secret::for_program(&dir).map_err(|e| {
+        Failure::new(
+            format!("cannot get the program's secret: {e}"),
+            "set REFGEN_SECRET or fix .refgen-secret",
+            EXIT_USAGE,
+        )
+    })?;
+    if let SecretSource::Generated(path) = source {
+        anstream::eprintln!(
+            "warning: no REFGEN_SECRET and no secret file: generated a new secret in {} (git-ignored); visitor ids depend on it",
+            path.display()
+        );
+    }
+    let sources = expand(&args.inputs).map_err(|e| {
+        Failure::new(e.to_string(), "name log files, folders, patterns that match, or - for stdin", EXIT_USAGE)
+    })?;
+    let options = RunOptions {
+        format: args.format,
+        since: args.since,
+        until: args.until,
+        samples: args.samples,
+        progress: !args.no_progress,
+    };
+    let (tally, acc) = run(&program, &secret, &sources, &options);
+    let text = acc.render();
+    if let Some(max) = args.max_rejected
+        && acc.rejected_total() > max
+    {
+        anstream::eprint!("{text}");
+        return Err(Failure::new(
+            format!(
+                "{} lines were rejected, more than --max-rejected {max}; no report was written",
+                acc.rejected_total()
+            ),
+            "see the sample rejections above; check --format, or raise --max-rejected",
+            EXIT_PROBLEMS,
+        ));
+    }
+    let known = crate::classify::Known::new(&program);
+    let mut t = tables(&tally, &known, &program)
+        .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
+    let days: Vec<Day> = tally.rows().iter().map(|r| r.0).collect();
+    let info = RunInfo {
+        program: program.settings.name.clone(),
+        first_day: args.since.or(days.first().copied()).map(day_name),
+        last_day: args.until.or(days.last().copied()).map(day_name),
+    };
+    let io = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            format!("cannot write the report folder {}: {e}; the previous report is unchanged", args.out.display()),
+            "check that the folder's parent exists and is writable",
+            EXIT_USAGE,
+        )
+    };
+    let mut out = OutputWriter::begin(&args.out).map_err(|e| io(&e))?;
+    write(&mut out, &mut t, &acc, &info).map_err(|e| match e {
+        ReportError::Output(e) => io(&e),
+        other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
+    })?;
+    out.commit().map_err(|e| io(&e))?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(format!("{text}report written to {}\n", args.out.display()).as_bytes());
+    if acc.file_problems.is_empty() {
+        Ok(EXIT_OK)
+    } else {
+        anstream::eprintln!(
+            "error: {} file(s) could not be read to the end (see \"file problem\" above); the report counts what was read",
+            acc.file_problems.len()
+        );
+        Ok(EXIT_PROBLEMS)
+    }
+}

@@ -1,0 +1,161 @@
+//! CloudFront standard logs (legacy delivery to S3): tab-separated, one request a line, columns
+//! named by the `#Fields:` header. Files written before 2019 have 24 fields, current ones 33;
+//! both are read by name, and a file without its header by position. User agents are
+//! percent-encoded twice; `-` means no value.
+//!
+//! Sample lines (real shapes; the tests below parse every one):
+//! ```text
+//! #Version: 1.0
+//! #Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end
+//! 2024-05-01	10:00:00	FRA56-P5	410	203.0.113.9	GET	d111111abcdef8.cloudfront.net	/go/xyz/samantha/email-list	302	-	Mozilla/5.0%2520(X11;%2520Linux%2520x86_64)%2520Firefox/125.0	gclid=abc	-	Miss	SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==	martyc.example.com	https	221	0.001	-	TLSv1.3	TLS_AES_128_GCM_SHA256	Miss	HTTP/2.0	-	-	11040	0.001	Miss	text/html	0	-	-
+//! 2024-05-01	10:00:01	FRA56-P5	410	10.1.2.3	GET	d111111abcdef8.cloudfront.net	/go/xyz/samantha	302	-	Mozilla/5.0%2520(iPhone)	-	-	Miss	k6WGMNkEzR5BEM_SaF47gjtX9zBDO2m349OY2an0QPEaUum1ZOLrow==	martyc.example.com	https	221	0.001	198.51.100.7,%2010.1.2.3	TLSv1.3	TLS_AES_128_GCM_SHA256	Miss	HTTP/2.0	-	-	11041	0.001	Miss	text/html	0	-	-
+//! 2024-05-01	10:00:02	FRA56-P5	380	192.0.2.10	GET	d111111abcdef8.cloudfront.net	/go/xyz/samantha	301	-	curl/8.5.0	-	-	Redirect	v3QmhFPqW8q0Yt1oDXvP9O5bQ0YpJ2WmK4u5yT6tVbU1w0xZyAbCdE==	martyc.example.com	http	80	0.000	-	-	-	Redirect	HTTP/1.1	-	-	40000	0.000	Redirect	text/html	183	-	-
+//! ```
+
+// The sample lines above are real CloudFront lines, whose separator is the tab.
+#![allow(clippy::tabs_in_doc_comments)]
+
+use crate::formats::LineParser;
+use crate::formats::fields::{dash, date_time, double_decoded, first_forwarded};
+use crate::record::{Parsed, Record};
+
+/// The current (33-field) column order, used when a file has no `#Fields` header.
+const CURRENT: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+
+/// Where the columns refstats reads are.
+#[derive(Clone, Debug)]
+struct Columns {
+    date: usize,
+    time: usize,
+    client: usize,
+    method: usize,
+    path: usize,
+    status: usize,
+    agent: usize,
+    result: Option<usize>,
+    request_id: Option<usize>,
+    forwarded: Option<usize>,
+    count: usize,
+}
+
+impl Columns {
+    fn from_names(names: &str) -> Option<Columns> {
+        let names: Vec<&str> = names.split_whitespace().collect();
+        let at = |n: &str| names.iter().position(|x| *x == n);
+        Some(Columns {
+            date: at("date")?,
+            time: at("time")?,
+            client: at("c-ip")?,
+            method: at("cs-method")?,
+            path: at("cs-uri-stem")?,
+            status: at("sc-status")?,
+            agent: at("cs(User-Agent)")?,
+            result: at("x-edge-result-type"),
+            request_id: at("x-edge-request-id"),
+            forwarded: at("x-forwarded-for"),
+            count: names.len(),
+        })
+    }
+}
+
+/// The CloudFront parser; it learns the columns from each file's `#Fields` line.
+#[derive(Debug, Default)]
+pub struct Cloudfront {
+    columns: Option<Columns>,
+}
+
+impl LineParser for Cloudfront {
+    fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
+        if let Some(names) = line.strip_prefix("#Fields:") {
+            return match Columns::from_names(names) {
+                Some(c) => {
+                    self.columns = Some(c);
+                    Parsed::Skip("header line")
+                }
+                None => Parsed::Reject(
+                    "a #Fields header without date, time, c-ip, cs-method, cs-uri-stem, sc-status or cs(User-Agent)",
+                ),
+            };
+        }
+        if line.starts_with('#') {
+            return Parsed::Skip("header line");
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let columns = match &self.columns {
+            Some(c) => c,
+            None => {
+                // No header: the documented order, whose first 24 columns are the old format.
+                let Some(c) = Columns::from_names(CURRENT) else { return Parsed::Reject("internal column list") };
+                self.columns = Some(c);
+                self.columns.as_ref().unwrap_or_else(|| unreachable!())
+            }
+        };
+        if fields.len() != columns.count && !(self.columns_are_default() && fields.len() == 24) {
+            return Parsed::Reject("wrong number of fields for the #Fields header");
+        }
+        let get = |i: usize| fields.get(i).copied().map(dash);
+        let Some(time) = date_time(fields[columns.date], fields[columns.time]) else {
+            return Parsed::Reject("bad date or time");
+        };
+        let Some(status) = fields[columns.status].parse().ok() else { return Parsed::Reject("bad status") };
+        let forwarded = columns.forwarded.and_then(get).map(double_decoded);
+        let client = match forwarded.as_deref().and_then(first_forwarded) {
+            Some(first) => first.to_owned().into(),
+            None => dash(fields[columns.client]).into(),
+        };
+        Parsed::Record(Record {
+            time,
+            method: fields[columns.method].into(),
+            path: fields[columns.path].into(),
+            status,
+            client,
+            user_agent: double_decoded(dash(fields[columns.agent])),
+            cdn_bot: false,
+            edge_result: columns.result.and_then(get).map(Into::into),
+            request_id: columns.request_id.and_then(get).filter(|s| !s.is_empty()).map(Into::into),
+        })
+    }
+}
+
+impl Cloudfront {
+    fn columns_are_default(&self) -> bool {
+        self.columns.as_ref().is_some_and(|c| c.count == 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples() -> Vec<&'static str> {
+        crate::formats::doc_samples(include_str!("cloudfront.rs"))
+    }
+
+    #[test]
+    fn every_sample_line_parses() {
+        let mut parser = Cloudfront::default();
+        let parsed: Vec<Parsed<'_>> = samples().iter().map(|l| parser.parse(l)).collect();
+        assert_eq!(parsed[0], Parsed::Skip("header line"));
+        assert_eq!(parsed[1], Parsed::Skip("header line"));
+        let Parsed::Record(a) = &parsed[2] else { panic!("{:?}", parsed[2]) };
+        assert_eq!(a.path, "/go/xyz/samantha/email-list");
+        assert_eq!(a.user_agent, "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0");
+        assert_eq!(a.time, 1_714_557_600);
+        assert_eq!(a.edge_result.as_deref(), Some("Miss"));
+        let Parsed::Record(b) = &parsed[3] else { panic!("{:?}", parsed[3]) };
+        assert_eq!(b.client, "198.51.100.7", "the first X-Forwarded-For address");
+        let Parsed::Record(c) = &parsed[4] else { panic!("{:?}", parsed[4]) };
+        assert_eq!((c.status, c.edge_result.as_deref()), (301, Some("Redirect")));
+    }
+
+    #[test]
+    fn old_files_with_24_fields_are_read_by_their_header() {
+        let mut parser = Cloudfront::default();
+        let header = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version";
+        assert_eq!(parser.parse(header), Parsed::Skip("header line"));
+        let line = "2014-05-23\t01:13:11\tFRA2\t182\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/go/xyz/abc123\t302\t-\tMozilla/4.0%2520(compatible;%2520MSIE%25205.0b1;%2520Mac_PowerPC)\t-\t-\tMiss\twvAnNxxxx==\tmartyc.example.com\thttp\t78\t0.002\t-\t-\t-\tMiss\tHTTP/1.1";
+        let Parsed::Record(r) = parser.parse(line) else { panic!() };
+        assert_eq!(r.user_agent, "Mozilla/4.0 (compatible; MSIE 5.0b1; Mac_PowerPC)");
+        assert!(matches!(parser.parse("2014-05-23\t01:13:11\tshort"), Parsed::Reject(_)));
+    }
+}

@@ -1,0 +1,113 @@
+//! The access-log formats refstats reads, one parser per format behind [`LineParser`]. The set
+//! of formats is closed: [`Format`] is also the `--format` value, and `auto` picks one from
+//! the first lines of the input.
+
+pub mod cloudflare;
+pub mod cloudfront;
+pub mod cloudfront_json;
+pub mod combined;
+pub mod fields;
+pub mod nginx_json;
+
+use crate::record::Parsed;
+
+/// A log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Detect from the first lines.
+    Auto,
+    /// CloudFront standard logs (tab-separated, columns named by the `#Fields` header).
+    Cloudfront,
+    /// CloudFront standard logs v2 delivered as JSON (every value a string).
+    CloudfrontJson,
+    /// Cloudflare Logpush `http_requests` in JSON lines.
+    Cloudflare,
+    /// nginx and Apache "combined" (common plus referrer and user agent), optionally with a
+    /// virtual host first.
+    Combined,
+    /// nginx and Apache "common" (no user agent).
+    Common,
+    /// nginx JSON lines written with `log_format ... escape=json`.
+    NginxJson,
+}
+
+impl Format {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Cloudfront => "cloudfront",
+            Format::CloudfrontJson => "cloudfront-json",
+            Format::Cloudflare => "cloudflare",
+            Format::Combined => "combined",
+            Format::Common => "common",
+            Format::NginxJson => "nginx-json",
+        }
+    }
+
+    /// A parser for this format (`Auto` must be resolved first; it reads as combined).
+    pub fn parser(self) -> Box<dyn LineParser> {
+        match self {
+            Format::Cloudfront => Box::new(cloudfront::Cloudfront::default()),
+            Format::CloudfrontJson => Box::new(cloudfront_json::CloudfrontJson),
+            Format::Cloudflare => Box::new(cloudflare::Cloudflare),
+            Format::Common => Box::new(combined::Combined { with_agent: false }),
+            Format::NginxJson => Box::new(nginx_json::NginxJson),
+            Format::Combined | Format::Auto => Box::new(combined::Combined { with_agent: true }),
+        }
+    }
+
+    /// The format of a log whose first non-empty lines are `lines`, if one fits.
+    pub fn detect<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Format> {
+        for line in lines {
+            let line = line.trim_start_matches('\u{feff}').trim();
+            if line.is_empty() {
+                continue;
+            }
+            if line.starts_with("#Version") || line.starts_with("#Fields") {
+                return Some(Format::Cloudfront);
+            }
+            if line.starts_with('{') {
+                let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line) else {
+                    continue;
+                };
+                if map.contains_key("RayID")
+                    || map.contains_key("EdgeStartTimestamp")
+                    || map.contains_key("ClientRequestURI")
+                {
+                    return Some(Format::Cloudflare);
+                }
+                if map.contains_key("cs-uri-stem") || map.contains_key("x-edge-request-id") {
+                    return Some(Format::CloudfrontJson);
+                }
+                if map.contains_key("request_uri") || map.contains_key("request") || map.contains_key("remote_addr") {
+                    return Some(Format::NginxJson);
+                }
+                continue;
+            }
+            if line.split('\t').count() >= 15 {
+                return Some(Format::Cloudfront);
+            }
+            if let Some(record) = combined::parse_clf(line) {
+                return Some(if record.has_agent { Format::Combined } else { Format::Common });
+            }
+        }
+        None
+    }
+}
+
+/// Reads lines of one format. Parsers may keep state between the lines of one file (CloudFront's
+/// `#Fields` header); a new parser is made for each file.
+pub trait LineParser: Send {
+    /// Parses one line (without its line ending).
+    fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a>;
+}
+
+/// The sample lines in a format module's docs (between "```text" and "```"), for its tests.
+#[cfg(test)]
+pub fn doc_samples(source: &'static str) -> Vec<&'static str> {
+    let start = source.find("```text\n").map_or(0, |i| i + 8);
+    let end = start + source[start..].find("//! ```").unwrap_or(0);
+    source[start..end].lines().map(|l| l.trim_start_matches("//! ")).collect()
+}

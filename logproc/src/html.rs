@@ -1,0 +1,96 @@
+//! `report.html`: the admin's view of a run, self-contained (inline style and SVG, no script):
+//! totals, a chart of clicks per day, top partners, links and ads, unknown codes seen (typos in
+//! links partners shared), bot hits by reason, and the accounting of every line.
+
+use polars::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::accounting::Accounting;
+use crate::chart::{Point, daily_svg};
+use crate::report::{ReportError, RunInfo};
+use crate::tables::Tables;
+
+const TEMPLATE: &str = include_str!("report.html");
+const TOP: u32 = 20;
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    clicks: u64,
+    unique_clicks: u64,
+    bot_hits: u64,
+}
+
+fn rows(df: &DataFrame, name: impl Fn(&DataFrame, usize) -> String, top: Option<u32>) -> PolarsResult<Vec<Row>> {
+    let mut df =
+        df.sort(["clicks"], SortMultipleOptions::default().with_order_descending(true).with_maintain_order(true))?;
+    if let Some(top) = top {
+        df = df.head(Some(top as usize));
+    }
+    let c = df.column("clicks")?.u64()?.clone();
+    let u = df.column("unique_clicks")?.u64()?.clone();
+    let b = df.column("bot_hits")?.u64()?.clone();
+    Ok((0..df.height())
+        .map(|i| Row {
+            name: name(&df, i),
+            clicks: c.get(i).unwrap_or(0),
+            unique_clicks: u.get(i).unwrap_or(0),
+            bot_hits: b.get(i).unwrap_or(0),
+        })
+        .collect())
+}
+
+fn text(df: &DataFrame, col: &str, i: usize) -> String {
+    df.column(col).ok().and_then(|c| c.str().ok()).and_then(|s| s.get(i)).unwrap_or("").to_owned()
+}
+
+/// The report page.
+pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, ReportError> {
+    let daily = &t.by_day;
+    let days = daily.column("day")?.str()?.clone();
+    let clicks = daily.column("clicks")?.u64()?.clone();
+    let unique = daily.column("unique_clicks")?.u64()?.clone();
+    let points: Vec<Point> = (0..daily.height())
+        .map(|i| Point {
+            day: days.get(i).unwrap_or("").to_owned(),
+            clicks: clicks.get(i).unwrap_or(0),
+            unique: unique.get(i).unwrap_or(0),
+        })
+        .collect();
+    let chart = daily_svg(&points).map_err(ReportError::Html)?;
+
+    let partners = rows(
+        &t.by_partner.clone().lazy().filter(col("known_partner")).collect()?,
+        |d, i| text(d, "partner", i),
+        Some(TOP),
+    )?;
+    let links =
+        rows(&t.by_link.clone().lazy().filter(col("known_link")).collect()?, |d, i| text(d, "link", i), Some(TOP))?;
+    let ads = rows(
+        &t.by_ad.clone().lazy().filter(col("known_ad")).collect()?,
+        |d, i| format!("{} / {}", text(d, "partner", i), text(d, "ad", i)),
+        Some(TOP),
+    )?;
+    let unknown_filter = col("known_link").not().or(col("known_partner").not()).or(col("known_ad").not());
+    let unknown = rows(
+        &t.by_key.clone().lazy().filter(unknown_filter).collect()?,
+        |d, i| {
+            let (l, p, a) = (text(d, "link", i), text(d, "partner", i), text(d, "ad", i));
+            [l, p, a].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/")
+        },
+        Some(100),
+    )?;
+    let mut tera = Tera::default();
+    tera.add_raw_template("report.html", TEMPLATE).map_err(|e| ReportError::Html(format!("{e:?}")))?;
+    let mut ctx = Context::new();
+    ctx.insert("info", info);
+    ctx.insert("acc", acc);
+    ctx.insert("bots", &acc.bot_hits.values().sum::<u64>());
+    ctx.insert("chart", &chart);
+    ctx.insert("partners", &partners);
+    ctx.insert("links", &links);
+    ctx.insert("ads", &ads);
+    ctx.insert("unknown", &unknown);
+    tera.render("report.html", &ctx).map_err(|e| ReportError::Html(format!("{e:?}")))
+}

@@ -1,0 +1,21 @@
+//! The log processor behind `refstats`: CDN and web server access logs in, exact per-partner
+//! and per-ad click statistics out.
+//!
+//! [`input`] finds and opens the inputs; [`formats`] parses each log format into a
+//! [`record::Record`]; [`classify`] applies the click rules; [`tally`] counts while the lines
+//! stream by; [`tables`] computes the statistics with polars; [`report`] writes them.
+//! [`accounting`] keeps track of every line.
+
+pub mod accounting;
+pub mod bots;
+pub mod chart;
+pub mod classify;
+pub mod cli;
+pub mod formats;
+pub mod html;
+pub mod input;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod tables;
+pub mod tally;
