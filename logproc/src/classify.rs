@@ -120,7 +120,9 @@ pub fn classify(record: &Record<'_>, known: &Known, bots: &Bots) -> Outcome {
     if record.cdn_bot {
         return Outcome::Hit(key, Hit::Bot("CDN bot verdict"));
     }
-    if let Some(reason) = bots.reason(&record.user_agent) {
+    if record.has_agent
+        && let Some(reason) = bots.reason(&record.user_agent)
+    {
         return Outcome::Hit(key, Hit::Bot(reason));
     }
     Outcome::Hit(key, Hit::Click)
@@ -141,6 +143,7 @@ mod tests {
             status,
             client: Cow::Borrowed("192.0.2.1"),
             user_agent: Cow::Borrowed(agent),
+            has_agent: true,
             cdn_bot: false,
             edge_result: None,
             request_id: None,

@@ -45,6 +45,11 @@ fn text(df: &DataFrame, col: &str, i: usize) -> String {
     df.column(col).ok().and_then(|c| c.str().ok()).and_then(|s| s.get(i)).unwrap_or("").to_owned()
 }
 
+/// HTML escaping that leaves `/` alone (tera's default escapes it, which garbles codes).
+fn escape(input: &str) -> String {
+    input.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
 /// The report page.
 pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, ReportError> {
     let daily = &t.by_day;
@@ -82,6 +87,7 @@ pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, Re
         Some(100),
     )?;
     let mut tera = Tera::default();
+    tera.set_escape_fn(escape);
     tera.add_raw_template("report.html", TEMPLATE).map_err(|e| ReportError::Html(format!("{e:?}")))?;
     let mut ctx = Context::new();
     ctx.insert("info", info);

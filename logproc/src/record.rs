@@ -18,6 +18,9 @@ pub struct Record<'a> {
     pub client: Cow<'a, str>,
     /// The `User-Agent` header (`""` when absent).
     pub user_agent: Cow<'a, str>,
+    /// Whether the format records user agents at all (the common log format does not, and
+    /// then an empty one says nothing about bots).
+    pub has_agent: bool,
     /// A CDN's own verdict that the request came from a bot, where the format has one.
     pub cdn_bot: bool,
     /// CloudFront's `x-edge-result-type`, where present.

@@ -83,6 +83,7 @@ impl LineParser for Cloudflare {
             status,
             client: l.client_ip.unwrap_or_default(),
             user_agent: l.client_request_user_agent.unwrap_or_default(),
+            has_agent: true,
             cdn_bot: score_bot || verified_bot,
             edge_result: None,
             request_id: l.ray_id.filter(|r| !r.is_empty()),

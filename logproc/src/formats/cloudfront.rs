@@ -110,6 +110,7 @@ impl LineParser for Cloudfront {
             status,
             client,
             user_agent: double_decoded(dash(fields[columns.agent])),
+            has_agent: true,
             cdn_bot: false,
             edge_result: columns.result.and_then(get).map(Into::into),
             request_id: columns.request_id.and_then(get).filter(|s| !s.is_empty()).map(Into::into),

@@ -82,6 +82,7 @@ impl LineParser for CloudfrontJson {
             status,
             client,
             user_agent: agent,
+            has_agent: true,
             cdn_bot: false,
             edge_result: l.result,
             request_id: l.request_id.filter(|r| !r.is_empty() && r != "-"),

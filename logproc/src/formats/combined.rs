@@ -87,6 +87,7 @@ impl LineParser for Combined {
             status,
             client: dash(clf.host).into(),
             user_agent: clf.agent.map(|a| unescape(dash(a))).unwrap_or_default(),
+            has_agent: clf.has_agent,
             cdn_bot: false,
             edge_result: None,
             request_id: None,

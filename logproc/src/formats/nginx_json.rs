@@ -83,6 +83,7 @@ impl LineParser for NginxJson {
             status,
             client: forwarded.map(Cow::Owned).or(l.remote_addr).unwrap_or_default(),
             user_agent: l.http_user_agent.unwrap_or_default(),
+            has_agent: true,
             cdn_bot: false,
             edge_result: None,
             request_id: l.request_id.filter(|r| !r.is_empty()),
