@@ -175,7 +175,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         samples: args.samples,
         progress: !args.no_progress,
     };
-    let (tally, acc) = run(&program, &secret, &sources, &options);
+    let (mut tally, acc) = run(&program, &secret, &sources, &options);
     let text = acc.render();
     if let Some(max) = args.max_rejected
         && acc.rejected_total() > max
@@ -191,9 +191,9 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ));
     }
     let known = crate::classify::Known::new(&program);
-    let mut t = tables(&tally, &known, &program)
+    let mut t = tables(&mut tally, &known, &program)
         .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
-    let days: Vec<Day> = tally.rows().iter().map(|r| r.0).collect();
+    let days = tally.days();
     let info = RunInfo {
         program: program.settings.name.clone(),
         first_day: args.since.or(days.first().copied()).map(day_name),

@@ -38,7 +38,7 @@ pub fn run(program: &Program, secret: &Secret, sources: &[Source], options: &Run
     let known = Known::new(program);
     let bots = Bots::new();
     let visitors = Visitors::new(secret);
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(program);
     let mut acc = Accounting::default();
     let progress = Progress::new(options.progress);
     for source in sources {
@@ -154,7 +154,7 @@ fn read_source(
                         0
                     }
                 };
-                tally.add(day, key, hit, visitor);
+                tally.add(day, &key, hit, visitor);
             }
         }
     };

@@ -31,127 +31,191 @@ pub struct Tables {
     pub by_parent: DataFrame,
 }
 
-const KEY: [&str; 3] = ["link", "partner", "ad"];
-
-fn str_col(name: &str, values: Vec<&str>) -> Column {
-    Column::new(name.into(), values)
+/// Integer frames of the run and the dictionaries that name their ids.
+struct Frames {
+    hits: LazyFrame,
+    visits: LazyFrame,
+    days: LazyFrame,
+    links: LazyFrame,
+    partners: LazyFrame,
+    ads: LazyFrame,
+    known_ads: LazyFrame,
 }
 
-fn frames(tally: &Tally, known: &Known) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let rows = tally.rows();
-    let days: Vec<String> = rows.iter().map(|r| day_name(r.0)).collect();
+fn u32s(name: &str, v: Vec<u32>) -> Column {
+    Column::new(name.into(), v)
+}
+
+fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
+    let c = tally.count_columns();
     let hits = DataFrame::new(
-        rows.len(),
+        c.day.len(),
         vec![
-            str_col("day", days.iter().map(String::as_str).collect()),
-            str_col("link", rows.iter().map(|r| r.1.link.as_str()).collect()),
-            str_col("partner", rows.iter().map(|r| r.1.partner.as_str()).collect()),
-            str_col("ad", rows.iter().map(|r| r.1.ad.as_str()).collect()),
-            Column::new("clicks".into(), rows.iter().map(|r| r.2.clicks).collect::<Vec<u64>>()),
-            Column::new(
-                "bot_hits".into(),
-                rows.iter().map(|r| r.2.bot_hits.values().sum::<u64>()).collect::<Vec<u64>>(),
-            ),
-            Column::new("head_hits".into(), rows.iter().map(|r| r.2.head_hits).collect::<Vec<u64>>()),
-            Column::new("known_link".into(), rows.iter().map(|r| known.link(&r.1.link)).collect::<Vec<bool>>()),
-            Column::new(
-                "known_partner".into(),
-                rows.iter().map(|r| known.partner(&r.1.partner)).collect::<Vec<bool>>(),
-            ),
-            Column::new("known_ad".into(), rows.iter().map(|r| known.ad(&r.1.partner, &r.1.ad)).collect::<Vec<bool>>()),
+            Column::new("day_id".into(), c.day),
+            u32s("link_id", c.link),
+            u32s("partner_id", c.partner),
+            u32s("ad_id", c.ad),
+            Column::new("clicks".into(), c.clicks),
+            Column::new("bot_hits".into(), c.bot_hits),
+            Column::new("head_hits".into(), c.head_hits),
         ],
     )?;
-    let visits = tally.visits();
-    let vdays: Vec<String> = visits.iter().map(|v| day_name(v.0)).collect();
+    let v = tally.take_visits();
     let visits = DataFrame::new(
-        visits.len(),
+        v.day.len(),
         vec![
-            str_col("day", vdays.iter().map(String::as_str).collect()),
-            str_col("link", visits.iter().map(|v| v.1.link.as_str()).collect()),
-            str_col("partner", visits.iter().map(|v| v.1.partner.as_str()).collect()),
-            str_col("ad", visits.iter().map(|v| v.1.ad.as_str()).collect()),
-            Column::new("visitor".into(), visits.iter().map(|v| v.2).collect::<Vec<u64>>()),
+            Column::new("day_id".into(), v.day),
+            u32s("link_id", v.link),
+            u32s("partner_id", v.partner),
+            u32s("ad_id", v.ad),
+            Column::new("visitor".into(), v.visitor),
         ],
     )?;
-    Ok((hits.lazy(), visits.lazy()))
+    let day_ids = tally.days();
+    let day_names: Vec<String> = day_ids.iter().map(|d| day_name(*d)).collect();
+    let days = DataFrame::new(
+        day_ids.len(),
+        vec![Column::new("day_id".into(), day_ids), Column::new("day".into(), day_names)],
+    )?;
+    let dict = |id: &str, name: &str, flag: Option<(&str, &dyn Fn(&str) -> bool)>, names: &[String]| {
+        let mut cols = vec![
+            u32s(id, (0..names.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect()),
+            Column::new(name.into(), names.to_vec()),
+        ];
+        if let Some((flag, f)) = flag {
+            cols.push(Column::new(flag.into(), names.iter().map(|n| f(n)).collect::<Vec<bool>>()));
+        }
+        DataFrame::new(names.len(), cols)
+    };
+    let links = dict("link_id", "link", Some(("known_link", &|n| known.link(n))), tally.links.all())?;
+    let partners = dict("partner_id", "partner", Some(("known_partner", &|n| known.partner(n))), tally.partners.all())?;
+    let ads = dict("ad_id", "ad", None, tally.ads.all())?;
+    let pairs: Vec<[u32; 3]> = tally.keys().to_vec();
+    let partner_names = tally.partners.all();
+    let ad_names = tally.ads.all();
+    let known_ads = DataFrame::new(
+        pairs.len(),
+        vec![
+            u32s("partner_id", pairs.iter().map(|k| k[1]).collect()),
+            u32s("ad_id", pairs.iter().map(|k| k[2]).collect()),
+            Column::new(
+                "known_ad".into(),
+                pairs
+                    .iter()
+                    .map(|k| known.ad(&partner_names[k[1] as usize], &ad_names[k[2] as usize]))
+                    .collect::<Vec<bool>>(),
+            ),
+        ],
+    )?
+    .lazy()
+    .unique_stable(None, UniqueKeepStrategy::First);
+    Ok(Frames {
+        hits: hits.lazy(),
+        visits: visits.lazy(),
+        days: days.lazy(),
+        links: links.lazy(),
+        partners: partners.lazy(),
+        ads: ads.lazy(),
+        known_ads,
+    })
 }
 
 fn cols(names: &[&str]) -> Vec<Expr> {
     names.iter().map(|n| col(*n)).collect()
 }
 
-fn sums() -> [Expr; 3] {
-    [col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()]
+/// The id column of a named column.
+fn id_of(name: &str) -> String {
+    format!("{name}_id")
 }
 
-/// Hits summed by `by`, with the distinct visitors of `by` as `unique_clicks`.
-fn rollup(hits: &LazyFrame, visits: &LazyFrame, by: &[&str], flags: &[&str]) -> LazyFrame {
-    let mut aggs: Vec<Expr> = sums().to_vec();
-    aggs.extend(flags.iter().map(|f| col(*f).first()));
-    let uniques = visits
-        .clone()
-        .group_by(cols(by))
-        .agg([col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks")]);
+/// Hits summed by the named columns `by` (grouped on their ids), with the distinct visitors as
+/// `unique_clicks`, the names joined back, and `flags` from the dictionaries.
+fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str], flags: &[&str]) -> LazyFrame {
+    let ids: Vec<String> = by.iter().map(|b| id_of(b)).collect();
+    let id_cols: Vec<Expr> = ids.iter().map(|i| col(i.as_str())).collect();
+    let uniques =
+        visits.group_by(id_cols.clone()).agg([col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks")]);
+    let left = JoinArgs::new(JoinType::Left);
+    let mut frame = hits
+        .group_by(id_cols.clone())
+        .agg([col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()])
+        .join(uniques, id_cols.clone(), id_cols, left.clone())
+        .with_column(col("unique_clicks").fill_null(lit(0u64)));
+    for name in by {
+        let dict = match *name {
+            "day" => f.days.clone(),
+            "link" => f.links.clone(),
+            "partner" => f.partners.clone(),
+            _ => f.ads.clone(),
+        };
+        frame = frame.join(dict, [col(id_of(name).as_str())], [col(id_of(name).as_str())], left.clone());
+    }
+    if flags.contains(&"known_ad") {
+        frame = frame.join(f.known_ads.clone(), cols(&["partner_id", "ad_id"]), cols(&["partner_id", "ad_id"]), left);
+    }
     let mut order: Vec<Expr> = cols(by);
     order.extend([col("clicks"), col("unique_clicks"), col("bot_hits"), col("head_hits")]);
     order.extend(flags.iter().map(|f| col(*f)));
-    hits.clone()
-        .group_by(cols(by))
-        .agg(aggs)
-        .join(uniques, cols(by), cols(by), JoinArgs::new(JoinType::Left))
-        .with_column(col("unique_clicks").fill_null(lit(0u64)))
+    frame
         .select(order)
         .sort(by.iter().map(|s| PlSmallStr::from(*s)).collect::<Vec<_>>(), SortMultipleOptions::default())
 }
 
-/// `(ancestor, member)` for every partner and each member of its downline.
-fn downline(program: &Program) -> PolarsResult<LazyFrame> {
+/// `(partner_id, member_id)` for every partner and each member of its downline.
+fn downline(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
     let mut ancestors = Vec::new();
     let mut members = Vec::new();
     for p in program.partners() {
+        let Some(a) = tally.partners.get(p.code.as_str()) else { continue };
         for (member, _) in program.tree().downline(p.code.as_str()) {
-            ancestors.push(p.code.as_str());
-            members.push(member.as_str());
+            if let Some(m) = tally.partners.get(member.as_str()) {
+                ancestors.push(a);
+                members.push(m);
+            }
         }
     }
-    Ok(DataFrame::new(ancestors.len(), vec![str_col("partner", ancestors), str_col("member", members)])?.lazy())
+    Ok(DataFrame::new(ancestors.len(), vec![u32s("partner_id", ancestors), u32s("member_id", members)])?.lazy())
 }
 
-/// Computes every table.
-pub fn tables(tally: &Tally, known: &Known, program: &Program) -> PolarsResult<Tables> {
-    let (hits, visits) = frames(tally, known)?;
-    let mut daily_key = vec!["day"];
-    daily_key.extend(KEY);
-    let daily = rollup(&hits, &visits, &daily_key, &["known_link", "known_partner", "known_ad"]).collect()?;
-    let by_day = rollup(&hits, &visits, &["day"], &[]).collect()?;
-    let by_key = rollup(&hits, &visits, &KEY, &["known_link", "known_partner", "known_ad"]).collect()?;
-    let by_partner = rollup(&hits, &visits, &["partner"], &["known_partner"]).collect()?;
-    let by_partner_day = rollup(&hits, &visits, &["partner", "day"], &["known_partner"]).collect()?;
-    let by_partner_link = rollup(&hits, &visits, &["partner", "link"], &["known_partner", "known_link"]).collect()?;
-    let by_link = rollup(&hits, &visits, &["link"], &["known_link"]).collect()?;
-    let with_ad = col("ad").neq(lit(""));
-    let by_ad = rollup(
-        &hits.clone().filter(with_ad.clone()),
-        &visits.clone().filter(with_ad),
-        &["partner", "ad"],
-        &["known_ad"],
-    )
-    .collect()?;
+/// Computes every table (the visits are taken out of `tally`).
+pub fn tables(tally: &mut Tally, known: &Known, program: &Program) -> PolarsResult<Tables> {
+    let rel = downline(program, tally)?;
+    let f = frames(tally, known)?;
+    let (h, v) = (f.hits.clone(), f.visits.clone());
+    let all = ["known_link", "known_partner", "known_ad"];
+    let daily = rollup(&f, h.clone(), v.clone(), &["day", "link", "partner", "ad"], &all).collect()?;
+    let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[]).collect()?;
+    let by_key = rollup(&f, h.clone(), v.clone(), &["link", "partner", "ad"], &all).collect()?;
+    let by_partner = rollup(&f, h.clone(), v.clone(), &["partner"], &["known_partner"]).collect()?;
+    let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"]).collect()?;
+    let by_partner_link =
+        rollup(&f, h.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"]).collect()?;
+    let by_link = rollup(&f, h.clone(), v.clone(), &["link"], &["known_link"]).collect()?;
+    let no_ad = tally.ads.get("").unwrap_or(u32::MAX);
+    let with_ad = col("ad_id").neq(lit(no_ad));
+    let by_ad =
+        rollup(&f, h.clone().filter(with_ad.clone()), v.clone().filter(with_ad), &["partner", "ad"], &["known_ad"])
+            .collect()?;
 
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
-    let rel = downline(program)?;
-    let member_hits = hits.clone().join(rel.clone(), [col("partner")], [col("member")], JoinArgs::new(JoinType::Inner));
-    let member_hits = member_hits.drop(by_name(["partner"], true, false)).rename(["partner_right"], ["partner"], true);
-    let member_visits =
-        visits.clone().join(rel.clone(), [col("partner")], [col("member")], JoinArgs::new(JoinType::Inner));
-    let member_visits =
-        member_visits.drop(by_name(["partner"], true, false)).rename(["partner_right"], ["partner"], true);
-    let team = rollup(&member_hits, &member_visits, &["partner"], &[]).select([
+    let inner = JoinArgs::new(JoinType::Inner);
+    let as_parent = |frame: LazyFrame| {
+        frame
+            .join(rel.clone(), [col("partner_id")], [col("member_id")], inner.clone())
+            .drop(by_name(["partner_id"], true, false))
+            .rename(["partner_id_right"], ["partner_id"], true)
+    };
+    let team = rollup(&f, as_parent(h), as_parent(v), &["partner"], &[]).select([
         col("partner"),
         col("clicks").alias("downline_clicks"),
         col("unique_clicks").alias("downline_unique_clicks"),
     ]);
-    let parents = rel.select([col("partner")]).unique_stable(None, UniqueKeepStrategy::First);
+    let parents = rel
+        .select([col("partner_id")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .join(f.partners.clone(), [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
+        .select([col("partner")]);
     let own = by_partner.clone().lazy().select([col("partner"), col("clicks"), col("unique_clicks")]);
     let by_parent = parents
         .join(own, [col("partner")], [col("partner")], JoinArgs::new(JoinType::Left))

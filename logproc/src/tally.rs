@@ -61,28 +61,114 @@ impl Visitors {
     }
 }
 
+/// Codes seen (and the program's own), each given a small id, so that the tables are computed
+/// on integers and the strings are joined back at the end.
+#[derive(Default)]
+pub struct Names {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Names {
+    /// The id of `name`, given one if new.
+    pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), i);
+        i
+    }
+
+    /// The id of `name`, if it has one.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// Every name, by id.
+    pub fn all(&self) -> &[String] {
+        &self.names
+    }
+}
+
 /// Everything counted so far.
 #[derive(Default)]
 pub struct Tally {
-    keys: Vec<Key>,
-    index: HashMap<Key, u32>,
+    /// Link codes.
+    pub links: Names,
+    /// Partner codes.
+    pub partners: Names,
+    /// Ad codes.
+    pub ads: Names,
+    keys: HashMap<[u32; 3], u32>,
+    parts: Vec<[u32; 3]>,
     counts: HashMap<(Day, u32), Counts>,
     visits: HashSet<(Day, u32, u64)>,
 }
 
+/// The counts as columns: day, link id, partner id, ad id, clicks, bot hits, HEAD hits.
+#[derive(Default)]
+pub struct CountColumns {
+    /// Day.
+    pub day: Vec<Day>,
+    /// Link id.
+    pub link: Vec<u32>,
+    /// Partner id.
+    pub partner: Vec<u32>,
+    /// Ad id.
+    pub ad: Vec<u32>,
+    /// Clicks.
+    pub clicks: Vec<u64>,
+    /// Bot hits, all reasons.
+    pub bot_hits: Vec<u64>,
+    /// HEAD hits.
+    pub head_hits: Vec<u64>,
+}
+
+/// The distinct visits as columns: day, link id, partner id, ad id, visitor.
+#[derive(Default)]
+pub struct VisitColumns {
+    /// Day.
+    pub day: Vec<Day>,
+    /// Link id.
+    pub link: Vec<u32>,
+    /// Partner id.
+    pub partner: Vec<u32>,
+    /// Ad id.
+    pub ad: Vec<u32>,
+    /// Visitor id.
+    pub visitor: Vec<u64>,
+}
+
 impl Tally {
-    fn intern(&mut self, key: Key) -> u32 {
-        if let Some(&i) = self.index.get(&key) {
+    /// A tally that knows the program's codes from the start (so that a parent without hits
+    /// of its own still has an id for its downline's).
+    pub fn new(program: &refcenter_model::Program) -> Tally {
+        let mut t = Tally::default();
+        t.ads.id("");
+        for l in program.links() {
+            t.links.id(l.code.as_str());
+        }
+        for p in program.partners() {
+            t.partners.id(p.code.as_str());
+        }
+        t
+    }
+
+    fn intern(&mut self, key: &Key) -> u32 {
+        let parts = [self.links.id(&key.link), self.partners.id(&key.partner), self.ads.id(&key.ad)];
+        if let Some(&i) = self.keys.get(&parts) {
             return i;
         }
-        let i = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        self.keys.push(key.clone());
-        self.index.insert(key, i);
+        let i = u32::try_from(self.parts.len()).unwrap_or(u32::MAX);
+        self.parts.push(parts);
+        self.keys.insert(parts, i);
         i
     }
 
     /// Counts one hit; `visitor` is the visitor's id for clicks.
-    pub fn add(&mut self, day: Day, key: Key, hit: Hit, visitor: u64) {
+    pub fn add(&mut self, day: Day, key: &Key, hit: Hit, visitor: u64) {
         let k = self.intern(key);
         let counts = self.counts.entry((day, k)).or_default();
         match hit {
@@ -95,25 +181,53 @@ impl Tally {
         }
     }
 
-    /// Every (day, key, counts), sorted by day and key.
-    pub fn rows(&self) -> Vec<(Day, &Key, &Counts)> {
-        let mut rows: Vec<(Day, &Key, &Counts)> =
-            self.counts.iter().map(|(&(day, k), c)| (day, &self.keys[k as usize], c)).collect();
-        rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        rows
+    /// Every (day, key) with its counts, as columns.
+    pub fn count_columns(&self) -> CountColumns {
+        let mut c = CountColumns::default();
+        for (&(day, k), counts) in &self.counts {
+            let [l, p, a] = self.parts[k as usize];
+            c.day.push(day);
+            c.link.push(l);
+            c.partner.push(p);
+            c.ad.push(a);
+            c.clicks.push(counts.clicks);
+            c.bot_hits.push(counts.bot_hits.values().sum());
+            c.head_hits.push(counts.head_hits);
+        }
+        c
     }
 
-    /// Every distinct (day, key, visitor) of a click, sorted.
-    pub fn visits(&self) -> Vec<(Day, &Key, u64)> {
-        let mut rows: Vec<(Day, &Key, u64)> =
-            self.visits.iter().map(|&(day, k, v)| (day, &self.keys[k as usize], v)).collect();
-        rows.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
-        rows
+    /// Every distinct (day, key, visitor) of a click, as columns; the set is emptied.
+    pub fn take_visits(&mut self) -> VisitColumns {
+        let mut v = VisitColumns::default();
+        let n = self.visits.len();
+        v.day.reserve_exact(n);
+        v.link.reserve_exact(n);
+        v.partner.reserve_exact(n);
+        v.ad.reserve_exact(n);
+        v.visitor.reserve_exact(n);
+        for (day, k, visitor) in std::mem::take(&mut self.visits) {
+            let [l, p, a] = self.parts[k as usize];
+            v.day.push(day);
+            v.link.push(l);
+            v.partner.push(p);
+            v.ad.push(a);
+            v.visitor.push(visitor);
+        }
+        v
     }
 
-    /// Whether nothing was counted.
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+    /// The days with a hit, sorted.
+    pub fn days(&self) -> Vec<Day> {
+        let mut days: Vec<Day> = self.counts.keys().map(|&(d, _)| d).collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+
+    /// Every distinct key seen, as (link, partner, ad) ids.
+    pub fn keys(&self) -> &[[u32; 3]] {
+        &self.parts
     }
 }
 
@@ -137,15 +251,19 @@ mod tests {
     fn counts_and_distinct_visitors() {
         let key = Key { link: "l".into(), partner: "p".into(), ad: String::new() };
         let mut t = Tally::default();
-        t.add(1, key.clone(), Hit::Click, 7);
-        t.add(1, key.clone(), Hit::Click, 7);
-        t.add(1, key.clone(), Hit::Click, 8);
-        t.add(1, key.clone(), Hit::Head, 0);
-        t.add(1, key.clone(), Hit::Bot("x"), 0);
-        t.add(2, key, Hit::Click, 7);
-        let rows = t.rows();
-        assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].2.clicks, rows[0].2.head_hits, rows[0].2.bot_hits["x"]), (3, 1, 1));
-        assert_eq!(t.visits().len(), 3);
+        t.add(1, &key, Hit::Click, 7);
+        t.add(1, &key, Hit::Click, 7);
+        t.add(1, &key, Hit::Click, 8);
+        t.add(1, &key, Hit::Head, 0);
+        t.add(1, &key, Hit::Bot("x"), 0);
+        t.add(2, &key, Hit::Click, 7);
+        let mut c = t.count_columns();
+        let mut rows: Vec<(Day, u64, u64, u64)> =
+            (0..c.day.len()).map(|i| (c.day[i], c.clicks[i], c.head_hits[i], c.bot_hits[i])).collect();
+        rows.sort_unstable();
+        assert_eq!(rows, [(1, 3, 1, 1), (2, 1, 0, 0)]);
+        c.day.clear();
+        assert_eq!(t.take_visits().visitor.len(), 3);
+        assert_eq!(t.days(), [1, 2]);
     }
 }
