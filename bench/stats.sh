@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# refstats benchmark: realistic CloudFront and combined logs over a 10,000-partner program,
+# refstats side by side with DuckDB and Python polars running the same aggregation on the
+# same file (bench/others.py), with wall time, peak memory and the ratios; then refstats'
+# peak memory on 500 thousand and 5 million lines. Not a test: run it by hand and copy the
+# figures into bench/README.md.
+#
+#   bench/stats.sh [LINES]          # default 5000000
+#
+# Needs /usr/bin/time, python3 with `duckdb` and `polars` (pip install duckdb polars).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lines="${1:-5000000}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/target}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/refstats-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+cargo build --quiet --profile bench -p refstats
+refstats="$CARGO_TARGET_DIR/release/refstats"
+python3 bench/gen_program.py "$work/program" 10000 20 5 > /dev/null
+export REFGEN_SECRET="benchmark-secret-not-for-production"
+
+measure() { # label, command...: prints the line and sets $wall and $rss (MB)
+    local label="$1"; shift
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr" || {
+        cat "$work/stderr"; exit 1; }
+    read -r wall kb < "$work/time"
+    rss=$((kb / 1024))
+    printf '  %-28s %8.2f s %8d MB peak RSS\n' "$label" "$wall" "$rss"
+}
+
+same() { # refstats daily.csv and another tool's CSV hold the same rows
+    python3 - "$1" "$2" <<'PY'
+import csv, sys
+def rows(path, keep=8):
+    with open(path) as f:
+        r = csv.reader(f); next(r)
+        return sorted(tuple(x[:keep]) for x in r)
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+print("  same rows as refstats" if a == b else f"  DIFFERENT from refstats ({len(a)} vs {len(b)} rows)")
+PY
+}
+
+echo "$(nproc) cores; refstats $("$refstats" --version | cut -d' ' -f2), $(python3 -c 'import duckdb, polars; print(f"duckdb {duckdb.__version__}, python polars {polars.__version__}")')"
+for format in cloudfront combined; do
+    log="$work/$format.log"
+    python3 bench/gen_logs.py "$format" "$lines" "$log"
+    echo "$format: $lines lines, $(du -h "$log" | cut -f1)"
+    measure "refstats" "$refstats" --config "$work/program/partners.toml" --format "$format" --no-progress --out "$work/out-$format" "$log"
+    ours="$wall"
+    for engine in duckdb polars; do
+        measure "$engine" python3 bench/others.py "$engine" "$format" "$log" "$work/$engine-$format.csv"
+        python3 -c "print(f'  ratio {\"$engine\"} / refstats: {$wall / $ours:.2f}')"
+        same "$work/out-$format/daily.csv" "$work/$engine-$format.csv"
+    done
+    rm -f "$log"
+done
+
+echo "memory as the log grows (CloudFront):"
+for n in 500000 5000000; do
+    python3 bench/gen_logs.py cloudfront "$n" "$work/m.log"
+    measure "refstats, $n lines" "$refstats" --config "$work/program/partners.toml" --no-progress --out "$work/m" "$work/m.log"
+    eval "rss_$n=$rss"
+done
+python3 -c "print(f'  5M / 500k peak memory: {$rss_5000000 / $rss_500000:.2f}')"
