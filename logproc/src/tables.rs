@@ -77,21 +77,18 @@ fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
         day_ids.len(),
         vec![Column::new("day_id".into(), day_ids), Column::new("day".into(), day_names)],
     )?;
-    let dict = |id: &str, name: &str, flag: Option<(&str, &dyn Fn(&str) -> bool)>, names: &[String]| {
-        let mut cols = vec![
-            u32s(id, (0..names.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect()),
-            Column::new(name.into(), names.to_vec()),
-        ];
-        if let Some((flag, f)) = flag {
-            cols.push(Column::new(flag.into(), names.iter().map(|n| f(n)).collect::<Vec<bool>>()));
-        }
-        DataFrame::new(names.len(), cols)
-    };
-    let links = dict("link_id", "link", Some(("known_link", &|n| known.link(n))), tally.links.all())?;
-    let partners = dict("partner_id", "partner", Some(("known_partner", &|n| known.partner(n))), tally.partners.all())?;
-    let ads = dict("ad_id", "ad", None, tally.ads.all())?;
-    let pairs: Vec<[u32; 3]> = tally.keys().to_vec();
+    let link_names = tally.links.all();
+    let links =
+        dict("link_id", "link", link_names, Some(("known_link", link_names.iter().map(|n| known.link(n)).collect())))?;
     let partner_names = tally.partners.all();
+    let partners = dict(
+        "partner_id",
+        "partner",
+        partner_names,
+        Some(("known_partner", partner_names.iter().map(|n| known.partner(n)).collect())),
+    )?;
+    let ads = dict("ad_id", "ad", tally.ads.all(), None)?;
+    let pairs: Vec<[u32; 3]> = tally.keys().to_vec();
     let ad_names = tally.ads.all();
     let known_ads = DataFrame::new(
         pairs.len(),
@@ -118,6 +115,18 @@ fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
         ads: ads.lazy(),
         known_ads,
     })
+}
+
+/// A dictionary frame: ids, their names, and optionally a flag per name.
+fn dict(id: &str, name: &str, names: &[String], flag: Option<(&str, Vec<bool>)>) -> PolarsResult<DataFrame> {
+    let mut cols = vec![
+        u32s(id, (0..names.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect()),
+        Column::new(name.into(), names.to_vec()),
+    ];
+    if let Some((flag, values)) = flag {
+        cols.push(Column::new(flag.into(), values));
+    }
+    DataFrame::new(names.len(), cols)
 }
 
 fn cols(names: &[&str]) -> Vec<Expr> {
