@@ -66,6 +66,35 @@ impl Bots {
     }
 }
 
+/// [`Bots::reason`] with the verdicts of user agents already seen kept: logs repeat a few
+/// thousand user agents millions of times.
+pub struct BotCache<'b> {
+    bots: &'b Bots,
+    seen: rustc_hash::FxHashMap<String, Option<&'static str>>,
+}
+
+/// How many user agents a cache keeps.
+const CACHE_LIMIT: usize = 100_000;
+
+impl<'b> BotCache<'b> {
+    /// An empty cache in front of `bots`.
+    pub fn new(bots: &'b Bots) -> Self {
+        BotCache { bots, seen: rustc_hash::FxHashMap::default() }
+    }
+
+    /// Why `user_agent` is a bot, or `None`.
+    pub fn reason(&mut self, user_agent: &str) -> Option<&'static str> {
+        if let Some(&verdict) = self.seen.get(user_agent) {
+            return verdict;
+        }
+        let verdict = self.bots.reason(user_agent);
+        if self.seen.len() < CACHE_LIMIT {
+            self.seen.insert(user_agent.to_owned(), verdict);
+        }
+        verdict
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,25 +3,25 @@
 //! `HEAD` requests and bots are counted beside the clicks, each in its own column; everything
 //! else is filtered with a reason. Unknown link, partner and ad codes are kept and flagged.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use refcenter_model::{Program, request_path};
 
-use crate::bots::Bots;
 use crate::record::Record;
 
 /// The longest code kept from a request; longer ones are cut (they are unknown anyway).
 const MAX_CODE: usize = 64;
 
-/// The codes of one tracking path.
+/// The codes of one tracking path, borrowed from the request where it needed no decoding.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
+pub struct Key<'a> {
     /// The link code.
-    pub link: String,
+    pub link: Cow<'a, str>,
     /// The partner code (`""` when the path has none).
-    pub partner: String,
+    pub partner: Cow<'a, str>,
     /// The ad code (`""` when the path has none).
-    pub ad: String,
+    pub ad: Cow<'a, str>,
 }
 
 /// What kind of hit on a tracking path a request is.
@@ -37,9 +37,9 @@ pub enum Hit {
 
 /// What a request is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Outcome<'a> {
     /// A hit on a tracking path.
-    Hit(Key, Hit),
+    Hit(Key<'a>, Hit),
     /// Not counted, with the reason.
     Filtered(&'static str),
 }
@@ -83,26 +83,41 @@ impl Known {
     }
 }
 
-fn cut(mut s: String) -> String {
-    if s.len() > MAX_CODE {
-        let mut end = MAX_CODE;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
+fn cut(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.len() <= MAX_CODE {
+        return s;
     }
-    s
+    let mut end = MAX_CODE;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(s[..end].to_owned())
 }
 
-/// Applies the click rules to one request.
-pub fn classify(record: &Record<'_>, known: &Known, bots: &Bots) -> Outcome {
+/// The path's segments: borrowed when the path needs no decoding (the common case), else read
+/// as the servers read it ([`request_path::segments`]).
+fn segments<'a>(path: &'a str) -> Vec<Cow<'a, str>> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    if path.contains('%') || path.contains("/.") || path.contains("//") {
+        request_path::segments(path).into_iter().map(Cow::Owned).collect()
+    } else {
+        path.split('/').filter(|s| !s.is_empty()).map(Cow::Borrowed).collect()
+    }
+}
+
+/// Applies the click rules to one request; `bots` answers whether a user agent is a bot's.
+pub fn classify<'a>(
+    record: &'a Record<'_>,
+    known: &Known,
+    bots: &mut impl FnMut(&str) -> Option<&'static str>,
+) -> Outcome<'a> {
     let head = match record.method.as_ref() {
         "GET" => false,
         "HEAD" => true,
         _ => return Outcome::Filtered("not GET or HEAD"),
     };
-    let segments = request_path::segments(&record.path);
-    if !segments.starts_with(&known.root) {
+    let segments = segments(&record.path);
+    if segments.len() < known.root.len() || !segments.iter().zip(&known.root).all(|(a, b)| a == b) {
         return Outcome::Filtered("not a tracking link");
     }
     let mut codes = segments.into_iter().skip(known.root.len()).map(cut);
@@ -121,7 +136,7 @@ pub fn classify(record: &Record<'_>, known: &Known, bots: &Bots) -> Outcome {
         return Outcome::Hit(key, Hit::Bot("CDN bot verdict"));
     }
     if record.has_agent
-        && let Some(reason) = bots.reason(&record.user_agent)
+        && let Some(reason) = bots(&record.user_agent)
     {
         return Outcome::Hit(key, Hit::Bot(reason));
     }
@@ -150,7 +165,7 @@ mod tests {
         }
     }
 
-    fn key(link: &str, partner: &str, ad: &str) -> Key {
+    fn key(link: &'static str, partner: &'static str, ad: &'static str) -> Key<'static> {
         Key { link: link.into(), partner: partner.into(), ad: ad.into() }
     }
 
@@ -159,7 +174,8 @@ mod tests {
         let program =
             refcenter_model::load(&refcenter_sample::files(), Path::new(refcenter_sample::ROOT)).unwrap().program;
         let known = Known::new(&program);
-        let bots = Bots::new();
+        let matcher = crate::bots::Bots::new();
+        let mut bots = |agent: &str| matcher.reason(agent);
         let person = "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0";
         let cases = [
             (
@@ -181,11 +197,11 @@ mod tests {
             (record("GET", "/go/", 302, person), Outcome::Filtered("tracking root without a link code")),
         ];
         for (record, expected) in cases {
-            assert_eq!(classify(&record, &known, &bots), expected, "{}", record.path);
+            assert_eq!(classify(&record, &known, &mut bots), expected, "{}", record.path);
         }
         let mut cdn = record("GET", "/go/xyz/samantha", 301, person);
         cdn.edge_result = Some(Cow::Borrowed("Redirect"));
-        assert_eq!(classify(&cdn, &known, &bots), Outcome::Filtered("CDN's own redirect (http to https)"));
+        assert_eq!(classify(&cdn, &known, &mut bots), Outcome::Filtered("CDN's own redirect (http to https)"));
         assert!(known.link("xyz") && !known.link("nope"));
         assert!(known.ad("samantha", "email-list") && !known.ad("samantha", "website2") && known.ad("samantha", ""));
     }

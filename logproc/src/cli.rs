@@ -28,7 +28,7 @@ pub const EXIT_USAGE: i32 = 2;
 /// Counts clicks on a referral program's tracking links in CDN and web server access logs.
 ///
 /// Reads files, folders, glob patterns or `-` (standard input), plain, gzip or zstd, and writes
-/// CSV, JSON and Parquet tables, one JSON file per partner and an HTML report into --out.
+/// CSV, JSON and Parquet tables, each partner's figures and an HTML report into --out.
 #[derive(Debug, Parser)]
 #[command(name = "refstats", version, about)]
 pub struct Args {

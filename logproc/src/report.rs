@@ -1,5 +1,6 @@
 //! The report folder: every table as CSV, JSON and Parquet for machines; `summary.json` with
-//! the accounting; one JSON file per partner for the generator to render; and `report.html`, a
+//! the accounting; `partners.json`, each partner's figures keyed by its code, for the generator
+//! to render; and `report.html`, a
 //! self-contained page for admins with a chart of daily clicks.
 
 use std::collections::BTreeMap;
@@ -152,9 +153,9 @@ pub fn write(out: &mut OutputWriter, tables: &mut Tables, acc: &Accounting, info
     }
     let summary = serde_json::json!({ "run": info, "accounting": acc });
     out.write("summary.json", format!("{:#}\n", summary).as_bytes())?;
-    for (code, s) in &stats {
-        out.write(&format!("partners/{code}.json"), format!("{:#}\n", serde_json::json!(s)).as_bytes())?;
-    }
+    // One file keyed by partner code: the generator reads it once, and a program of 10,000
+    // partners does not cost 10,000 file creations a run.
+    out.write("partners.json", format!("{:#}\n", serde_json::json!(stats)).as_bytes())?;
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;
     Ok(())
 }

@@ -1,16 +1,21 @@
 //! One run over the inputs: each file opened, its format detected or given, every line parsed,
-//! classified and counted. A malformed line is counted and kept as a sample; a file that fails
-//! part way is reported and the others go on.
+//! classified and counted. The main thread reads; worker threads (one per core) parse and count
+//! chunks of lines into tallies of their own, merged at the end, so the result does not depend
+//! on how lines were shared out. A malformed line is counted and kept as a sample; a file that
+//! fails part way is reported and the others go on.
 
+use std::io::BufRead;
 use std::io::IsTerminal as _;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use refcenter_model::{Program, Secret};
 
 use crate::accounting::{Accounting, FileProblem, Sample};
-use crate::bots::Bots;
-use crate::classify::{Known, Outcome, classify};
-use crate::formats::Format;
+use crate::bots::{BotCache, Bots};
+use crate::classify::{Hit, Known, Outcome, classify};
+use crate::formats::{Format, LineParser};
 use crate::input::{Source, next_line, open};
 use crate::record::Parsed;
 use crate::tally::{Day, Tally, Visitors, day_of};
@@ -26,44 +31,161 @@ pub struct RunOptions {
     pub until: Option<Day>,
     /// How many rejected lines to keep as samples.
     pub samples: usize,
-    /// Whether to show a progress bar (only on a terminal).
+    /// Whether to show a progress line (only on a terminal).
     pub progress: bool,
 }
 
 /// The lines used to detect a file's format.
 const DETECT_LINES: usize = 20;
+/// The size of the blocks of lines handed to the workers.
+const CHUNK: usize = 1 << 20;
+
+/// What every worker reads.
+struct Context<'a> {
+    options: &'a RunOptions,
+    known: Known,
+    bots: Bots,
+    visitors: Visitors,
+}
+
+/// One thread's counts.
+struct Worker<'b> {
+    tally: Tally,
+    acc: Accounting,
+    /// Rejected lines as (file index, line number, sample), in reading order.
+    samples: Vec<(usize, u64, Sample)>,
+    bots: BotCache<'b>,
+}
+
+impl<'b> Worker<'b> {
+    fn new(program: &Program, bots: &'b Bots) -> Self {
+        Worker {
+            tally: Tally::new(program),
+            acc: Accounting::default(),
+            samples: Vec::new(),
+            bots: BotCache::new(bots),
+        }
+    }
+
+    fn line(&mut self, ctx: &Context<'_>, parser: &mut dyn LineParser, at: (usize, &str, u64), line: &[u8]) {
+        let acc = &mut self.acc;
+        acc.lines += 1;
+        let reject = |acc: &mut Accounting, samples: &mut Vec<(usize, u64, Sample)>, reason: &'static str| {
+            *acc.rejected.entry(reason).or_default() += 1;
+            if samples.len() < ctx.options.samples {
+                let text: String = String::from_utf8_lossy(line).chars().take(200).collect();
+                samples.push((at.0, at.2, Sample { at: format!("{}:{}", at.1, at.2), reason, text }));
+            }
+        };
+        let Ok(text) = std::str::from_utf8(line) else {
+            reject(acc, &mut self.samples, "not UTF-8");
+            return;
+        };
+        if text.trim().is_empty() {
+            *acc.filtered.entry("empty line").or_default() += 1;
+            return;
+        }
+        let record = match parser.parse(text) {
+            Parsed::Record(r) => r,
+            Parsed::Skip(reason) => {
+                *acc.filtered.entry(reason).or_default() += 1;
+                return;
+            }
+            Parsed::Reject(reason) => {
+                reject(acc, &mut self.samples, reason);
+                return;
+            }
+        };
+        let day = day_of(record.time);
+        let options = ctx.options;
+        if options.since.is_some_and(|s| day < s) || options.until.is_some_and(|u| day > u) {
+            *acc.filtered.entry("outside the period").or_default() += 1;
+            return;
+        }
+        let bots = &mut self.bots;
+        match classify(&record, &ctx.known, &mut |agent| bots.reason(agent)) {
+            Outcome::Filtered(reason) => *acc.filtered.entry(reason).or_default() += 1,
+            Outcome::Hit(key, hit) => {
+                let visitor = match hit {
+                    Hit::Click => {
+                        acc.clicks += 1;
+                        ctx.visitors.id(&record.client, &record.user_agent)
+                    }
+                    Hit::Head => {
+                        acc.head_hits += 1;
+                        0
+                    }
+                    Hit::Bot(reason) => {
+                        *acc.bot_hits.entry(reason).or_default() += 1;
+                        0
+                    }
+                };
+                self.tally.add(day, &key, hit, visitor);
+            }
+        }
+    }
+
+    /// Counts the lines of `chunk` (each ending in `\n`), the first being line `first`.
+    fn chunk(&mut self, ctx: &Context<'_>, parser: &mut dyn LineParser, file: (usize, &str), first: u64, chunk: &[u8]) {
+        let lines = chunk.strip_suffix(b"\n").unwrap_or(chunk).split(|&b| b == b'\n');
+        for (no, line) in (first..).zip(lines) {
+            self.line(ctx, parser, (file.0, file.1, no), line);
+        }
+    }
+}
 
 /// Reads every source and counts.
 pub fn run(program: &Program, secret: &Secret, sources: &[Source], options: &RunOptions) -> (Tally, Accounting) {
-    let known = Known::new(program);
-    let bots = Bots::new();
-    let visitors = Visitors::new(secret);
-    let mut tally = Tally::new(program);
-    let mut acc = Accounting::default();
+    let ctx = Context { options, known: Known::new(program), bots: Bots::new(), visitors: Visitors::new(secret) };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(program, &ctx.bots)).collect();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
     let progress = Progress::new(options.progress);
-    for source in sources {
-        read_source(source, options, &known, &bots, &visitors, &mut tally, &mut acc, &progress);
+    for (index, source) in sources.iter().enumerate() {
+        read_source(&ctx, (index, source), &mut workers, &mut files, &mut problems, &progress);
     }
     progress.finish();
+    // Merge the workers, and keep the first samples in reading order.
+    let mut tally = Tally::new(program);
+    let mut acc = Accounting::default();
+    let mut samples = Vec::new();
+    for w in workers {
+        tally.merge(w.tally);
+        acc.lines += w.acc.lines;
+        acc.clicks += w.acc.clicks;
+        acc.head_hits += w.acc.head_hits;
+        for (into, from) in [
+            (&mut acc.bot_hits, w.acc.bot_hits),
+            (&mut acc.filtered, w.acc.filtered),
+            (&mut acc.rejected, w.acc.rejected),
+        ] {
+            for (reason, n) in from {
+                *into.entry(reason).or_default() += n;
+            }
+        }
+        samples.extend(w.samples);
+    }
+    samples.sort_by_key(|(file, line, _)| (*file, *line));
+    acc.samples = samples.into_iter().take(options.samples).map(|(_, _, s)| s).collect();
+    acc.files = files;
+    acc.file_problems = problems;
     (tally, acc)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_source(
-    source: &Source,
-    options: &RunOptions,
-    known: &Known,
-    bots: &Bots,
-    visitors: &Visitors,
-    tally: &mut Tally,
-    acc: &mut Accounting,
+    ctx: &Context<'_>,
+    (index, source): (usize, &Source),
+    workers: &mut [Worker<'_>],
+    files: &mut Vec<(String, &'static str)>,
+    problems: &mut Vec<FileProblem>,
     progress: &Progress,
 ) {
     let name = source.name();
     let (mut reader, _) = match open(source) {
         Ok(r) => r,
         Err(e) => {
-            acc.file_problems.push(FileProblem { file: name, after_lines: 0, error: e.to_string() });
+            problems.push(FileProblem { file: name, after_lines: 0, error: e.to_string() });
             return;
         }
     };
@@ -81,14 +203,14 @@ fn read_source(
             }
         }
     }
-    let format = match options.format {
+    let format = match ctx.options.format {
         Format::Auto => {
             let texts: Vec<&str> = first.iter().filter_map(|l| std::str::from_utf8(l).ok()).collect();
             match Format::detect(texts.iter().copied()) {
                 Some(f) => f,
                 None if first.is_empty() && error.is_none() => return,
                 None => {
-                    acc.file_problems.push(FileProblem {
+                    problems.push(FileProblem {
                         file: name,
                         after_lines: 0,
                         error: "cannot tell the log format from the first lines; name it with --format".to_owned(),
@@ -99,82 +221,111 @@ fn read_source(
         }
         f => f,
     };
-    acc.files.push((name.clone(), format.name()));
+    files.push((name.clone(), format.name()));
+    // The first lines in this thread: they may hold a header the parser learns from.
     let mut parser = format.parser();
     let mut line_no: u64 = 0;
-    let mut handle = |line: &[u8], acc: &mut Accounting, tally: &mut Tally| {
-        line_no += 1;
-        acc.lines += 1;
-        progress.line(line.len());
-        let reject = |acc: &mut Accounting, reason: &'static str| {
-            *acc.rejected.entry(reason).or_default() += 1;
-            if acc.samples.len() < options.samples {
-                let text: String = String::from_utf8_lossy(line).chars().take(200).collect();
-                acc.samples.push(Sample { at: format!("{name}:{line_no}"), reason, text });
-            }
-        };
-        let Ok(text) = std::str::from_utf8(line) else {
-            reject(acc, "not UTF-8");
-            return;
-        };
-        if text.trim().is_empty() {
-            *acc.filtered.entry("empty line").or_default() += 1;
-            return;
-        }
-        let record = match parser.parse(text) {
-            Parsed::Record(r) => r,
-            Parsed::Skip(reason) => {
-                *acc.filtered.entry(reason).or_default() += 1;
-                return;
-            }
-            Parsed::Reject(reason) => {
-                reject(acc, reason);
-                return;
-            }
-        };
-        let day = day_of(record.time);
-        if options.since.is_some_and(|s| day < s) || options.until.is_some_and(|u| day > u) {
-            *acc.filtered.entry("outside the period").or_default() += 1;
-            return;
-        }
-        match classify(&record, known, bots) {
-            Outcome::Filtered(reason) => *acc.filtered.entry(reason).or_default() += 1,
-            Outcome::Hit(key, hit) => {
-                let visitor = match hit {
-                    crate::classify::Hit::Click => {
-                        acc.clicks += 1;
-                        visitors.id(&record.client, &record.user_agent)
-                    }
-                    crate::classify::Hit::Head => {
-                        acc.head_hits += 1;
-                        0
-                    }
-                    crate::classify::Hit::Bot(reason) => {
-                        *acc.bot_hits.entry(reason).or_default() += 1;
-                        0
-                    }
-                };
-                tally.add(day, &key, hit, visitor);
-            }
-        }
-    };
     for line in &first {
-        handle(line, acc, tally);
+        line_no += 1;
+        progress.line(line.len());
+        workers[0].line(ctx, parser.as_mut(), (index, &name, line_no), line);
     }
     if error.is_none() && first.len() == DETECT_LINES {
-        loop {
-            match next_line(reader.as_mut(), &mut buf) {
-                Ok(true) => handle(&buf, acc, tally),
-                Ok(false) => break,
-                Err(e) => {
+        let (tx, rx) = sync_channel::<(u64, Vec<u8>)>(workers.len() * 2);
+        let rx = Arc::new(Mutex::new(rx));
+        // Workers hand their buffers back, so that blocks are not allocated anew each time.
+        let (back_tx, back_rx) = channel::<Vec<u8>>();
+        std::thread::scope(|scope| {
+            for worker in workers.iter_mut() {
+                let rx = Arc::clone(&rx);
+                let back = back_tx.clone();
+                let mut parser = parser.fork();
+                let name = &name;
+                scope.spawn(move || {
+                    loop {
+                        let next = rx.lock().map(|r| r.recv());
+                        let Ok(Ok((start, chunk))) = next else { break };
+                        worker.chunk(ctx, parser.as_mut(), (index, name), start, &chunk);
+                        let _ = back.send(chunk);
+                    }
+                });
+            }
+            drop(back_tx);
+            match read_blocks(reader.as_mut(), line_no, &tx, &back_rx, progress) {
+                Ok(n) => line_no = n,
+                Err((n, e)) => {
+                    line_no = n;
                     error = Some(e);
-                    break;
                 }
             }
-        }
+            drop(tx);
+        });
     }
     if let Some(e) = error {
-        acc.file_problems.push(FileProblem { file: name, after_lines: line_no, error: e.to_string() });
+        problems.push(FileProblem { file: name, after_lines: line_no, error: e.to_string() });
+    }
+}
+
+/// Reads the rest of a file in blocks of whole lines and sends each with the number of its
+/// first line; returns the number of the last line read (with the error that stopped it).
+fn read_blocks(
+    reader: &mut dyn BufRead,
+    mut last: u64,
+    tx: &SyncSender<(u64, Vec<u8>)>,
+    back: &Receiver<Vec<u8>>,
+    progress: &Progress,
+) -> Result<u64, (u64, std::io::Error)> {
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let mut block = back.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + (64 << 10)));
+        block.clear();
+        block.append(&mut carry);
+        let mut eof = false;
+        loop {
+            let available = match reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Count the whole lines read so far, then stop.
+                    let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
+                    if let Some(end) = block.iter().rposition(|&b| b == b'\n') {
+                        block.truncate(end + 1);
+                        let _ = tx.send((last + 1, block));
+                    }
+                    return Err((last + lines, e));
+                }
+            };
+            if available.is_empty() {
+                eof = true;
+                break;
+            }
+            block.extend_from_slice(available);
+            let n = available.len();
+            reader.consume(n);
+            if block.len() >= CHUNK && block.contains(&b'\n') {
+                break;
+            }
+        }
+        if block.is_empty() {
+            return Ok(last);
+        }
+        if eof {
+            if block.last() != Some(&b'\n') {
+                block.push(b'\n');
+            }
+        } else if let Some(end) = block.iter().rposition(|&b| b == b'\n') {
+            carry.extend_from_slice(&block[end + 1..]);
+            block.truncate(end + 1);
+        }
+        let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
+        progress.block(lines, block.len());
+        if tx.send((last + 1, block)).is_err() {
+            return Ok(last + lines);
+        }
+        last += lines;
+        if eof {
+            return Ok(last);
+        }
     }
 }
 
@@ -197,10 +348,15 @@ impl Progress {
     }
 
     fn line(&self, len: usize) {
-        let lines = self.lines.get() + 1;
+        self.block(1, len + 1);
+    }
+
+    fn block(&self, lines: u64, bytes: usize) {
+        let before = self.lines.get();
+        let lines = before + lines;
         self.lines.set(lines);
-        self.bytes.set(self.bytes.get() + len as u64 + 1);
-        if lines.is_multiple_of(65_536)
+        self.bytes.set(self.bytes.get() + bytes as u64);
+        if lines / 65_536 != before / 65_536
             && let Some(bar) = &self.bar
         {
             let secs = self.start.elapsed().as_secs_f64().max(0.001);

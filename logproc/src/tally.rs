@@ -2,10 +2,11 @@
 //! (by reason) and HEAD hits, and the distinct visitors who clicked. Keys are interned, so
 //! memory grows with the number of distinct keys and visitors, not with the number of lines.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::hash::Hasher as _;
 
 use refcenter_model::Secret;
+use rustc_hash::{FxHashMap, FxHashSet};
 use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
@@ -66,7 +67,7 @@ impl Visitors {
 #[derive(Default)]
 pub struct Names {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 impl Names {
@@ -101,10 +102,10 @@ pub struct Tally {
     pub partners: Names,
     /// Ad codes.
     pub ads: Names,
-    keys: HashMap<[u32; 3], u32>,
+    keys: FxHashMap<[u32; 3], u32>,
     parts: Vec<[u32; 3]>,
-    counts: HashMap<(Day, u32), Counts>,
-    visits: HashSet<(Day, u32, u64)>,
+    counts: FxHashMap<(Day, u32), Counts>,
+    visits: FxHashSet<(Day, u32, u64)>,
 }
 
 /// The counts as columns: day, link id, partner id, ad id, clicks, bot hits, HEAD hits.
@@ -156,8 +157,12 @@ impl Tally {
         t
     }
 
-    fn intern(&mut self, key: &Key) -> u32 {
+    fn intern(&mut self, key: &Key<'_>) -> u32 {
         let parts = [self.links.id(&key.link), self.partners.id(&key.partner), self.ads.id(&key.ad)];
+        self.intern_parts(parts)
+    }
+
+    fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
         if let Some(&i) = self.keys.get(&parts) {
             return i;
         }
@@ -168,7 +173,7 @@ impl Tally {
     }
 
     /// Counts one hit; `visitor` is the visitor's id for clicks.
-    pub fn add(&mut self, day: Day, key: &Key, hit: Hit, visitor: u64) {
+    pub fn add(&mut self, day: Day, key: &Key<'_>, hit: Hit, visitor: u64) {
         let k = self.intern(key);
         let counts = self.counts.entry((day, k)).or_default();
         match hit {
@@ -179,6 +184,27 @@ impl Tally {
             Hit::Head => counts.head_hits += 1,
             Hit::Bot(reason) => *counts.bot_hits.entry(reason).or_default() += 1,
         }
+    }
+
+    /// Adds everything `other` counted (another thread's tally of other lines).
+    pub fn merge(&mut self, other: Tally) {
+        let links: Vec<u32> = other.links.all().iter().map(|n| self.links.id(n)).collect();
+        let partners: Vec<u32> = other.partners.all().iter().map(|n| self.partners.id(n)).collect();
+        let ads: Vec<u32> = other.ads.all().iter().map(|n| self.ads.id(n)).collect();
+        let keys: Vec<u32> = other
+            .parts
+            .iter()
+            .map(|[l, p, a]| self.intern_parts([links[*l as usize], partners[*p as usize], ads[*a as usize]]))
+            .collect();
+        for ((day, k), c) in other.counts {
+            let mine = self.counts.entry((day, keys[k as usize])).or_default();
+            mine.clicks += c.clicks;
+            mine.head_hits += c.head_hits;
+            for (reason, n) in c.bot_hits {
+                *mine.bot_hits.entry(reason).or_default() += n;
+            }
+        }
+        self.visits.extend(other.visits.into_iter().map(|(day, k, v)| (day, keys[k as usize], v)));
     }
 
     /// Every (day, key) with its counts, as columns.
@@ -249,7 +275,7 @@ mod tests {
 
     #[test]
     fn counts_and_distinct_visitors() {
-        let key = Key { link: "l".into(), partner: "p".into(), ad: String::new() };
+        let key = Key { link: "l".into(), partner: "p".into(), ad: "".into() };
         let mut t = Tally::default();
         t.add(1, &key, Hit::Click, 7);
         t.add(1, &key, Hit::Click, 7);
@@ -263,7 +289,12 @@ mod tests {
         rows.sort_unstable();
         assert_eq!(rows, [(1, 3, 1, 1), (2, 1, 0, 0)]);
         c.day.clear();
-        assert_eq!(t.take_visits().visitor.len(), 3);
         assert_eq!(t.days(), [1, 2]);
+        let mut other = Tally::default();
+        other.add(1, &Key { link: "x".into(), partner: "p".into(), ad: "".into() }, Hit::Click, 9);
+        other.add(1, &key, Hit::Click, 8);
+        t.merge(other);
+        assert_eq!(t.count_columns().clicks.iter().sum::<u64>(), 6);
+        assert_eq!(t.take_visits().visitor.len(), 4, "visitor 8 on day 1 was already counted");
     }
 }

@@ -85,7 +85,7 @@ fn the_sample_reports_match_the_golden_files() {
     let result = refstats(dir.path(), &["--out", out.to_str().unwrap(), log.to_str().unwrap()], None);
     assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
     let golden = fixtures().join("stats/sample");
-    std::fs::create_dir_all(golden.join("partners")).unwrap();
+    std::fs::create_dir_all(&golden).unwrap();
     for file in [
         "daily.csv",
         "by_day.csv",
@@ -96,8 +96,7 @@ fn the_sample_reports_match_the_golden_files() {
         "by_ad.csv",
         "by_parent.csv",
         "by_partner.json",
-        "partners/samantha.json",
-        "partners/swdf.json",
+        "partners.json",
     ] {
         assert_golden(&golden.join(file), &std::fs::read_to_string(out.join(file)).unwrap());
     }
@@ -192,4 +191,38 @@ fn stdin_period_and_max_rejected() {
     assert_eq!(result.status.code(), Some(2));
     let result = refstats(dir.path(), &["--since", "May 2nd", "-"], None);
     assert_eq!(result.status.code(), Some(2));
+}
+
+#[test]
+fn large_files_are_shared_out_in_blocks_and_every_line_keeps_its_number() {
+    // 60,000 lines (about 11 MB, several blocks for the workers), with a malformed line far in.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(logs().join("combined.log")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let click = text.lines().next().unwrap();
+    let bot = text.lines().nth(5).unwrap();
+    let mut big = String::new();
+    for i in 1..=60_000u32 {
+        big.push_str(match i {
+            45_678 => "a malformed line",
+            i if i % 10 == 0 => bot,
+            _ => click,
+        });
+        big.push('\n');
+    }
+    let log = dir.path().join("big.log");
+    std::fs::write(&log, &big).unwrap();
+    let out = dir.path().join("out");
+    let result = refstats(dir.path(), &["--out", out.to_str().unwrap(), log.to_str().unwrap()], None);
+    assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+    let acc = accounting(&out);
+    assert_eq!(acc["lines"], 60_000);
+    assert_eq!(acc["bot_hits"]["search crawler"], 6_000);
+    assert_eq!(acc["clicks"], 60_000 - 6_000 - 1);
+    assert_eq!(acc["samples"][0]["at"].as_str().unwrap().rsplit(':').next(), Some("45678"));
+    // The last line without its newline still counts.
+    std::fs::write(&log, big.trim_end()).unwrap();
+    let result = refstats(dir.path(), &["--out", out.to_str().unwrap(), log.to_str().unwrap()], None);
+    assert_eq!(result.status.code(), Some(0));
+    assert_eq!(accounting(&out)["lines"], 60_000);
 }

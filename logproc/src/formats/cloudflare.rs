@@ -65,6 +65,10 @@ fn status(v: &Value) -> Option<u16> {
 }
 
 impl LineParser for Cloudflare {
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(Cloudflare)
+    }
+
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         let Ok(l) = serde_json::from_str::<Line<'a>>(line) else {
             return Parsed::Reject("not a Cloudflare http_requests record");

@@ -65,6 +65,10 @@ pub struct Cloudfront {
 }
 
 impl LineParser for Cloudfront {
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(Cloudfront { columns: self.columns.clone() })
+    }
+
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         if let Some(names) = line.strip_prefix("#Fields:") {
             return match Columns::from_names(names) {
@@ -80,7 +84,17 @@ impl LineParser for Cloudfront {
         if line.starts_with('#') {
             return Parsed::Skip("header line");
         }
-        let fields: Vec<&str> = line.split('\t').collect();
+        // Split into a fixed array: no allocation per line.
+        let mut fields = [""; 64];
+        let mut count = 0;
+        for field in line.split('\t') {
+            if count == fields.len() {
+                return Parsed::Reject("more than 64 fields");
+            }
+            fields[count] = field;
+            count += 1;
+        }
+        let fields = &fields[..count];
         let columns = match &self.columns {
             Some(c) => c,
             None => {

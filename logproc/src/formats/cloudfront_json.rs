@@ -57,6 +57,10 @@ fn owned<'a>(c: Cow<'_, str>) -> Cow<'a, str> {
 }
 
 impl LineParser for CloudfrontJson {
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(CloudfrontJson)
+    }
+
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         let Ok(l) = serde_json::from_str::<Line<'a>>(line) else {
             return Parsed::Reject("not a CloudFront JSON record");

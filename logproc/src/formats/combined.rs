@@ -72,6 +72,10 @@ pub fn parse_clf(line: &str) -> Option<ClfLine<'_>> {
 }
 
 impl LineParser for Combined {
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(Combined { with_agent: self.with_agent })
+    }
+
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         let Some(clf) = parse_clf(line) else { return Parsed::Reject("not a common or combined log line") };
         if self.with_agent && !clf.has_agent {

@@ -169,12 +169,44 @@ pub fn percent_decode(s: &str) -> Cow<'_, str> {
     percent_decode_str(s).decode_utf8_lossy()
 }
 
-/// CloudFront writes user agents percent-encoded twice (`Mozilla/5.0%2520(X11...`).
-pub fn double_decoded(s: &str) -> Cow<'_, str> {
-    match percent_decode(s) {
-        Cow::Borrowed(b) => Cow::Borrowed(b),
-        Cow::Owned(once) => Cow::Owned(percent_decode(&once).into_owned()),
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
     }
+}
+
+/// CloudFront writes user agents percent-encoded twice (`Mozilla/5.0%2520(X11...`): decodes
+/// both layers in one pass (`%25XX` and `%XX` each become one byte).
+pub fn double_decoded(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let pair = |i: usize| Some(hex(*b.get(i)?)? * 16 + hex(*b.get(i + 1)?)?);
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = pair(i + 1)
+        {
+            if v == b'%'
+                && let Some(inner) = pair(i + 3)
+            {
+                out.push(inner);
+                i += 5;
+            } else {
+                out.push(v);
+                i += 3;
+            }
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// The first address of an `X-Forwarded-For` value: the client, as the first proxy saw it.
@@ -212,6 +244,8 @@ mod tests {
         assert_eq!(unescape(r#"a \"b\" \x22c\x22 \\"#), r#"a "b" "c" \"#);
         assert_eq!(quoted(r#""open"#), None);
         assert_eq!(double_decoded("Mozilla/5.0%2520(X11)"), "Mozilla/5.0 (X11)");
+        assert_eq!(double_decoded("a%20b%2525c%zz"), "a b%c%zz");
+        assert_eq!(double_decoded("caf%25C3%25A9"), "café");
         assert_eq!(first_forwarded("203.0.113.9, 10.0.0.1"), Some("203.0.113.9"));
         assert_eq!(request_line("GET /go/x HTTP/1.1"), Some(("GET", "/go/x")));
         assert_eq!(request_line("\\x16\\x03"), None);

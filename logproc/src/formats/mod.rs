@@ -102,6 +102,10 @@ impl Format {
 pub trait LineParser: Send {
     /// Parses one line (without its line ending).
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a>;
+
+    /// A parser in the same state (the columns a header named), for another thread reading
+    /// later lines of the same file.
+    fn fork(&self) -> Box<dyn LineParser>;
 }
 
 /// The sample lines in a format module's docs (between "```text" and "```"), for its tests.

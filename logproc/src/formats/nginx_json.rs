@@ -51,6 +51,10 @@ struct Line<'a> {
 pub struct NginxJson;
 
 impl LineParser for NginxJson {
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(NginxJson)
+    }
+
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         let Ok(l) = serde_json::from_str::<Line<'a>>(line) else {
             return Parsed::Reject("not an nginx JSON record");
