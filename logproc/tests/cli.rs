@@ -1,0 +1,28 @@
+//! The `refstats` binary's command line: help, version and usage errors. (Being an integration
+//! test of this package, it also makes `cargo test --workspace` build the binary that the
+//! end-to-end tests in `tests/` run.)
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::process::Command;
+
+fn refstats(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_refstats")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+#[test]
+fn help_lists_the_formats_and_exits_0() {
+    let out = refstats(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for format in ["cloudfront", "cloudfront-json", "cloudflare", "combined", "common", "nginx-json"] {
+        assert!(text.contains(format), "{format} in\n{text}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(refstats(&[]).status.code(), Some(2), "no input");
+    assert_eq!(refstats(&["--format", "apache-xml", "-"]).status.code(), Some(2), "unknown format");
+    assert_eq!(refstats(&["--since", "2024-02-30", "-"]).status.code(), Some(2), "impossible date");
+}
