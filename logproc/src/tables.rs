@@ -143,8 +143,11 @@ fn id_of(name: &str) -> String {
 fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str], flags: &[&str]) -> LazyFrame {
     let ids: Vec<String> = by.iter().map(|b| id_of(b)).collect();
     let id_cols: Vec<Expr> = ids.iter().map(|i| col(i.as_str())).collect();
-    let uniques =
-        visits.group_by(id_cols.clone()).agg([col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks")]);
+    // Visits are distinct per (day, link, partner, ad, visitor): at that level the unique
+    // clicks are a row count; above it, distinct visitors are counted.
+    let finest = ["day", "link", "partner", "ad"].iter().all(|k| by.contains(k));
+    let unique = if finest { len() } else { col("visitor").n_unique() };
+    let uniques = visits.group_by(id_cols.clone()).agg([unique.cast(DataType::UInt64).alias("unique_clicks")]);
     let left = JoinArgs::new(JoinType::Left);
     let mut frame = hits
         .group_by(id_cols.clone())

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::hash::Hasher as _;
 
 use refcenter_model::Secret;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
@@ -105,7 +105,21 @@ pub struct Tally {
     keys: FxHashMap<[u32; 3], u32>,
     parts: Vec<[u32; 3]>,
     counts: FxHashMap<(Day, u32), Counts>,
-    visits: FxHashSet<(Day, u32, u64)>,
+    /// Clicks as (day and key packed, visitor), compacted (sorted, duplicates removed) when
+    /// the vector doubles: 16 bytes a distinct visit, no hash table.
+    visits: Vec<(u64, u64)>,
+    compact_at: usize,
+}
+
+/// The first compaction of the visits, in entries.
+const FIRST_COMPACTION: usize = 1 << 20;
+
+fn pack(day: Day, key: u32) -> u64 {
+    (u64::from(day as u32) << 32) | u64::from(key)
+}
+
+fn unpack(packed: u64) -> (Day, u32) {
+    ((packed >> 32) as u32 as Day, packed as u32)
 }
 
 /// The counts as columns: day, link id, partner id, ad id, clicks, bot hits, HEAD hits.
@@ -179,11 +193,22 @@ impl Tally {
         match hit {
             Hit::Click => {
                 counts.clicks += 1;
-                self.visits.insert((day, k, visitor));
+                self.visits.push((pack(day, k), visitor));
+                if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
+                    self.compact();
+                }
             }
             Hit::Head => counts.head_hits += 1,
             Hit::Bot(reason) => *counts.bot_hits.entry(reason).or_default() += 1,
         }
+    }
+
+    /// Sorts the visits and removes repeated ones; the next compaction waits until the vector
+    /// has doubled again.
+    fn compact(&mut self) {
+        self.visits.sort_unstable();
+        self.visits.dedup();
+        self.compact_at = (self.visits.len() * 2).max(FIRST_COMPACTION);
     }
 
     /// Adds everything `other` counted (another thread's tally of other lines).
@@ -204,7 +229,10 @@ impl Tally {
                 *mine.bot_hits.entry(reason).or_default() += n;
             }
         }
-        self.visits.extend(other.visits.into_iter().map(|(day, k, v)| (day, keys[k as usize], v)));
+        self.visits.extend(other.visits.into_iter().map(|(packed, v)| {
+            let (day, k) = unpack(packed);
+            (pack(day, keys[k as usize]), v)
+        }));
     }
 
     /// Every (day, key) with its counts, as columns.
@@ -223,16 +251,20 @@ impl Tally {
         c
     }
 
-    /// Every distinct (day, key, visitor) of a click, as columns; the set is emptied.
+    /// Every distinct (day, key, visitor) of a click, as columns; the visits are emptied.
     pub fn take_visits(&mut self) -> VisitColumns {
-        let mut v = VisitColumns::default();
-        let n = self.visits.len();
-        v.day.reserve_exact(n);
-        v.link.reserve_exact(n);
-        v.partner.reserve_exact(n);
-        v.ad.reserve_exact(n);
-        v.visitor.reserve_exact(n);
-        for (day, k, visitor) in std::mem::take(&mut self.visits) {
+        self.compact();
+        let visits = std::mem::take(&mut self.visits);
+        let n = visits.len();
+        let mut v = VisitColumns {
+            day: Vec::with_capacity(n),
+            link: Vec::with_capacity(n),
+            partner: Vec::with_capacity(n),
+            ad: Vec::with_capacity(n),
+            visitor: Vec::with_capacity(n),
+        };
+        for (packed, visitor) in visits {
+            let (day, k) = unpack(packed);
             let [l, p, a] = self.parts[k as usize];
             v.day.push(day);
             v.link.push(l);
@@ -290,6 +322,7 @@ mod tests {
         assert_eq!(rows, [(1, 3, 1, 1), (2, 1, 0, 0)]);
         c.day.clear();
         assert_eq!(t.days(), [1, 2]);
+        assert_eq!((unpack(pack(-3, 7)).0, unpack(pack(-3, 7)).1), (-3, 7));
         let mut other = Tally::default();
         other.add(1, &Key { link: "x".into(), partner: "p".into(), ad: "".into() }, Hit::Click, 9);
         other.add(1, &key, Hit::Click, 8);
