@@ -37,23 +37,16 @@ pub struct RunInfo {
     pub last_day: Option<String>,
 }
 
-fn csv(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
-    let mut buf = Vec::new();
-    CsvWriter::new(&mut buf).finish(df)?;
-    Ok(buf)
-}
-
-fn json(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
-    let mut buf = Vec::new();
-    JsonWriter::new(&mut buf).with_json_format(JsonFormat::Json).finish(df)?;
-    buf.push(b'\n');
-    Ok(buf)
-}
-
-fn parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf).with_compression(ParquetCompression::Uncompressed).finish(df)?;
-    Ok(buf)
+/// Writes `df` in `format` to `w`.
+fn table(df: &mut DataFrame, format: &str, w: &mut dyn std::io::Write) -> PolarsResult<()> {
+    match format {
+        "csv" => CsvWriter::new(w).finish(df),
+        "json" => {
+            JsonWriter::new(&mut *w).with_json_format(JsonFormat::Json).finish(df)?;
+            Ok(w.write_all(b"\n")?)
+        }
+        _ => ParquetWriter::new(w).with_compression(ParquetCompression::Uncompressed).finish(df).map(|_| ()),
+    }
 }
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
@@ -147,15 +140,27 @@ pub fn write(out: &mut OutputWriter, tables: &mut Tables, acc: &Accounting, info
         ("by_parent", &mut tables.by_parent),
     ];
     for (name, df) in named {
-        out.write(&format!("{name}.csv"), &csv(df)?)?;
-        out.write(&format!("{name}.json"), &json(df)?)?;
-        out.write(&format!("{name}.parquet"), &parquet(df)?)?;
+        for format in ["csv", "json", "parquet"] {
+            // Streamed into the file: the largest tables are hundreds of megabytes as JSON.
+            let mut failure = None;
+            out.write_with(&format!("{name}.{format}"), |w| {
+                table(df, format, w).map_err(|e| {
+                    let message = e.to_string();
+                    failure = Some(e);
+                    std::io::Error::other(message)
+                })
+            })
+            .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))?;
+        }
     }
     let summary = serde_json::json!({ "run": info, "accounting": acc });
     out.write("summary.json", format!("{:#}\n", summary).as_bytes())?;
     // One file keyed by partner code: the generator reads it once, and a program of 10,000
     // partners does not cost 10,000 file creations a run.
-    out.write("partners.json", format!("{:#}\n", serde_json::json!(stats)).as_bytes())?;
+    out.write_with("partners.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &stats)?;
+        w.write_all(b"\n")
+    })?;
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;
     Ok(())
 }

@@ -61,6 +61,24 @@ impl OutputWriter {
 
     /// Writes one file at `path` (`/`-separated, relative to the output folder).
     pub fn write(&mut self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let full = self.claim(path)?;
+        std::fs::write(&full, bytes).map_err(io_error("write", &full))
+    }
+
+    /// Writes one file at `path` as `fill` produces it, without holding it whole in memory.
+    pub fn write_with(
+        &mut self,
+        path: &str,
+        fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        let full = self.claim(path)?;
+        let file = std::fs::File::create(&full).map_err(io_error("create", &full))?;
+        let mut out = io::BufWriter::with_capacity(1 << 16, file);
+        fill(&mut out).and_then(|()| io::Write::flush(&mut out)).map_err(io_error("write", &full))
+    }
+
+    /// Checks `path` and makes its folder; the full path in the staging folder.
+    fn claim(&mut self, path: &str) -> Result<PathBuf, OutputError> {
         let rel = Path::new(path);
         if path.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
             return Err(OutputError::Escapes(path.to_owned()));
@@ -72,7 +90,7 @@ impl OutputWriter {
         if let Some(dir) = full.parent() {
             std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
         }
-        std::fs::write(&full, bytes).map_err(io_error("write", &full))
+        Ok(full)
     }
 
     /// How many files were written.
