@@ -20,13 +20,13 @@ pub struct BuildOptions {
     pub out: PathBuf,
 }
 
-/// What a build wrote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a build wrote, and the rule list it wrote the redirect files from.
+#[derive(Clone, Debug)]
 pub struct BuildReport {
     /// How many files.
     pub files: usize,
-    /// The redirect rules per target.
-    pub rules: usize,
+    /// The rule list every target's files were emitted from.
+    pub rules: RuleSet,
     /// How many partners got private pages.
     pub partners: usize,
     /// The targets written.
@@ -88,10 +88,5 @@ pub fn build(
     }
     let files = out.len();
     out.commit()?;
-    Ok(BuildReport {
-        files,
-        rules: rules.rules.len(),
-        partners: site.partners,
-        targets: program.settings.targets.clone(),
-    })
+    Ok(BuildReport { files, rules, partners: site.partners, targets: program.settings.targets.clone() })
 }

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::build::BuildOptions;
 use crate::failure::{EXIT_OK, EXIT_USAGE, Failure};
 use crate::program_source::ProgramSource;
 
@@ -135,19 +134,16 @@ fn build(config: Option<PathBuf>, out: PathBuf) -> Result<(), Failure> {
     if source == ProgramSource::Sample {
         anstream::eprintln!("note: no partners.toml here and no --config given; building the built-in sample program");
     }
-    let loaded = source.load()?;
-    let secret = source.secret()?;
-    let (files, _) = source.files();
-    let report = crate::build::build(&loaded.program, files.as_ref(), &secret, &BuildOptions { out: out.clone() })
-        .map_err(|e| Failure::build(&source.name(), &out, e))?;
+    let built = source.build(&out)?;
+    let report = &built.report;
     let targets: Vec<&str> = report.targets.iter().map(|t| t.as_str()).collect();
     print(&format!(
         "built {}: {} files in {} (pages for {} partners; {} redirect rules for {}); private addresses in {}\n",
-        loaded.program.settings.name,
+        built.loaded.program.settings.name,
         report.files,
         out.display(),
         report.partners,
-        report.rules,
+        report.rules.rules.len(),
         targets.join(", "),
         out.join(refcenter_pages::ACCESS_FILE).display(),
     ))

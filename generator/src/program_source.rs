@@ -6,7 +6,18 @@ use std::path::{Path, PathBuf};
 use refcenter_model::secret::SecretSource;
 use refcenter_model::{DiskFiles, Files, Loaded, Secret, load};
 
+use crate::build::{BuildOptions, BuildReport, build};
 use crate::failure::Failure;
+
+/// A program built into an output folder.
+pub struct Built {
+    /// The program as loaded.
+    pub loaded: Loaded,
+    /// Its secret.
+    pub secret: Secret,
+    /// What the build wrote.
+    pub report: BuildReport,
+}
 
 /// Where the program comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +76,16 @@ impl ProgramSource {
     pub fn load(&self) -> Result<Loaded, Failure> {
         let (files, root) = self.files();
         load(files.as_ref(), &root).map_err(|e| Failure::load(&self.name(), e))
+    }
+
+    /// Loads the program, gets its secret and builds it into `out`.
+    pub fn build(&self, out: &Path) -> Result<Built, Failure> {
+        let loaded = self.load()?;
+        let secret = self.secret()?;
+        let (files, _) = self.files();
+        let report = build(&loaded.program, files.as_ref(), &secret, &BuildOptions { out: out.to_path_buf() })
+            .map_err(|e| Failure::build(&self.name(), out, e))?;
+        Ok(Built { loaded, secret, report })
     }
 
     /// The program's secret; a newly generated one is announced on stderr, loudly.

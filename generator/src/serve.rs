@@ -13,7 +13,6 @@ use refcenter_model::request_path;
 use refcenter_redirects::RuleSet;
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::build::BuildOptions;
 use crate::failure::Failure;
 use crate::program_source::ProgramSource;
 
@@ -25,8 +24,16 @@ struct State {
 /// Builds, then serves until interrupted.
 pub fn serve(config: Option<PathBuf>, out: PathBuf, bind: SocketAddr) -> Result<(), Failure> {
     let source = ProgramSource::resolve(config.as_deref());
-    let rules = build_once(&source, &out)?;
-    let state = Arc::new(RwLock::new(State { rules }));
+    let built = source.build(&out)?;
+    let partners: Vec<(String, String)> = built
+        .loaded
+        .program
+        .partners()
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| (p.code.to_string(), refcenter_pages::private_dir(&built.secret, p.code.as_str())))
+        .collect();
+    let state = Arc::new(RwLock::new(State { rules: built.report.rules }));
     let server = Server::http(bind).map_err(|e| {
         Failure::usage(
             format!("cannot listen on {bind}"),
@@ -35,7 +42,7 @@ pub fn serve(config: Option<PathBuf>, out: PathBuf, bind: SocketAddr) -> Result<
         )
     })?;
     let addr = server.server_addr().to_ip().unwrap_or(bind);
-    announce(&source, &out, addr);
+    announce(&source, &out, addr, &partners);
     let _watcher = match &source {
         ProgramSource::File(_) => Some(watch(source.clone(), out.clone(), state.clone())?),
         ProgramSource::Sample => {
@@ -56,26 +63,13 @@ pub fn serve(config: Option<PathBuf>, out: PathBuf, bind: SocketAddr) -> Result<
     Ok(())
 }
 
-fn build_once(source: &ProgramSource, out: &Path) -> Result<RuleSet, Failure> {
-    let loaded = source.load()?;
-    let secret = source.secret()?;
-    let (files, _) = source.files();
-    crate::build::build(&loaded.program, files.as_ref(), &secret, &BuildOptions { out: out.to_path_buf() })
-        .map_err(|e| Failure::build(&source.name(), out, e))?;
-    Ok(RuleSet::new(&loaded.program))
-}
-
-/// Prints where everything is: the site, and each partner's private pages.
-fn announce(source: &ProgramSource, out: &Path, addr: SocketAddr) {
+/// Prints where everything is: the site, and each partner's private pages (`(code, folder)`).
+fn announce(source: &ProgramSource, out: &Path, addr: SocketAddr, partners: &[(String, String)]) {
     let mut text = format!("serving {} from {} on http://{addr}/\n", source.name(), out.join("public").display());
-    if let Ok(csv) = std::fs::read_to_string(out.join(refcenter_pages::ACCESS_FILE)) {
+    if !partners.is_empty() {
         text.push_str("partner pages:\n");
-        for line in csv.lines().skip(1) {
-            let code = line.split(',').next().unwrap_or_default();
-            if let Some(at) = line.find(&format!("/{}/", refcenter_pages::PRIVATE_ROOT)) {
-                let path = line[at..].trim_end_matches('"');
-                text.push_str(&format!("  {code}: http://{addr}{path}\n"));
-            }
+        for (code, dir) in partners {
+            text.push_str(&format!("  {code}: http://{addr}/{dir}/\n"));
         }
     }
     text.push_str("press Ctrl-C to stop\n");
@@ -175,10 +169,10 @@ fn watch(
         while rx.recv().is_ok() {
             // Let a burst of saves settle, then build once.
             while rx.recv_timeout(Duration::from_millis(150)).is_ok() {}
-            match build_once(&source, &out) {
-                Ok(rules) => {
+            match source.build(&out) {
+                Ok(built) => {
                     if let Ok(mut s) = state.write() {
-                        s.rules = rules;
+                        s.rules = built.report.rules;
                     }
                     anstream::eprintln!("rebuilt {}", source.name());
                 }

@@ -175,7 +175,8 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         samples: args.samples,
         progress: !args.no_progress,
     };
-    let (mut tally, acc) = run(&program, &secret, &sources, &options);
+    let known = crate::classify::Known::new(&program);
+    let (mut tally, acc) = run(&program, &known, &secret, &sources, &options);
     let text = acc.render();
     if let Some(max) = args.max_rejected
         && acc.rejected_total() > max
@@ -190,7 +191,6 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             EXIT_PROBLEMS,
         ));
     }
-    let known = crate::classify::Known::new(&program);
     let mut t = tables(&mut tally, &known, &program)
         .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
     let days = tally.days();

@@ -43,7 +43,7 @@ const CHUNK: usize = 1 << 20;
 /// What every worker reads.
 struct Context<'a> {
     options: &'a RunOptions,
-    known: Known,
+    known: &'a Known,
     bots: Bots,
     visitors: Visitors,
 }
@@ -103,7 +103,7 @@ impl<'b> Worker<'b> {
             return;
         }
         let bots = &mut self.bots;
-        match classify(&record, &ctx.known, &mut |agent| bots.reason(agent)) {
+        match classify(&record, ctx.known, &mut |agent| bots.reason(agent)) {
             Outcome::Filtered(reason) => *acc.filtered.entry(reason).or_default() += 1,
             Outcome::Hit(key, hit) => {
                 let visitor = match hit {
@@ -134,9 +134,15 @@ impl<'b> Worker<'b> {
     }
 }
 
-/// Reads every source and counts.
-pub fn run(program: &Program, secret: &Secret, sources: &[Source], options: &RunOptions) -> (Tally, Accounting) {
-    let ctx = Context { options, known: Known::new(program), bots: Bots::new(), visitors: Visitors::new(secret) };
+/// Reads every source and counts, flagging codes with `known` (the program's).
+pub fn run(
+    program: &Program,
+    known: &Known,
+    secret: &Secret,
+    sources: &[Source],
+    options: &RunOptions,
+) -> (Tally, Accounting) {
+    let ctx = Context { options, known, bots: Bots::new(), visitors: Visitors::new(secret) };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
     let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(program, &ctx.bots)).collect();
     let mut files = Vec::new();

@@ -15,7 +15,7 @@ use crate::link_function::LinkFunction;
 use crate::markdown;
 use crate::partner_view::{GenPartner, PartnerView};
 use crate::problem::{Problem, Problems, tera_message};
-use crate::templates;
+use crate::templates::{self, escape_html};
 
 /// The folder, below the published root, holding every partner's private folder.
 pub const PRIVATE_ROOT: &str = "p";
@@ -355,11 +355,11 @@ fn render_resource(
                 format!("{}/assets/banners/{}", program.settings.base_url.as_str().trim_end_matches('/'), b.image);
             let embed = format!(
                 "<a href=\"{}\"><img src=\"{}\" width=\"{}\" height=\"{}\" alt=\"{}\"></a>",
-                attr(url),
-                attr(&src),
+                escape_html(url),
+                escape_html(&src),
                 b.width,
                 b.height,
-                attr(&b.alt)
+                escape_html(&b.alt)
             );
             Some(RenderedBanner {
                 image: b.image.clone(),
@@ -388,10 +388,6 @@ fn render_resource(
 pub fn link_data(generator: &[GenPartner]) -> String {
     let json = serde_json::to_string(generator).unwrap_or_else(|_| "[]".to_owned());
     json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
-}
-
-fn attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A CSV field: quoted when needed, and with a leading `'` when a spreadsheet would read it as

@@ -95,6 +95,22 @@ pub fn build(config: &Path, out: &Path) {
     assert_eq!(result.status.code(), Some(0), "refgen build failed:\n{}", String::from_utf8_lossy(&result.stderr));
 }
 
+/// Every partner's private path (`/p/<token>/`) by code, in the order of the admin's list
+/// `<out>/private/partner-access.csv` that `refgen build` wrote.
+pub fn private_paths(out: &Path) -> Vec<(String, String)> {
+    let csv = std::fs::read_to_string(out.join("private/partner-access.csv")).expect("the build wrote the access list");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("code,name,email,private_url"), "the access list's header");
+    lines
+        .map(|line| {
+            let code = line.split(',').next().unwrap_or_default().to_owned();
+            let url = line.rsplit(',').next().unwrap_or_default();
+            let path = url.find("/p/").map(|at| url[at..].to_owned()).unwrap_or_else(|| panic!("no /p/ in {url}"));
+            (code, path)
+        })
+        .collect()
+}
+
 /// Compares `actual` with the golden file at `path`; with `REFCENTER_BLESS=1`, rewrites the
 /// golden file instead.
 pub fn assert_golden(path: &Path, actual: &str) {

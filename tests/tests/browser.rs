@@ -5,24 +5,18 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use refcenter_tests::webdriver::Browser;
-use refcenter_tests::{repo_root, servers};
+use refcenter_tests::{private_paths, repo_root, servers};
 
 /// The link samantha generates for her child swdf, on link `test`, with swdf's ad.
 const EXPECTED: &str = "https://martyc.example.com/go/test/swdf/instagram";
-
-fn samantha_page(out: &std::path::Path) -> String {
-    let csv = std::fs::read_to_string(out.join("private/partner-access.csv")).unwrap();
-    let line = csv.lines().find(|l| l.starts_with("samantha,")).unwrap();
-    let url = line.rsplit(',').next().unwrap();
-    url[url.find("/p/").unwrap()..].to_owned()
-}
 
 #[test]
 fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let server = servers::refgen_serve(&repo_root().join("partners.toml"), &out, dir.path());
-    let page = format!("http://{}{}", server.addr, samantha_page(&out));
+    let (_, path) = private_paths(&out).into_iter().find(|(code, _)| code == "samantha").unwrap();
+    let page = format!("http://{}{path}", server.addr);
 
     let browser = Browser::start(dir.path(), true);
     browser.open(&page);

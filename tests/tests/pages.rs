@@ -7,19 +7,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use refcenter_model::{DiskFiles, load};
-use refcenter_tests::{TEST_SECRET, assert_golden, build, fixtures, repo_root, snapshot};
+use refcenter_tests::{TEST_SECRET, assert_golden, build, fixtures, private_paths, repo_root, snapshot};
 
 /// `code -> private folder token`, read from the admin's list.
 fn tokens(out: &Path) -> BTreeMap<String, String> {
-    let csv = std::fs::read_to_string(out.join("private/partner-access.csv")).unwrap();
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("code,name,email,private_url"));
-    lines
-        .map(|line| {
-            let code = line.split(',').next().unwrap().to_owned();
-            let url = line.rsplit(',').next().unwrap();
-            let token = url.trim_end_matches('/').rsplit('/').next().unwrap().to_owned();
-            assert_eq!(token.len(), 32, "{url}");
+    private_paths(out)
+        .into_iter()
+        .map(|(code, path)| {
+            let token = path.trim_end_matches('/').rsplit('/').next().unwrap().to_owned();
+            assert_eq!(token.len(), 32, "{path}");
             (code, token)
         })
         .collect()

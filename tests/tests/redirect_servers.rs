@@ -7,7 +7,7 @@
 use refcenter_tests::http::get;
 use refcenter_tests::redirect_cases::CASES;
 use refcenter_tests::servers::{self, Server};
-use refcenter_tests::{build, repo_root};
+use refcenter_tests::{build, private_paths, repo_root};
 
 fn check_table(server: &Server, name: &str, out: &std::path::Path) {
     let mut failures = Vec::new();
@@ -26,9 +26,7 @@ fn check_table(server: &Server, name: &str, out: &std::path::Path) {
     assert_eq!(robots.status, 200, "{name} serves the site");
     assert_eq!(String::from_utf8_lossy(&robots.body), "User-agent: *\nDisallow: /go/\nDisallow: /p/\n");
     // And a partner's private page, at the path the admin's list gives.
-    let csv = std::fs::read_to_string(out.join("private/partner-access.csv")).unwrap();
-    let url = csv.lines().nth(1).unwrap().rsplit(',').next().unwrap();
-    let path = &url[url.find("/p/").unwrap()..];
+    let (_, path) = &private_paths(out)[0];
     let page = get(server.addr, path).unwrap();
     assert_eq!(page.status, 200, "{name} serves {path}");
     assert!(String::from_utf8_lossy(&page.body).contains("Generate Link"), "{name} serves the partner page");

@@ -4,12 +4,11 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use refcenter_tests::http::get;
 use refcenter_tests::redirect_cases::CASES;
-use refcenter_tests::{run, servers};
+use refcenter_tests::{private_paths, run, servers};
 
 #[test]
 fn init_writes_a_program_that_checks_clean_and_refuses_a_full_folder() {
@@ -32,12 +31,6 @@ fn init_writes_a_program_that_checks_clean_and_refuses_a_full_folder() {
     assert_eq!(names, ["new-program"]);
 }
 
-fn first_private_path(out: &Path) -> String {
-    let csv = std::fs::read_to_string(out.join("private/partner-access.csv")).unwrap();
-    let url = csv.lines().nth(1).unwrap().rsplit(',').next().unwrap().to_owned();
-    url[url.find("/p/").unwrap()..].to_owned()
-}
-
 #[test]
 fn serve_answers_the_table_serves_pages_and_rebuilds_on_change() {
     let dir = tempfile::tempdir().unwrap();
@@ -55,7 +48,7 @@ fn serve_answers_the_table_serves_pages_and_rebuilds_on_change() {
     }
     assert!(failures.is_empty(), "refgen serve:\n{}", failures.join("\n"));
 
-    let page = first_private_path(&out);
+    let page = private_paths(&out).remove(0).1;
     let response = get(server.addr, &page).unwrap();
     assert_eq!(response.status, 200);
     assert!(String::from_utf8_lossy(&response.body).contains("Samantha Jones"));
