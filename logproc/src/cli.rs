@@ -12,8 +12,10 @@ use refcenter_output::OutputWriter;
 
 use crate::formats::Format;
 use crate::input::expand;
-use crate::report::{ReportError, RunInfo, write};
-use crate::run::{RunOptions, run};
+use crate::report::{ReportError, RunInfo, StoreInfo, write};
+use crate::run::{RunOptions, Seen, run};
+use crate::store::ledger::Ingested;
+use crate::store::{Store, StoreError};
 use crate::tables::tables;
 use crate::tally::{Day, day_name, day_of};
 
@@ -41,9 +43,18 @@ pub struct Args {
     /// The log format; auto detects it per file from its first lines.
     #[arg(long, short, value_enum, default_value_t = Format::Auto)]
     pub format: Format,
-    /// The report folder, replaced as a whole when the run succeeds.
-    #[arg(long, short, value_name = "DIR", default_value = "stats")]
-    pub out: PathBuf,
+    /// The report folder, replaced as a whole when the run succeeds [default: stats, or
+    /// report inside the --store].
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Keep the counts in this stats store and read only log files it has not ingested yet;
+    /// the report then covers everything in the store.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["since", "until"])]
+    pub store: Option<PathBuf>,
+    /// The last day of the partner pages' 7, 30 and 90-day windows [default: --until, else
+    /// today with --store, else the last day with a hit].
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub as_of: Option<Day>,
     /// Count only requests on or after this day (UTC, YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub since: Option<Day>,
@@ -150,6 +161,31 @@ fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
     }
 }
 
+fn store_dir(args: &Args) -> &Path {
+    args.store.as_deref().unwrap_or(Path::new("."))
+}
+
+/// The failure of a store operation: nothing in the store was changed by this run.
+fn store_failure(dir: &Path, e: StoreError) -> Failure {
+    let unchanged = format!("the store {} is as it was before this run", dir.display());
+    match e {
+        StoreError::Lock(e @ crate::store::lock::LockError::Busy { .. }) => Failure::new(
+            format!("{e}: {}; this run changed nothing", dir.display()),
+            "wait for the other run to end; schedule the stats job so that runs do not overlap",
+            EXIT_USAGE,
+        ),
+        e @ (StoreError::Ledger(_) | StoreError::Partition(..) | StoreError::Damaged(_)) => Failure::new(
+            format!("the store is damaged: {e}; {unchanged}"),
+            "restore the store folder from git or CI storage, or ingest every log into a new store",
+            EXIT_PROBLEMS,
+        ),
+        StoreError::Input(e) => {
+            Failure::new(format!("{e}; {unchanged}"), "name the log files or folders to ingest", EXIT_USAGE)
+        }
+        e => Failure::new(format!("{e}; {unchanged}"), "check that the store folder is writable", EXIT_USAGE),
+    }
+}
+
 fn execute(args: &Args) -> Result<i32, Failure> {
     let (program, dir) = program(args.config.as_deref())?;
     let (secret, source) = Secret::for_program(&dir).map_err(|e| {
@@ -176,44 +212,94 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         progress: !args.no_progress,
     };
     let known = crate::classify::Known::new(&program);
-    let (mut tally, acc) = run(&program, &known, &secret, &sources, &options);
+    let mut store = match &args.store {
+        Some(dir) => Some(Store::open(dir).map_err(|e| store_failure(dir, e))?),
+        None => None,
+    };
+    let (sources, skipped) = match &store {
+        Some(store) => {
+            let plan = store.plan(&sources).map_err(|e| store_failure(store_dir(args), e))?;
+            (plan.new, plan.known)
+        }
+        None => (sources.into_iter().map(|s| (s, String::new(), 0)).collect(), Vec::new()),
+    };
+    for k in &skipped {
+        anstream::eprintln!("note: skipped {}: ingested before as {}", k.name, k.first_name);
+    }
+    let files: Vec<_> = sources.iter().map(|(s, _, _)| s.clone()).collect();
+    let ids = store.as_ref().map(Store::request_ids);
+    let (mut tally, acc) = run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen));
     let text = acc.render();
     if let Some(max) = args.max_rejected
         && acc.rejected_total() > max
     {
         anstream::eprint!("{text}");
+        let kept = if store.is_some() { "the store and the report are unchanged" } else { "no report was written" };
         return Err(Failure::new(
-            format!(
-                "{} lines were rejected, more than --max-rejected {max}; no report was written",
-                acc.rejected_total()
-            ),
+            format!("{} lines were rejected, more than --max-rejected {max}; {kept}", acc.rejected_total()),
             "see the sample rejections above; check --format, or raise --max-rejected",
             EXIT_PROBLEMS,
         ));
     }
-    let mut t = tables(&mut tally, &known, &program)
-        .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
+    let ids =
+        ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(args), StoreError::Damaged(e)))?;
+    let mut store_info = None;
+    if let (Some(store), Some(ids)) = (store.as_mut(), ids) {
+        let dir = store_dir(args);
+        let ingested = sources
+            .iter()
+            .map(|(source, sha256, bytes)| {
+                let name = source.name();
+                let problem = acc.file_problems.iter().find(|p| p.file == name).map(|p| p.error.clone());
+                Ingested { sha256: sha256.clone(), bytes: *bytes, name, problem }
+            })
+            .collect();
+        let rewritten = store.commit(&mut tally, ids, ingested).map_err(|e| store_failure(dir, e))?;
+        store.load_days(&mut tally, &rewritten).map_err(|e| store_failure(dir, e))?;
+        store_info = Some(StoreInfo {
+            files: store.ledger().files.len(),
+            days: store.ledger().days.len(),
+            new_files: sources.len(),
+            skipped_files: skipped.len(),
+            days_rewritten: rewritten.into_iter().map(day_name).collect(),
+        });
+    }
     let days = tally.days();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let today = day_of(i64::try_from(now).unwrap_or(0));
+    let as_of = args.as_of.or(args.until).unwrap_or_else(|| match (&store, days.last()) {
+        (None, Some(last)) => *last,
+        _ => today,
+    });
     let info = RunInfo {
         program: program.settings.name.clone(),
         first_day: args.since.or(days.first().copied()).map(day_name),
         last_day: args.until.or(days.last().copied()).map(day_name),
+        as_of: day_name(as_of),
+        bot_hits: tally.bot_reasons(),
+        store: store_info,
     };
+    let mut t = tables(&mut tally, &known, &program, as_of)
+        .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
+    let out_dir = args.out.clone().unwrap_or_else(|| match &args.store {
+        Some(store) => store.join("report"),
+        None => PathBuf::from("stats"),
+    });
     let io = |e: &dyn std::fmt::Display| {
         Failure::new(
-            format!("cannot write the report folder {}: {e}; the previous report is unchanged", args.out.display()),
+            format!("cannot write the report folder {}: {e}; the previous report is unchanged", out_dir.display()),
             "check that the folder's parent exists and is writable",
             EXIT_USAGE,
         )
     };
-    let mut out = OutputWriter::begin(&args.out).map_err(|e| io(&e))?;
+    let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
     write(&mut out, &mut t, &acc, &info).map_err(|e| match e {
         ReportError::Output(e) => io(&e),
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     })?;
     out.commit().map_err(|e| io(&e))?;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(format!("{text}report written to {}\n", args.out.display()).as_bytes());
+    let _ = stdout.write_all(format!("{text}report written to {}\n", out_dir.display()).as_bytes());
     if acc.file_problems.is_empty() {
         Ok(EXIT_OK)
     } else {

@@ -22,6 +22,22 @@ struct Row {
     bot_hits: u64,
 }
 
+/// Hits over everything reported (the whole store in scheduled use).
+#[derive(Serialize)]
+struct Totals {
+    clicks: u64,
+    bot_hits: u64,
+    head_hits: u64,
+}
+
+/// Bot hits of one reason, and their share of all hits on tracking links.
+#[derive(Serialize)]
+struct Share<'a> {
+    reason: &'a str,
+    hits: u64,
+    percent: String,
+}
+
 fn rows(df: &DataFrame, name: impl Fn(&DataFrame, usize) -> String, top: Option<u32>) -> PolarsResult<Vec<Row>> {
     let mut df =
         df.sort(["clicks"], SortMultipleOptions::default().with_order_descending(true).with_maintain_order(true))?;
@@ -86,13 +102,22 @@ pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, Re
         },
         Some(100),
     )?;
+    let sum = |name: &str| -> PolarsResult<u64> { Ok(daily.column(name)?.u64()?.sum().unwrap_or(0)) };
+    let totals = Totals { clicks: sum("clicks")?, bot_hits: sum("bot_hits")?, head_hits: sum("head_hits")? };
+    let all_hits = (totals.clicks + totals.bot_hits + totals.head_hits).max(1);
+    let bot_share: Vec<Share> = info
+        .bot_hits
+        .iter()
+        .map(|(reason, &hits)| Share { reason, hits, percent: format!("{:.1}", hits as f64 * 100.0 / all_hits as f64) })
+        .collect();
     let mut tera = Tera::default();
     tera.set_escape_fn(escape);
     tera.add_raw_template("report.html", TEMPLATE).map_err(|e| ReportError::Html(format!("{e:?}")))?;
     let mut ctx = Context::new();
     ctx.insert("info", info);
     ctx.insert("acc", acc);
-    ctx.insert("bots", &acc.bot_hits.values().sum::<u64>());
+    ctx.insert("totals", &totals);
+    ctx.insert("bot_share", &bot_share);
     ctx.insert("chart", &chart);
     ctx.insert("partners", &partners);
     ctx.insert("links", &links);

@@ -35,6 +35,13 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+/// Records counted before: a record whose request id was met already (in this run or an
+/// earlier one) is a CDN's second delivery of it.
+pub trait Seen: Sync {
+    /// Whether the request `request_id` of `day` is met for the first time (and remember it).
+    fn first_time(&self, day: Day, request_id: &str) -> bool;
+}
+
 /// The lines used to detect a file's format.
 const DETECT_LINES: usize = 20;
 /// The size of the blocks of lines handed to the workers.
@@ -43,6 +50,7 @@ const CHUNK: usize = 1 << 20;
 /// What every worker reads.
 struct Context<'a> {
     options: &'a RunOptions,
+    seen: Option<&'a dyn Seen>,
     known: &'a Known,
     bots: Bots,
     visitors: Visitors,
@@ -106,6 +114,12 @@ impl<'b> Worker<'b> {
         match classify(&record, ctx.known, &mut |agent| bots.reason(agent)) {
             Outcome::Filtered(reason) => *acc.filtered.entry(reason).or_default() += 1,
             Outcome::Hit(key, hit) => {
+                if let (Some(seen), Some(id)) = (ctx.seen, &record.request_id)
+                    && !seen.first_time(day, id)
+                {
+                    *acc.filtered.entry("duplicate record (request id counted before)").or_default() += 1;
+                    return;
+                }
                 let visitor = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
@@ -134,15 +148,17 @@ impl<'b> Worker<'b> {
     }
 }
 
-/// Reads every source and counts, flagging codes with `known` (the program's).
+/// Reads every source and counts, flagging codes with `known` (the program's) and dropping
+/// records `seen` has met before.
 pub fn run(
     program: &Program,
     known: &Known,
     secret: &Secret,
     sources: &[Source],
     options: &RunOptions,
+    seen: Option<&dyn Seen>,
 ) -> (Tally, Accounting) {
-    let ctx = Context { options, known, bots: Bots::new(), visitors: Visitors::new(secret) };
+    let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret) };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
     let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(program, &ctx.bots)).collect();
     let mut files = Vec::new();

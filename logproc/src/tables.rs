@@ -6,8 +6,10 @@
 use polars::prelude::*;
 use refcenter_model::Program;
 
+use refcenter_model::page_stats::PageStats;
+
 use crate::classify::Known;
-use crate::tally::{Tally, day_name};
+use crate::tally::{Day, Tally, day_name};
 
 /// Every table of a report.
 pub struct Tables {
@@ -29,12 +31,14 @@ pub struct Tables {
     pub by_ad: DataFrame,
     /// Per partner with a downline: its own figures and its downline's.
     pub by_parent: DataFrame,
+    /// Each partner's figures for its Link Tracking Stats page.
+    pub pages: PageStats,
 }
 
 /// Integer frames of the run and the dictionaries that name their ids.
-struct Frames {
-    hits: LazyFrame,
-    visits: LazyFrame,
+pub(crate) struct Frames {
+    pub(crate) hits: LazyFrame,
+    pub(crate) visits: LazyFrame,
     days: LazyFrame,
     links: LazyFrame,
     partners: LazyFrame,
@@ -140,7 +144,7 @@ fn id_of(name: &str) -> String {
 
 /// Hits summed by the named columns `by` (grouped on their ids), with the distinct visitors as
 /// `unique_clicks`, the names joined back, and `flags` from the dictionaries.
-fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str], flags: &[&str]) -> LazyFrame {
+pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str], flags: &[&str]) -> LazyFrame {
     let ids: Vec<String> = by.iter().map(|b| id_of(b)).collect();
     let id_cols: Vec<Expr> = ids.iter().map(|i| col(i.as_str())).collect();
     // Visits are distinct per (day, link, partner, ad, visitor): at that level the unique
@@ -190,8 +194,19 @@ fn downline(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
     Ok(DataFrame::new(ancestors.len(), vec![u32s("partner_id", ancestors), u32s("member_id", members)])?.lazy())
 }
 
-/// Computes every table (the visits are taken out of `tally`).
-pub fn tables(tally: &mut Tally, known: &Known, program: &Program) -> PolarsResult<Tables> {
+/// `frame`'s rows once for each ancestor of their partner, with `partner_id` the ancestor's:
+/// a parent's downline figures.
+pub(crate) fn as_parent(frame: LazyFrame, rel: &LazyFrame) -> LazyFrame {
+    frame
+        .join(rel.clone(), [col("partner_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
+        .drop(by_name(["partner_id"], true, false))
+        .rename(["partner_id_right"], ["partner_id"], true)
+}
+
+/// Computes every table (the visits are taken out of `tally`); the page figures' windows end
+/// on the day `as_of`.
+pub fn tables(tally: &mut Tally, known: &Known, program: &Program, as_of: Day) -> PolarsResult<Tables> {
+    let first_day = tally.days().first().copied();
     let rel = downline(program, tally)?;
     let f = frames(tally, known)?;
     let (h, v) = (f.hits.clone(), f.visits.clone());
@@ -210,15 +225,9 @@ pub fn tables(tally: &mut Tally, known: &Known, program: &Program) -> PolarsResu
         rollup(&f, h.clone().filter(with_ad.clone()), v.clone().filter(with_ad), &["partner", "ad"], &["known_ad"])
             .collect()?;
 
+    let pages = crate::page_figures::page_stats(&f, &rel, known, no_ad, as_of, first_day)?;
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
-    let inner = JoinArgs::new(JoinType::Inner);
-    let as_parent = |frame: LazyFrame| {
-        frame
-            .join(rel.clone(), [col("partner_id")], [col("member_id")], inner.clone())
-            .drop(by_name(["partner_id"], true, false))
-            .rename(["partner_id_right"], ["partner_id"], true)
-    };
-    let team = rollup(&f, as_parent(h), as_parent(v), &["partner"], &[]).select([
+    let team = rollup(&f, as_parent(h, &rel), as_parent(v, &rel), &["partner"], &[]).select([
         col("partner"),
         col("clicks").alias("downline_clicks"),
         col("unique_clicks").alias("downline_unique_clicks"),
@@ -240,5 +249,5 @@ pub fn tables(tally: &mut Tally, known: &Known, program: &Program) -> PolarsResu
         ])
         .sort(["partner"], SortMultipleOptions::default())
         .collect()?;
-    Ok(Tables { daily, by_day, by_key, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent })
+    Ok(Tables { daily, by_day, by_key, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent, pages })
 }

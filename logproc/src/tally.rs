@@ -25,6 +25,12 @@ pub fn day_name(day: Day) -> String {
         .map_or_else(|| day.to_string(), |t| t.format("%Y-%m-%d").to_string())
 }
 
+/// The day named `YYYY-MM-DD`.
+pub fn day_from_name(name: &str) -> Option<Day> {
+    let date = chrono::NaiveDate::parse_from_str(name, "%Y-%m-%d").ok()?;
+    Some(day_of(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp()))
+}
+
 /// The counts of one (day, key).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -60,6 +66,19 @@ impl Visitors {
         h.write(user_agent.as_bytes());
         h.finish()
     }
+}
+
+/// One stored row of a day: what the store keeps of a (link, partner, ad) key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stored {
+    /// Clicks.
+    Clicks(u64),
+    /// HEAD hits.
+    Head(u64),
+    /// Bot hits for a reason.
+    Bot(&'static str, u64),
+    /// A distinct visitor who clicked.
+    Visitor(u64),
 }
 
 /// Codes seen (and the program's own), each given a small id, so that the tables are computed
@@ -273,6 +292,64 @@ impl Tally {
             v.visitor.push(visitor);
         }
         v
+    }
+
+    /// Adds a row the store kept for `day` and the key named `[link, partner, ad]`.
+    pub fn add_stored(&mut self, day: Day, names: [&str; 3], row: Stored) {
+        let parts = [self.links.id(names[0]), self.partners.id(names[1]), self.ads.id(names[2])];
+        let k = self.intern_parts(parts);
+        let counts = self.counts.entry((day, k)).or_default();
+        match row {
+            Stored::Clicks(n) => counts.clicks += n,
+            Stored::Head(n) => counts.head_hits += n,
+            Stored::Bot(reason, n) => *counts.bot_hits.entry(reason).or_default() += n,
+            Stored::Visitor(v) => {
+                self.visits.push((pack(day, k), v));
+                if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
+                    self.compact();
+                }
+            }
+        }
+    }
+
+    /// Every row of the days in `days` as the store keeps them: `(day, [link, partner, ad]
+    /// ids, row)`, in no particular order.
+    pub fn stored_rows(&mut self, days: &std::collections::BTreeSet<Day>) -> Vec<(Day, [u32; 3], Stored)> {
+        let mut rows = Vec::new();
+        for (&(day, k), c) in &self.counts {
+            if !days.contains(&day) {
+                continue;
+            }
+            let parts = self.parts[k as usize];
+            if c.clicks > 0 {
+                rows.push((day, parts, Stored::Clicks(c.clicks)));
+            }
+            if c.head_hits > 0 {
+                rows.push((day, parts, Stored::Head(c.head_hits)));
+            }
+            for (&reason, &n) in &c.bot_hits {
+                rows.push((day, parts, Stored::Bot(reason, n)));
+            }
+        }
+        self.compact();
+        for &(packed, visitor) in &self.visits {
+            let (day, k) = unpack(packed);
+            if days.contains(&day) {
+                rows.push((day, self.parts[k as usize], Stored::Visitor(visitor)));
+            }
+        }
+        rows
+    }
+
+    /// Bot hits by reason over everything counted.
+    pub fn bot_reasons(&self) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        for c in self.counts.values() {
+            for (&reason, &n) in &c.bot_hits {
+                *out.entry(reason).or_default() += n;
+            }
+        }
+        out
     }
 
     /// The days with a hit, sorted.

@@ -43,6 +43,7 @@ pub mod error;
 pub mod file_format;
 pub mod files;
 pub mod load;
+pub mod page_stats;
 pub mod program;
 pub mod request_path;
 pub mod schema;

@@ -42,6 +42,30 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) 
     move |source| OutputError::Io { action, path: path.to_path_buf(), source }
 }
 
+/// Removes the staging folders of `name` in `parent` that runs which no longer exist left
+/// behind (killed before they could clean up).
+fn remove_leftovers(parent: &Path, name: &str) -> Result<(), OutputError> {
+    let prefix = format!(".{name}.building-");
+    let Ok(entries) = std::fs::read_dir(parent) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&prefix) else { continue };
+        let pid = match rest.strip_suffix(".old") {
+            // The previous output, moved aside by a run killed before the new one was in place.
+            Some(_) if !parent.join(name).exists() => continue,
+            Some(pid) => pid,
+            None => rest,
+        };
+        let Some(pid) = pid.parse::<i32>().ok().and_then(rustix::process::Pid::from_raw) else { continue };
+        let alive = !matches!(rustix::process::test_kill_process(pid), Err(rustix::io::Errno::SRCH));
+        if !alive || pid == rustix::process::getpid() {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(io_error("remove", &path))?;
+        }
+    }
+    Ok(())
+}
+
 impl OutputWriter {
     /// Starts a build that will replace the folder `target`.
     pub fn begin(target: &Path) -> Result<OutputWriter, OutputError> {
@@ -51,6 +75,7 @@ impl OutputWriter {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io_error("create", &parent))?;
+        remove_leftovers(&parent, &name)?;
         let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
@@ -160,6 +185,24 @@ mod tests {
         assert!(!out.join("public/stale.html").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("output")]);
+    }
+
+    #[test]
+    fn staging_folders_of_runs_that_died_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let leftover = dir.path().join(format!(".out.building-{dead}"));
+        std::fs::create_dir(&leftover).unwrap();
+        let live = dir.path().join(format!(".out.building-{}", std::process::id()));
+        let other = dir.path().join(".other.building-1");
+        std::fs::create_dir(&other).unwrap();
+        let w = OutputWriter::begin(&dir.path().join("out")).unwrap();
+        assert!(!leftover.exists());
+        assert!(live.exists(), "this run's own staging folder");
+        assert!(other.exists(), "another output's folder is not touched");
+        drop(w);
     }
 
     #[test]

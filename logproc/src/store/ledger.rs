@@ -1,0 +1,160 @@
+//! `ledger.json`, the store's table of contents: every log file already ingested, known by a
+//! digest of its bytes (so a renamed or re-delivered copy is recognised), and for each day the
+//! partition files that hold its rows. A run writes the new ledger last, in one rename: the
+//! ledger on disk always names a complete store.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// The ledger's file name in the store.
+pub const LEDGER_FILE: &str = "ledger.json";
+/// The layout version this build reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// A log file already ingested.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ingested {
+    /// SHA-256 of the file's bytes as delivered (compressed or not), in hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its path when it was ingested.
+    pub name: String,
+    /// Why it could not be read to its end, if it could not; what was read is counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The files of one day's partition, relative to the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayFiles {
+    /// The aggregated rows (Parquet).
+    pub rows: String,
+    /// The request ids already counted that day (Parquet), if any record had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_ids: Option<String>,
+}
+
+/// The ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ledger {
+    /// The layout version.
+    pub format: u32,
+    /// The files ingested, by digest.
+    pub files: BTreeMap<String, Ingested>,
+    /// Each day's partition (`YYYY-MM-DD`).
+    pub days: BTreeMap<String, DayFiles>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger { format: FORMAT, files: BTreeMap::new(), days: BTreeMap::new() }
+    }
+}
+
+/// Why the ledger could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Reading failed.
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+    /// The file is not a ledger this build understands.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Line, 1-based.
+        line: usize,
+        /// Column, 1-based.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Ledger {
+    /// Reads the ledger at `path`; a missing file is an empty store.
+    pub fn read(path: &Path) -> Result<Ledger, LedgerError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
+            Err(e) => return Err(LedgerError::Io(path.display().to_string(), e)),
+        };
+        let invalid =
+            |line, column, message| LedgerError::Invalid { path: path.display().to_string(), line, column, message };
+        let ledger: Ledger = serde_json::from_str(&text).map_err(|e| invalid(e.line(), e.column(), e.to_string()))?;
+        if ledger.format != FORMAT {
+            return Err(invalid(1, 1, format!("store format {} (this refstats reads {FORMAT})", ledger.format)));
+        }
+        Ok(ledger)
+    }
+
+    /// The ledger as written to disk.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// The SHA-256 (hex) and size of the file at `path`.
+pub fn digest(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((hex(&hasher.finalize()), bytes))
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_is_empty_and_bad_lines_are_pointed_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LEDGER_FILE);
+        assert_eq!(Ledger::read(&path).unwrap(), Ledger::default());
+        std::fs::write(&path, "{\n \"format\": 1,\n \"files\": {},\n \"days\": {}, \"x\": 2\n}").unwrap();
+        let e = Ledger::read(&path).unwrap_err().to_string();
+        assert!(e.contains("ledger.json:4:"), "{e}");
+        std::fs::write(&path, "{\"format\": 9, \"files\": {}, \"days\": {}}").unwrap();
+        assert!(Ledger::read(&path).unwrap_err().to_string().contains("store format 9"));
+        let mut l = Ledger::default();
+        l.days.insert("2024-05-01".into(), DayFiles { rows: "days/a.parquet".into(), request_ids: None });
+        std::fs::write(&path, l.to_bytes()).unwrap();
+        assert_eq!(Ledger::read(&path).unwrap(), l);
+    }
+
+    #[test]
+    fn digests_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abc").unwrap();
+        let (d, n) = digest(&path).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(d, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

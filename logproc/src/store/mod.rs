@@ -1,0 +1,253 @@
+//! The stats store: a folder holding what scheduled runs have counted so far, so that each run
+//! reads only the log files that are new. [`ledger`] lists the files ingested (by digest) and
+//! each day's partition; [`partition`] holds a day's aggregated rows and request ids in
+//! Parquet; [`request_ids`] drops records delivered twice; [`lock`] keeps two runs apart.
+//!
+//! A run never changes a file the ledger names: it writes new partition files (named by their
+//! content), then the new ledger in one rename, then removes the files only the old ledger
+//! named. Killed at any point, the store is the old one or the new one, and the next run
+//! sweeps away what a killed run left behind.
+
+pub mod ledger;
+pub mod lock;
+pub mod partition;
+pub mod request_ids;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::input::Source;
+use crate::tally::{Day, Tally, day_from_name, day_name};
+use ledger::{DayFiles, Ingested, LEDGER_FILE, Ledger, LedgerError, digest, hex};
+use lock::{LOCK_FILE, Lock, LockError};
+use partition::{PartitionError, encode_ids, encode_rows, load_rows};
+use request_ids::RequestIds;
+
+/// The folder of the day partitions' rows.
+const DAYS_DIR: &str = "days";
+/// The folder of the day partitions' request ids.
+const IDS_DIR: &str = "request-ids";
+/// The suffix of files being written.
+const PARTIAL: &str = ".partial";
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another run holds the lock, or it could not be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The ledger is unreadable.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A partition is unreadable.
+    #[error("cannot read the partition {0}: {1}")]
+    Partition(String, PartitionError),
+    /// Reading or writing a file failed.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// An input the store cannot take.
+    #[error("{0}")]
+    Input(String),
+    /// A stored file that cannot be read.
+    #[error("{0}")]
+    Damaged(String),
+}
+
+/// A log file already in the store, met again.
+#[derive(Clone, Debug)]
+pub struct Known {
+    /// Its path now.
+    pub name: String,
+    /// Its path when it was ingested.
+    pub first_name: String,
+}
+
+/// What a run will read.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// New files, each once, with their digest and size.
+    pub new: Vec<(Source, String, u64)>,
+    /// Files already ingested (or named twice), which are skipped.
+    pub known: Vec<Known>,
+}
+
+/// An open, locked store.
+pub struct Store {
+    dir: PathBuf,
+    ledger: Ledger,
+    _lock: Lock,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Io(path.display().to_string(), e)
+}
+
+/// Writes `bytes` at `path` through a partial file and a rename, so that `path` is whole or
+/// absent.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(PARTIAL);
+    let partial = PathBuf::from(partial);
+    let mut file = std::fs::File::create(&partial).map_err(io(&partial))?;
+    file.write_all(bytes).map_err(io(&partial))?;
+    file.sync_all().map_err(io(&partial))?;
+    std::fs::rename(&partial, path).map_err(io(path))?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Writes a partition file named by its content under `folder` and returns its store path.
+fn write_named(dir: &Path, folder: &str, day: Day, bytes: &[u8]) -> Result<String, StoreError> {
+    let digest = hex(&Sha256::digest(bytes));
+    let name = format!("{folder}/{}-{}.parquet", day_name(day), &digest[..16]);
+    let path = dir.join(&name);
+    if !path.is_file() {
+        write_whole(&path, bytes)?;
+    }
+    Ok(name)
+}
+
+impl Store {
+    /// Opens the store at `dir` (made if missing), locks it, reads its ledger and removes what
+    /// an interrupted run left behind.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        for sub in [DAYS_DIR, IDS_DIR] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
+        }
+        let lock = Lock::take(dir)?;
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            write_whole(&ignore, format!("{LOCK_FILE}\n*{PARTIAL}\n").as_bytes())?;
+        }
+        let ledger = Ledger::read(&dir.join(LEDGER_FILE))?;
+        let store = Store { dir: dir.to_path_buf(), ledger, _lock: lock };
+        store.sweep()?;
+        Ok(store)
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Removes every partition file the ledger does not name, and partial files.
+    fn sweep(&self) -> Result<(), StoreError> {
+        let named: BTreeSet<&str> = self
+            .ledger
+            .days
+            .values()
+            .flat_map(|d| std::iter::once(d.rows.as_str()).chain(d.request_ids.as_deref()))
+            .collect();
+        for sub in [DAYS_DIR, IDS_DIR] {
+            let folder = self.dir.join(sub);
+            for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
+                let entry = entry.map_err(io(&folder))?;
+                let name = format!("{sub}/{}", entry.file_name().to_string_lossy());
+                if !named.contains(name.as_str()) {
+                    std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
+                }
+            }
+        }
+        let partial = self.dir.join(format!("{LEDGER_FILE}{PARTIAL}"));
+        if partial.exists() {
+            std::fs::remove_file(&partial).map_err(io(&partial))?;
+        }
+        Ok(())
+    }
+
+    /// Which of `sources` are new: a file whose bytes were ingested before, under any name,
+    /// is skipped, and so is a second copy within `sources`.
+    pub fn plan(&self, sources: &[Source]) -> Result<Plan, StoreError> {
+        let mut plan = Plan::default();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for source in sources {
+            let Source::File(path) = source else {
+                return Err(StoreError::Input(
+                    "standard input cannot go into a store: a store knows its inputs by their files".to_owned(),
+                ));
+            };
+            let (sha, bytes) = digest(path).map_err(io(path))?;
+            let name = source.name();
+            if let Some(first) = self.ledger.files.get(&sha).map(|f| f.name.clone()).or_else(|| seen.get(&sha).cloned())
+            {
+                plan.known.push(Known { name, first_name: first });
+                continue;
+            }
+            seen.insert(sha.clone(), name);
+            plan.new.push((source.clone(), sha, bytes));
+        }
+        Ok(plan)
+    }
+
+    /// The request ids of the store, for a run to check its records against.
+    pub fn request_ids(&self) -> RequestIds<'_> {
+        RequestIds::new(&self.dir, &self.ledger)
+    }
+
+    /// Stores what a run counted: `tally` (this run's counts, which gets the affected days'
+    /// stored rows added), `ids` (the request ids of each day the run added to) and the files
+    /// read. Returns the days rewritten.
+    pub fn commit(
+        &mut self,
+        tally: &mut Tally,
+        ids: BTreeMap<Day, Vec<u64>>,
+        files: Vec<Ingested>,
+    ) -> Result<BTreeSet<Day>, StoreError> {
+        let mut affected: BTreeSet<Day> = tally.days().into_iter().collect();
+        affected.extend(ids.keys().copied());
+        for &day in &affected {
+            if let Some(d) = self.ledger.days.get(&day_name(day)) {
+                let path = self.dir.join(&d.rows);
+                load_rows(&path, day, tally).map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+            }
+        }
+        let mut by_day: BTreeMap<Day, Vec<([&str; 3], crate::tally::Stored)>> = BTreeMap::new();
+        let rows = tally.stored_rows(&affected);
+        let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
+        for (day, [l, p, a], row) in rows {
+            let names = [links[l as usize].as_str(), partners[p as usize].as_str(), ads[a as usize].as_str()];
+            by_day.entry(day).or_default().push((names, row));
+        }
+        let mut next = self.ledger.clone();
+        let polars = |e: polars::prelude::PolarsError| StoreError::Partition(self.dir.display().to_string(), e.into());
+        for &day in &affected {
+            let mut rows = by_day.remove(&day).unwrap_or_default();
+            let name = day_name(day);
+            let old_ids = self.ledger.days.get(&name).and_then(|d| d.request_ids.clone());
+            let request_ids = match ids.get(&day) {
+                Some(ids) => Some(write_named(&self.dir, IDS_DIR, day, &encode_ids(ids).map_err(polars)?)?),
+                None => old_ids,
+            };
+            let rows = write_named(&self.dir, DAYS_DIR, day, &encode_rows(&mut rows).map_err(polars)?)?;
+            next.days.insert(name, DayFiles { rows, request_ids });
+        }
+        for f in files {
+            next.files.insert(f.sha256.clone(), f);
+        }
+        write_whole(&self.dir.join(LEDGER_FILE), &next.to_bytes())?;
+        self.ledger = next;
+        self.sweep()?;
+        Ok(affected)
+    }
+
+    /// Adds the stored rows of every day not in `skip` to `tally`.
+    pub fn load_days(&self, tally: &mut Tally, skip: &BTreeSet<Day>) -> Result<(), StoreError> {
+        for (name, d) in &self.ledger.days {
+            let path = self.dir.join(&d.rows);
+            let day = day_from_name(name).ok_or_else(|| {
+                StoreError::Partition(path.display().to_string(), PartitionError::Kind(format!("day `{name}`")))
+            })?;
+            if !skip.contains(&day) {
+                load_rows(&path, day, tally).map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+            }
+        }
+        Ok(())
+    }
+}

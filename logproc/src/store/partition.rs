@@ -1,0 +1,112 @@
+//! A day's partition in Parquet: the aggregated rows of every (link, partner, ad) key that day
+//! (clicks, HEAD hits, bot hits by reason, and the distinct visitors who clicked, which unique
+//! clicks over any period are counted from), and apart from them the request ids already
+//! counted that day. Rows are sorted by name, so the same counts always make the same bytes.
+
+use polars::prelude::*;
+
+use crate::bots::Bots;
+use crate::tally::{Day, Stored, Tally};
+
+/// Why a partition could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PartitionError {
+    /// polars could not read or write it.
+    #[error("{0}")]
+    Polars(#[from] PolarsError),
+    /// A row this build does not know (a store written by another version).
+    #[error("unknown row kind `{0}`")]
+    Kind(String),
+}
+
+fn kind(row: &Stored) -> (&'static str, &'static str, u64, u64) {
+    match *row {
+        Stored::Clicks(n) => ("clicks", "", 0, n),
+        Stored::Head(n) => ("head", "", 0, n),
+        Stored::Bot(reason, n) => ("bot", reason, 0, n),
+        Stored::Visitor(v) => ("visitor", "", v, 1),
+    }
+}
+
+/// The Parquet bytes of one day's rows, each `([link, partner, ad], row)`.
+pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
+    rows.sort_unstable_by(|a, b| {
+        let (ka, ra, va, _) = kind(&a.1);
+        let (kb, rb, vb, _) = kind(&b.1);
+        (ka, a.0, ra, va).cmp(&(kb, b.0, rb, vb))
+    });
+    let n = rows.len();
+    let (mut link, mut partner, mut ad) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut kinds, mut reasons, mut visitors, mut hits) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for ([l, p, a], row) in rows.iter() {
+        let (k, r, v, h) = kind(row);
+        link.push(*l);
+        partner.push(*p);
+        ad.push(*a);
+        kinds.push(k);
+        reasons.push(r);
+        visitors.push(v);
+        hits.push(h);
+    }
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("link".into(), link),
+            Column::new("partner".into(), partner),
+            Column::new("ad".into(), ad),
+            Column::new("kind".into(), kinds),
+            Column::new("reason".into(), reasons),
+            Column::new("visitor".into(), visitors),
+            Column::new("hits".into(), hits),
+        ],
+    )?;
+    to_parquet(&mut df)
+}
+
+fn to_parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
+    Ok(bytes)
+}
+
+fn read(path: &std::path::Path) -> PolarsResult<DataFrame> {
+    ParquetReader::new(std::fs::File::open(path)?).finish()
+}
+
+/// Adds the rows of `day` stored at `path` to `tally`.
+pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally) -> Result<(), PartitionError> {
+    let df = read(path)?;
+    let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
+    let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
+    let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
+    for i in 0..df.height() {
+        let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
+        let n = hits.get(i).unwrap_or(0);
+        let row = match kinds.get(i).unwrap_or("") {
+            "clicks" => Stored::Clicks(n),
+            "head" => Stored::Head(n),
+            "visitor" => Stored::Visitor(visitors.get(i).unwrap_or(0)),
+            "bot" => {
+                let reason = reasons.get(i).unwrap_or("");
+                let known = Bots::reasons().find(|r| *r == reason);
+                Stored::Bot(known.ok_or_else(|| PartitionError::Kind(format!("bot: {reason}")))?, n)
+            }
+            other => return Err(PartitionError::Kind(other.to_owned())),
+        };
+        tally.add_stored(day, names, row);
+    }
+    Ok(())
+}
+
+/// The Parquet bytes of a day's request ids (sorted, distinct).
+pub fn encode_ids(ids: &[u64]) -> PolarsResult<Vec<u8>> {
+    let mut df = DataFrame::new(ids.len(), vec![Column::new("request_id".into(), ids.to_vec())])?;
+    to_parquet(&mut df)
+}
+
+/// The request ids stored at `path`.
+pub fn load_ids(path: &std::path::Path) -> Result<Vec<u64>, PartitionError> {
+    let df = read(path)?;
+    Ok(df.column("request_id")?.u64()?.iter().flatten().collect())
+}

@@ -1,0 +1,296 @@
+//! `refstats --store` in scheduled use, on CloudFront logs written by the tests: files ingested
+//! one run at a time (day 1, day 2, a late file for day 1, day 1 again under another name) make
+//! the same store as one run over every distinct file; records a CDN delivered twice are
+//! counted once; a run killed at random points (the real process, many times) never leaves a
+//! store that differs from a clean run's once the next run completes; a second run at the same
+//! time is refused and changes nothing.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use refcenter_tests::{TEST_SECRET, bin, repo_root, snapshot};
+
+const FIELDS: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+
+const PATHS: &[&str] = &[
+    "/go/xyz/samantha/email-list",
+    "/go/xyz/samantha",
+    "/go/test/aapex/print-flyer",
+    "/go/xyz/a8787",
+    "/go/test/swdf/instagram",
+    "/go/xyz/samanta",
+];
+
+/// One request of a test log.
+#[derive(Clone)]
+struct Req {
+    day: u32,
+    second: u32,
+    client: u32,
+    path: usize,
+    bot: bool,
+    id: String,
+}
+
+/// `n` requests on 2024-05-`day`, with request ids `<tag>-<i>`: a few clients clicking
+/// several paths, every seventh request a bot.
+fn requests(day: u32, tag: &str, n: u32) -> Vec<Req> {
+    (0..n)
+        .map(|i| Req {
+            day,
+            second: i % 86_400,
+            client: (i * 7 + day) % 13,
+            path: (i as usize * 5 + day as usize) % PATHS.len(),
+            bot: i % 7 == 3,
+            id: format!("{tag}-{i}"),
+        })
+        .collect()
+}
+
+/// A CloudFront standard log of `reqs`.
+fn cloudfront(reqs: &[Req]) -> String {
+    let mut out = format!("#Version: 1.0\n{FIELDS}\n");
+    for r in reqs {
+        let agent = if r.bot { "curl/8.5.0" } else { "Mozilla/5.0%2520(X11;%2520Linux%2520x86_64)%2520Firefox/125.0" };
+        let (h, m, s) = (r.second / 3600, r.second / 60 % 60, r.second % 60);
+        out.push_str(&format!(
+            "2024-05-{:02}\t{h:02}:{m:02}:{s:02}\tFRA56-P5\t410\t198.51.100.{}\tGET\td1.cloudfront.net\t{}\t302\t-\t{agent}\t-\t-\tMiss\t{}\tgo.example.com\thttps\t221\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t11040\t0.001\tMiss\ttext/html\t0\t-\t-\n",
+            r.day, r.client, PATHS[r.path], r.id
+        ));
+    }
+    out
+}
+
+fn refstats_command(dir: &Path, store: &Path, inputs: &[&Path]) -> Command {
+    let mut cmd = Command::new(bin("refstats"));
+    cmd.arg("--config")
+        .arg(repo_root().join("partners.toml"))
+        .arg("--store")
+        .arg(store)
+        .args(["--as-of", "2024-05-03", "--no-progress"])
+        .args(inputs)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("REFGEN_SECRET", TEST_SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn ingest(dir: &Path, store: &Path, inputs: &[&Path]) -> Output {
+    let out = refstats_command(dir, store, inputs).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// What a store holds that must not depend on how its files were ingested: the ledger with
+/// the path each file was first read under left out, the partitions it names (by bytes), and
+/// the report except the per-run summary and HTML page.
+fn content(store: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut ledger: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(store.join("ledger.json")).unwrap()).unwrap();
+    for f in ledger["files"].as_object_mut().unwrap().values_mut() {
+        f.as_object_mut().unwrap().remove("name");
+    }
+    let mut out = BTreeMap::new();
+    out.insert("ledger.json".to_owned(), serde_json::to_vec_pretty(&ledger).unwrap());
+    for (path, bytes) in snapshot(store) {
+        let rel = path.to_string_lossy().into_owned();
+        let per_run = rel == "ledger.json" || rel.ends_with("summary.json") || rel.ends_with("report.html");
+        if !per_run && rel != ".lock" {
+            out.insert(rel, bytes);
+        }
+    }
+    out
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Writes the four files of the day-by-day story and returns their paths.
+fn story(dir: &Path) -> [PathBuf; 4] {
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let day1 = requests(1, "d1", 70);
+    let day2 = requests(2, "d2", 50);
+    // Late: new records of day 1 and five of day 1's records delivered again.
+    let mut late = requests(1, "late", 30);
+    late.extend(day1[..5].iter().cloned());
+    let paths = [logs.join("day1.log"), logs.join("day2.log"), logs.join("late-day1.log"), logs.join("day1-copy.log")];
+    std::fs::write(&paths[0], cloudfront(&day1)).unwrap();
+    std::fs::write(&paths[1], cloudfront(&day2)).unwrap();
+    std::fs::write(&paths[2], cloudfront(&late)).unwrap();
+    std::fs::copy(&paths[0], &paths[3]).unwrap();
+    paths
+}
+
+#[test]
+fn runs_one_file_at_a_time_make_the_store_of_one_run_over_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let [day1, day2, late, copy] = story(dir.path());
+    let hourly = dir.path().join("hourly");
+    for file in [&day1, &day2, &late] {
+        ingest(dir.path(), &hourly, &[file]);
+    }
+    let before = content(&hourly);
+    let again = ingest(dir.path(), &hourly, &[&copy]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("day1-copy.log: ingested before as") && stderr.contains("day1.log"), "{stderr}");
+    assert_eq!(content(&hourly), before, "the same file under another name changes nothing");
+
+    let once = dir.path().join("once");
+    ingest(dir.path(), &once, &[&day1, &day2, &late, &copy]);
+    assert_eq!(content(&hourly), content(&once));
+
+    // The figures: day 1 has 70 + 30 records (the five delivered twice count once), day 2 50.
+    let summary = json(&once.join("report/summary.json"));
+    assert_eq!(summary["accounting"]["filtered"]["duplicate record (request id counted before)"], 5);
+    let by_day = json(&once.join("report/by_day.json"));
+    let rows: Vec<(String, u64, u64)> = by_day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["day"].as_str().unwrap().to_owned(), r["clicks"].as_u64().unwrap(), r["bot_hits"].as_u64().unwrap())
+        })
+        .collect();
+    let bots = |n: u32| (0..n).filter(|i| i % 7 == 3).count() as u64;
+    let day1_hits = 70 + 30;
+    let day1_bots = bots(70) + bots(30);
+    assert_eq!(
+        rows,
+        [
+            ("2024-05-01".to_owned(), day1_hits - day1_bots, day1_bots),
+            ("2024-05-02".to_owned(), 50 - bots(50), bots(50)),
+        ]
+    );
+    let ledger = json(&once.join("ledger.json"));
+    assert_eq!(ledger["files"].as_object().unwrap().len(), 3);
+    assert_eq!(ledger["days"].as_object().unwrap().len(), 2);
+
+    // A new hour rewrites only its own day's partition.
+    let day3 = dir.path().join("logs/day3.log");
+    std::fs::write(&day3, cloudfront(&requests(3, "d3", 10))).unwrap();
+    ingest(dir.path(), &hourly, &[&day3]);
+    let ledger = json(&hourly.join("ledger.json"));
+    let before = json(&once.join("ledger.json"));
+    assert_eq!(ledger["days"]["2024-05-01"], before["days"]["2024-05-01"]);
+    assert_eq!(ledger["days"]["2024-05-02"], before["days"]["2024-05-02"]);
+    let summary = json(&hourly.join("report/summary.json"));
+    assert_eq!(summary["run"]["store"]["days_rewritten"], serde_json::json!(["2024-05-03"]));
+}
+
+/// A small random number generator (xorshift), seeded from the clock and printed, so that a
+/// failure can be replayed with `REFSTATS_KILL_SEED`.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below.max(1)
+    }
+}
+
+#[test]
+fn a_run_killed_anywhere_is_completed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // Files big enough that a run takes a while: three days, with late and repeated records.
+    let mut files = Vec::new();
+    for (i, (day, tag)) in [(1, "a"), (2, "b"), (1, "c"), (3, "d")].into_iter().enumerate() {
+        let mut reqs = requests(day, tag, 20_000);
+        if i == 2 {
+            reqs.extend(requests(1, "a", 2_000));
+        }
+        let path = logs.join(format!("{i}.log"));
+        std::fs::write(&path, cloudfront(&reqs)).unwrap();
+        files.push(path);
+    }
+    let seed = std::env::var("REFSTATS_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
+    eprintln!("REFSTATS_KILL_SEED={seed}");
+    let mut rng = Rng(seed);
+    let store = dir.path().join("killed");
+    let mut kills = 0;
+    for n in 1..=files.len() {
+        let inputs: Vec<&Path> = files[..n].iter().map(PathBuf::as_path).collect();
+        // How long a whole run takes here, on a copy of the store.
+        let probe = dir.path().join("probe");
+        let _ = std::fs::remove_dir_all(&probe);
+        if store.exists() {
+            refcenter_tests::copy_dir(&store, &probe, &[".lock"]);
+        }
+        let start = Instant::now();
+        ingest(dir.path(), &probe, &inputs);
+        let full = start.elapsed().as_millis() as u64;
+        eprintln!("{n} files: a whole run takes {full} ms");
+        for _ in 0..5 {
+            let mut child = refstats_command(dir.path(), &store, &inputs).spawn().unwrap();
+            std::thread::sleep(Duration::from_millis(rng.next(full + 1)));
+            let finished = child.try_wait().unwrap().is_some();
+            let _ = child.kill();
+            let _ = child.wait();
+            eprintln!("  killed: {}", if finished { "(had finished)" } else { "mid-run" });
+            kills += 1;
+        }
+        ingest(dir.path(), &store, &inputs);
+        let clean = dir.path().join(format!("clean-{n}"));
+        ingest(dir.path(), &clean, &inputs);
+        assert_eq!(content(&store), content(&clean), "after {n} files and {kills} kills (seed {seed})");
+        let leftovers: Vec<_> =
+            snapshot(&store).into_keys().filter(|p| p.to_string_lossy().ends_with(".partial")).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[test]
+fn a_second_run_at_the_same_time_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let [day1, day2, ..] = story(dir.path());
+    let store = dir.path().join("store");
+    ingest(dir.path(), &store, &[&day1]);
+    let before = snapshot(&store);
+    // Another run holds the lock (this test, the way refstats takes it).
+    let lock = File::options().write(true).open(store.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let out = refstats_command(dir.path(), &store, &[&day2]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("another refstats run is using the store") && stderr.contains("changed nothing"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&store), before);
+    drop(lock);
+    ingest(dir.path(), &store, &[&day2]);
+
+    // Two real runs started together: one ingests, the other waits for nothing and is refused
+    // or finds the file ingested; the store is the clean one either way.
+    let day3 = dir.path().join("logs/day3.log");
+    std::fs::write(&day3, cloudfront(&requests(3, "d3", 30_000))).unwrap();
+    let a = refstats_command(dir.path(), &store, &[&day3]).spawn().unwrap();
+    let b = refstats_command(dir.path(), &store, &[&day3]).spawn().unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let codes = [a.status.code(), b.status.code()];
+    assert!(codes.contains(&Some(0)), "{codes:?}");
+    for out in [&a, &b] {
+        if out.status.code() != Some(0) {
+            assert_eq!(out.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&out.stderr).contains("another refstats run is using the store"));
+        }
+    }
+    let clean = dir.path().join("clean");
+    ingest(dir.path(), &clean, &[&day1, &day2, &day3]);
+    assert_eq!(content(&store), content(&clean));
+}
