@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use refcenter_model::page_stats::PageStats;
 use refcenter_model::{Files, Program, RedirectTarget, Secret};
 use refcenter_pages::{PRIVATE_ROOT, Problems, RenderError};
 use refcenter_redirects::{LimitError, RuleSet, emitter};
@@ -18,7 +19,21 @@ use refcenter_output::{OutputError, OutputWriter};
 pub struct BuildOptions {
     /// The output folder, replaced as a whole.
     pub out: PathBuf,
+    /// The click figures `refstats` wrote, if any.
+    pub stats: Option<Stats>,
 }
+
+/// What `refstats` wrote for the site: each partner's figures and the admin's report page.
+#[derive(Clone, Debug)]
+pub struct Stats {
+    /// Each partner's figures.
+    pub pages: PageStats,
+    /// The admin report (`report.html`), copied to [`ADMIN_REPORT`].
+    pub report: Option<Vec<u8>>,
+}
+
+/// Where the admin's statistics report goes, relative to the output folder.
+pub const ADMIN_REPORT: &str = "private/stats.html";
 
 /// What a build wrote, and the rule list it wrote the redirect files from.
 #[derive(Clone, Debug)]
@@ -77,12 +92,15 @@ pub fn build(
     out.write("public/robots.txt", robots(&rules).as_bytes())?;
     // Pages go straight into the staging folder; on a problem the writer is dropped, which
     // removes it, and the previous output stays.
-    let site = refcenter_pages::render(program, files, secret, &mut |path, bytes| out.write(path, bytes)).map_err(
-        |e| match e {
+    let pages = options.stats.as_ref().map(|s| &s.pages);
+    let site = refcenter_pages::render(program, files, secret, pages, &mut |path, bytes| out.write(path, bytes))
+        .map_err(|e| match e {
             RenderError::Problems(p) => BuildError::Pages(p),
             RenderError::Write(e) => BuildError::Output(e),
-        },
-    )?;
+        })?;
+    if let Some(report) = options.stats.as_ref().and_then(|s| s.report.as_ref()) {
+        out.write(ADMIN_REPORT, report)?;
+    }
     for file in &emitted {
         out.write(&file.path, &file.bytes)?;
     }

@@ -41,6 +41,10 @@ pub enum Command {
         /// The output folder, replaced as a whole.
         #[arg(long, short, value_name = "DIR", default_value = "output")]
         out: PathBuf,
+        /// The report folder of `refstats` whose partners.json fills the partners' Link
+        /// Tracking Stats pages [default: stats/report beside the program file, if present].
+        #[arg(long, value_name = "DIR")]
+        stats: Option<PathBuf>,
     },
     /// Build, then serve the site on localhost and answer tracking links as the redirect rules
     /// would; rebuild when the program, content/ or templates/ change.
@@ -89,7 +93,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
         Command::Check { config } => check(config),
-        Command::Build { config, out } => build(config, out),
+        Command::Build { config, out, stats } => build(config, out, stats),
         Command::Serve { config, out, port, bind } => {
             crate::serve::serve(config, out, std::net::SocketAddr::new(bind, port))
         }
@@ -111,7 +115,7 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
         .map_err(|e| Failure::usage("internal key", &e, "report this as a bug"))?;
     let mut discard = |_: &str, _: &[u8]| Ok::<(), std::convert::Infallible>(());
     if let Err(refcenter_pages::RenderError::Problems(p)) =
-        refcenter_pages::render(&loaded.program, program_files.as_ref(), &key, &mut discard)
+        refcenter_pages::render(&loaded.program, program_files.as_ref(), &key, None, &mut discard)
     {
         return Err(Failure::pages(&source.name(), &p));
     }
@@ -129,22 +133,26 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
     ))
 }
 
-fn build(config: Option<PathBuf>, out: PathBuf) -> Result<(), Failure> {
+fn build(config: Option<PathBuf>, out: PathBuf, stats: Option<PathBuf>) -> Result<(), Failure> {
     let source = ProgramSource::resolve(config.as_deref());
     if source == ProgramSource::Sample {
         anstream::eprintln!("note: no partners.toml here and no --config given; building the built-in sample program");
     }
-    let built = source.build(&out)?;
+    let built = source.build(&out, stats.as_deref())?;
     let report = &built.report;
     let targets: Vec<&str> = report.targets.iter().map(|t| t.as_str()).collect();
     print(&format!(
-        "built {}: {} files in {} (pages for {} partners; {} redirect rules for {}); private addresses in {}\n",
+        "built {}: {} files in {} (pages for {} partners; {} redirect rules for {}; {}); private addresses in {}\n",
         built.loaded.program.settings.name,
         report.files,
         out.display(),
         report.partners,
         report.rules.rules.len(),
         targets.join(", "),
+        match &built.stats {
+            Some(dir) => format!("click figures from {}", dir.display()),
+            None => "no click figures yet".to_owned(),
+        },
         out.join(refcenter_pages::ACCESS_FILE).display(),
     ))
 }

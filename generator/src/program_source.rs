@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use refcenter_model::page_stats::{PAGE_STATS_FILE, PageStats, PageStatsError};
 use refcenter_model::secret::SecretSource;
 use refcenter_model::{DiskFiles, Files, Loaded, Secret, load};
 
-use crate::build::{BuildOptions, BuildReport, build};
+use crate::build::{BuildOptions, BuildReport, Stats, build};
 use crate::failure::Failure;
 
 /// A program built into an output folder.
@@ -17,7 +18,12 @@ pub struct Built {
     pub secret: Secret,
     /// What the build wrote.
     pub report: BuildReport,
+    /// The report folder the click figures came from, if any.
+    pub stats: Option<PathBuf>,
 }
+
+/// Where `refstats --store stats` writes its report, relative to the program file's folder.
+pub const DEFAULT_STATS: &str = "stats/report";
 
 /// Where the program comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,14 +84,49 @@ impl ProgramSource {
         load(files.as_ref(), &root).map_err(|e| Failure::load(&self.name(), e))
     }
 
-    /// Loads the program, gets its secret and builds it into `out`.
-    pub fn build(&self, out: &Path) -> Result<Built, Failure> {
+    /// Loads the program, gets its secret and the click figures (from `stats`, else the
+    /// default report folder when it has them) and builds it into `out`.
+    pub fn build(&self, out: &Path, stats: Option<&Path>) -> Result<Built, Failure> {
         let loaded = self.load()?;
         let secret = self.secret()?;
+        let (stats, stats_dir) = self.stats(stats)?;
         let (files, _) = self.files();
-        let report = build(&loaded.program, files.as_ref(), &secret, &BuildOptions { out: out.to_path_buf() })
+        let options = BuildOptions { out: out.to_path_buf(), stats };
+        let report = build(&loaded.program, files.as_ref(), &secret, &options)
             .map_err(|e| Failure::build(&self.name(), out, e))?;
-        Ok(Built { loaded, secret, report })
+        Ok(Built { loaded, secret, report, stats: stats_dir })
+    }
+
+    /// The click figures in the report folder `dir` (named: it must hold them), else in the
+    /// default one beside the program file (if it has them).
+    fn stats(&self, dir: Option<&Path>) -> Result<(Option<Stats>, Option<PathBuf>), Failure> {
+        let dir = match dir {
+            Some(dir) => dir.to_path_buf(),
+            None => {
+                let default = self.dir().join(DEFAULT_STATS);
+                if !default.join(PAGE_STATS_FILE).is_file() {
+                    return Ok((None, None));
+                }
+                default
+            }
+        };
+        let pages = PageStats::read(&dir.join(PAGE_STATS_FILE)).map_err(|e| match &e {
+            PageStatsError::Io { .. } => Failure::usage(
+                format!("cannot read the click figures in {}; nothing was written", dir.display()),
+                &e,
+                "name the report folder refstats wrote (refstats --store DIR writes DIR/report), or leave out --stats",
+            ),
+            PageStatsError::Invalid { .. } => Failure {
+                status: crate::failure::EXIT_PROBLEMS,
+                ..Failure::usage(
+                    format!("the click figures in {} cannot be read; nothing was written", dir.display()),
+                    &e,
+                    "refstats writes this file: run it again, or restore the file from git",
+                )
+            },
+        })?;
+        let report = std::fs::read(dir.join("report.html")).ok();
+        Ok((Some(Stats { pages, report }), Some(dir)))
     }
 
     /// The program's secret; a newly generated one is announced on stderr, loudly.

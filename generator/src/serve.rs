@@ -24,7 +24,7 @@ struct State {
 /// Builds, then serves until interrupted.
 pub fn serve(config: Option<PathBuf>, out: PathBuf, bind: SocketAddr) -> Result<(), Failure> {
     let source = ProgramSource::resolve(config.as_deref());
-    let built = source.build(&out)?;
+    let built = source.build(&out, None)?;
     let partners: Vec<(String, String)> = built
         .loaded
         .program
@@ -169,7 +169,7 @@ fn watch(
         while rx.recv().is_ok() {
             // Let a burst of saves settle, then build once.
             while rx.recv_timeout(Duration::from_millis(150)).is_ok() {}
-            match source.build(&out) {
+            match source.build(&out, None) {
                 Ok(built) => {
                     if let Ok(mut s) = state.write() {
                         s.rules = built.report.rules;

@@ -1,6 +1,6 @@
 //! The pages of a referral program: each active partner's private Partner Center (sales
-//! websites, downline, ads, link generator, resources), the public index, and the list of
-//! private addresses for the admin.
+//! websites, downline, ads, link generator, resources, Link Tracking Stats), the public index,
+//! and the list of private addresses for the admin.
 //!
 //! Pages come from tera templates built into the binary ([`templates`]), which a program may
 //! replace from its own `templates/` folder. Resources come from `content/` ([`content`]), each
@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod partner_view;
 pub mod problem;
 pub mod site;
+pub mod stats_view;
 pub mod templates;
 
 pub use problem::{Problem, Problems};

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use refcenter_model::page_stats::PageStats;
 use refcenter_model::{Files, Partner, Program, Secret};
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -15,6 +16,7 @@ use crate::link_function::LinkFunction;
 use crate::markdown;
 use crate::partner_view::{GenPartner, PartnerView};
 use crate::problem::{Problem, Problems, tera_message};
+use crate::stats_view::StatsView;
 use crate::templates::{self, escape_html};
 
 /// The folder, below the published root, holding every partner's private folder.
@@ -100,13 +102,15 @@ struct RenderedBanner {
     embed: String,
 }
 
-/// Renders the site of `program`, reading content and templates from `files`, and hands each
-/// file to `write` (a path `/`-separated and relative to the output folder, and its bytes) as
+/// Renders the site of `program`, reading content and templates from `files`, with each
+/// partner's click figures from `stats` (`None`: no figures yet), and hands each file to
+/// `write` (a path `/`-separated and relative to the output folder, and its bytes) as
 /// soon as it is made, in a fixed order, so that memory does not grow with the program.
 pub fn render<E>(
     program: &Program,
     files: &dyn Files,
     secret: &Secret,
+    stats: Option<&PageStats>,
     write: &mut Writer<'_, E>,
 ) -> Result<Site, RenderError<E>> {
     let mut site = Site::default();
@@ -157,6 +161,7 @@ pub fn render<E>(
         secret,
         pages: &pages,
         resources: &resources,
+        stats,
         all_links: Arc::new(program.links().iter().map(|l| l.code.to_string()).collect()),
     };
     let active: Vec<&Partner> = program.partners().iter().filter(|p| p.active).collect();
@@ -208,6 +213,7 @@ struct Shared<'a> {
     secret: &'a Secret,
     pages: &'a Tera,
     resources: &'a [Resource],
+    stats: Option<&'a PageStats>,
     all_links: Arc<BTreeSet<String>>,
 }
 
@@ -273,6 +279,10 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
         let html = render_page(shared.pages, "resource.html", &page("../../../../"), &with).map_err(one)?;
         files.push((format!("{dir}/{}/{}/index.html", kind_folder(r.kind), r.slug), html.into_bytes()));
     }
+    let stats = StatsView::of(program, partner, shared.stats);
+    let with = [small_view.clone(), ("stats", to_value(&stats))];
+    let html = render_page(shared.pages, "stats.html", &page("../../../"), &with).map_err(one)?;
+    files.push((format!("{dir}/stats/index.html"), html.into_bytes()));
     if !banners.is_empty() {
         let with = [small_view, ("banners", to_value(&banners))];
         let html = render_page(shared.pages, "banners.html", &page("../../../"), &with).map_err(one)?;

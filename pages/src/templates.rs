@@ -18,6 +18,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("partner.html", include_str!("../templates/partner.html")),
     ("resource.html", include_str!("../templates/resource.html")),
     ("banners.html", include_str!("../templates/banners.html")),
+    ("stats.html", include_str!("../templates/stats.html")),
     ("macros.html", include_str!("../templates/macros.html")),
 ];
 

@@ -46,3 +46,79 @@ fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     let cells: Vec<String> = browser.find_all("#all-links td code").iter().map(|c| c.text()).collect();
     assert!(cells.iter().any(|c| c == EXPECTED), "the table holds {EXPECTED}: {cells:?}");
 }
+
+/// A combined-format access log line.
+fn combined(client: &str, when: &str, path: &str, agent: &str) -> String {
+    format!("{client} - - [{when} +0000] \"GET {path} HTTP/1.1\" 302 0 \"-\" \"{agent}\"\n")
+}
+
+#[test]
+fn a_partner_finds_its_click_figures_on_its_stats_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program");
+    std::fs::create_dir(&program).unwrap();
+    for part in ["partners.toml", "partners", "content"] {
+        let from = repo_root().join(part);
+        if from.is_dir() {
+            std::fs::create_dir(program.join(part)).unwrap();
+            refcenter_tests::copy_dir(&from, &program.join(part), &[]);
+        } else {
+            std::fs::copy(&from, program.join(part)).unwrap();
+        }
+    }
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
+    let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1";
+    let mut log = String::new();
+    // samantha: three clicks of two visitors through her email list two days before the
+    // as-of day, one of a third visitor 32 days before it, and a bot nobody counts.
+    log += &combined("198.51.100.1", "01/May/2024:10:00:00", "/go/xyz/samantha/email-list", firefox);
+    log += &combined("198.51.100.1", "01/May/2024:10:05:00", "/go/xyz/samantha/email-list", firefox);
+    log += &combined("198.51.100.2", "01/May/2024:11:00:00", "/go/xyz/samantha/email-list", iphone);
+    log += &combined("198.51.100.3", "01/Apr/2024:09:00:00", "/go/xyz/samantha", firefox);
+    log += &combined("198.51.100.4", "01/May/2024:12:00:00", "/go/xyz/samantha", "curl/8.5.0");
+    // Her child aapex: four visitors.
+    for i in 10..14 {
+        log += &combined(&format!("198.51.100.{i}"), "02/May/2024:08:00:00", "/go/test/aapex/print-flyer", firefox);
+    }
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    let stats = refcenter_tests::run(
+        "refstats",
+        &[
+            "--config",
+            program.join("partners.toml").to_str().unwrap(),
+            "--store",
+            program.join("stats").to_str().unwrap(),
+            "--as-of",
+            "2024-05-03",
+            dir.path().join("access.log").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(stats.status.code(), Some(0), "{}", String::from_utf8_lossy(&stats.stderr));
+
+    let out = dir.path().join("out");
+    let server = servers::refgen_serve(&program.join("partners.toml"), &out, dir.path());
+    let paths = private_paths(&out);
+    let page = |code: &str| {
+        let (_, path) = paths.iter().find(|(c, _)| c == code).unwrap();
+        format!("http://{}{path}stats/", server.addr)
+    };
+    let browser = Browser::start(dir.path(), true);
+    browser.open(&page("samantha"));
+    let row = |selector: &str| -> Vec<String> { browser.find_all(selector).iter().map(|c| c.text()).collect() };
+    // Last 7 days, 30, 90, all time: clicks and unique clicks.
+    assert_eq!(row("#totals tbody tr:nth-child(1) td"), ["3", "2", "3", "2", "4", "3", "4", "3"]);
+    assert_eq!(row("#totals tbody tr:nth-child(2) td"), ["4", "4", "4", "4", "4", "4", "4", "4"], "her downline");
+    assert_eq!(row("#by-link tr[data-code=\"xyz\"] td"), ["3", "2", "3", "2", "4", "3", "4", "3"]);
+    assert_eq!(row("#by-ad tr[data-code=\"email-list\"] td"), ["3", "2", "3", "2", "3", "2", "3", "2"]);
+    assert_eq!(browser.find_all("#by-link tbody tr").len(), 1, "only her own links: aapex's `test` is not listed");
+    assert_eq!(browser.find_all(".chart rect").len(), 2, "a bar for 2024-04-01 and one for 2024-05-01");
+
+    browser.open(&page("aapex"));
+    assert_eq!(row("#totals tbody tr:nth-child(1) td"), ["4", "4", "4", "4", "4", "4", "4", "4"]);
+    assert_eq!(browser.find_all("#by-link tbody tr").len(), 1);
+
+    browser.open(&page("abc123"));
+    assert!(browser.find("#no-clicks").text().starts_with("No clicks yet"), "a partner without clicks");
+    assert!(browser.find_all("#totals").is_empty());
+}

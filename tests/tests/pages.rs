@@ -39,6 +39,7 @@ fn one_partners_pages_match_the_golden_files() {
         (format!("public/p/{token}/emails/welcome/index.html"), "samantha/emails-welcome.html"),
         (format!("public/p/{token}/pages/getting-started/index.html"), "samantha/pages-getting-started.html"),
         (format!("public/p/{token}/banners/index.html"), "samantha/banners.html"),
+        (format!("public/p/{token}/stats/index.html"), "samantha/stats.html"),
         ("private/partner-access.csv".to_owned(), "partner-access.csv"),
     ];
     for (file, name) in pages {

@@ -1,0 +1,202 @@
+//! What a partner's Link Tracking Stats page shows, made from the figures `refstats` wrote
+//! ([`PageStats`]): its own clicks and unique clicks per link and per ad over the last 7, 30
+//! and 90 days and all time, its downline's totals, and a chart of its daily clicks. Only the
+//! partner's own entry is read, so a page can show no other partner's figures.
+
+use std::fmt::Write as _;
+
+use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, PartnerStats, Windows};
+use refcenter_model::{Partner, Program};
+use serde::Serialize;
+
+use crate::templates::escape_html;
+
+/// The column headings of the windows, in [`Windows`] order.
+const WINDOW_NAMES: [&str; 4] = ["Last 7 days", "Last 30 days", "Last 90 days", "All time"];
+
+/// One row of a figures table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// The code (link or ad), empty for totals.
+    pub code: String,
+    /// What the row is.
+    pub name: String,
+    /// Figures per window.
+    pub figures: [Figures; 4],
+}
+
+/// The page's data.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatsView {
+    /// Whether `refstats` figures were given to the build at all.
+    pub available: bool,
+    /// The last day the figures cover.
+    pub as_of: String,
+    /// Whether the partner (or its downline) has any click.
+    pub has_clicks: bool,
+    /// Window headings.
+    pub windows: [&'static str; 4],
+    /// The partner's own totals, and its downline's when it has one.
+    pub totals: Vec<Row>,
+    /// Per link.
+    pub links: Vec<Row>,
+    /// Per ad.
+    pub ads: Vec<Row>,
+    /// The daily chart as inline SVG (empty without clicks in the chart's days).
+    pub chart: String,
+    /// The chart's days with clicks, for a table beside the chart.
+    pub days: Vec<(String, Figures)>,
+}
+
+fn figures(w: &Windows) -> [Figures; 4] {
+    [w.last_7_days, w.last_30_days, w.last_90_days, w.all_time]
+}
+
+impl StatsView {
+    /// The view of `partner`'s figures in `stats` (`None`: the build was given no figures).
+    pub fn of(program: &Program, partner: &Partner, stats: Option<&PageStats>) -> StatsView {
+        let empty = PartnerStats::default();
+        let mine = stats.and_then(|s| s.partners.get(partner.code.as_str()));
+        let s = mine.unwrap_or(&empty);
+        let mut totals = vec![Row { code: String::new(), name: "My clicks".to_owned(), figures: figures(&s.own) }];
+        if let Some(d) = &s.downline {
+            totals.push(Row {
+                code: String::new(),
+                name: "My referral partners' clicks".to_owned(),
+                figures: figures(d),
+            });
+        }
+        let links = s
+            .links
+            .iter()
+            .map(|(code, w)| Row {
+                code: code.clone(),
+                name: program.link(code).map_or_else(|| "(not a link of the program)".to_owned(), |l| l.name.clone()),
+                figures: figures(w),
+            })
+            .collect();
+        let ads = s
+            .ads
+            .iter()
+            .map(|(code, w)| Row {
+                code: code.clone(),
+                name: partner
+                    .ads
+                    .iter()
+                    .find(|a| a.code.as_str() == code)
+                    .map_or_else(|| "(not one of your ads)".to_owned(), |a| a.name.clone()),
+                figures: figures(w),
+            })
+            .collect();
+        let as_of = stats.map(|s| s.as_of.clone()).unwrap_or_default();
+        StatsView {
+            available: stats.is_some(),
+            has_clicks: mine.is_some(),
+            windows: WINDOW_NAMES,
+            totals,
+            links,
+            ads,
+            chart: chart(&s.daily.iter().map(|(d, f)| (d.as_str(), f.clicks)).collect::<Vec<_>>(), &as_of),
+            days: s.daily.iter().map(|(d, f)| (d.clone(), *f)).collect(),
+            as_of,
+        }
+    }
+}
+
+/// The days of the chart, oldest first: the [`CHART_DAYS`] days to `as_of` (`YYYY-MM-DD`).
+fn chart_days(as_of: &str) -> Vec<String> {
+    let Ok(last) = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d") else { return Vec::new() };
+    (0..CHART_DAYS)
+        .rev()
+        .filter_map(|back| last.checked_sub_days(chrono::Days::new(u64::from(back))))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .collect()
+}
+
+/// A bar chart of clicks per day as SVG, each bar titled with its day and count; empty when no
+/// day of the chart has a click.
+pub fn chart(daily: &[(&str, u64)], as_of: &str) -> String {
+    let days = chart_days(as_of);
+    let clicks: Vec<u64> = days.iter().map(|d| daily.iter().find(|(x, _)| x == d).map_or(0, |(_, n)| *n)).collect();
+    let max = clicks.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        return String::new();
+    }
+    let (bar, gap, height, top, bottom) = (8u32, 2u32, 160u32, 16u32, 20u32);
+    let width = days.len() as u32 * (bar + gap);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\" role=\"img\" aria-labelledby=\"chart-title\">\
+         <title id=\"chart-title\">Clicks per day, the last {CHART_DAYS} days to {}; most in one day: {max}</title>",
+        height + top + bottom,
+        height + top + bottom,
+        escape_html(as_of),
+    );
+    let _ = write!(svg, "<text x=\"0\" y=\"11\" font-size=\"11\">{max}</text>");
+    for (i, (day, &n)) in days.iter().zip(&clicks).enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let h = ((n as f64 / max as f64) * f64::from(height)).round().max(1.0) as u32;
+        let x = i as u32 * (bar + gap);
+        let _ = write!(
+            svg,
+            "<rect x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"#2b6cb0\"><title>{}: {n} clicks</title></rect>",
+            top + height - h,
+            escape_html(day),
+        );
+    }
+    let base = top + height;
+    let _ = write!(svg, "<line x1=\"0\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\" stroke=\"#6b7280\"/>");
+    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        let y = base + 15;
+        let _ = write!(svg, "<text x=\"0\" y=\"{y}\" font-size=\"11\">{}</text>", escape_html(first));
+        let _ = write!(
+            svg,
+            "<text x=\"{width}\" y=\"{y}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+            escape_html(last)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chart_has_a_bar_per_day_with_clicks_in_its_window() {
+        let svg = chart(&[("2024-05-01", 4), ("2024-05-03", 2), ("2023-01-01", 9)], "2024-05-03");
+        assert_eq!(svg.matches("<rect").count(), 2, "{svg}");
+        assert!(svg.contains("2024-05-01: 4 clicks") && svg.contains("2024-05-03: 2 clicks"));
+        assert!(svg.contains("most in one day: 4"), "the day outside the window is left out");
+        assert_eq!(chart(&[("2023-01-01", 9)], "2024-05-03"), "");
+        assert_eq!(chart(&[], "not a day"), "");
+    }
+
+    #[test]
+    fn a_partner_sees_its_own_figures_only() {
+        let loaded = refcenter_model::load(&refcenter_sample::files(), std::path::Path::new(refcenter_sample::ROOT))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let program = &loaded.program;
+        let mut stats = PageStats { as_of: "2024-05-03".into(), ..Default::default() };
+        let mut sam = PartnerStats::default();
+        sam.own.all_time.clicks = 5;
+        sam.links.insert("xyz".into(), sam.own);
+        stats.partners.insert("samantha".into(), sam);
+        let mut other = PartnerStats::default();
+        other.own.all_time.clicks = 77;
+        stats.partners.insert("aapex".into(), other);
+        let samantha = program.partner("samantha").unwrap_or_else(|| panic!("sample partner"));
+        let view = StatsView::of(program, samantha, Some(&stats));
+        assert!(view.has_clicks && view.available);
+        assert_eq!(view.totals[0].figures[3].clicks, 5);
+        assert_eq!(view.links[0].name, program.link("xyz").map(|l| l.name.clone()).unwrap_or_default());
+        let swdf = program.partner("swdf").unwrap_or_else(|| panic!("sample partner"));
+        let none = StatsView::of(program, swdf, Some(&stats));
+        assert!(!none.has_clicks && none.links.is_empty());
+        assert!(!StatsView::of(program, swdf, None).available);
+    }
+}
