@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Writes realistic access logs for the refstats benchmark.
 
-usage: gen_logs.py FORMAT LINES OUT [PARTNERS] [SEED]
+usage: gen_logs.py FORMAT LINES OUT [PARTNERS] [SEED] [START] [SECONDS]
 
 FORMAT is cloudfront (33-field standard logs with their header) or combined. Traffic follows
 the program gen_program.py writes: partners p00000.. with Zipf-shaped popularity (a few
 partners get most clicks), links link00..link19, ads ad0..ad4. Of the lines, 84% are clicks
 and 2% clicks on an unknown link code (a third of all with an ad), 6% bots, 2% HEAD requests
-and 6% other pages, over 7 days, from a Zipf-shaped population of 200,000 visitors.
+and 6% other pages, over 7 days (or SECONDS from START, a Unix time), from a Zipf-shaped
+population of 200,000 visitors. Request ids are unique per SEED.
 """
 import bisect
 import time
@@ -50,8 +51,9 @@ bots = [
 ]
 pages = ["/", "/index.html", "/assets/style.css", "/assets/generator.js", "/robots.txt"]
 months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-start = 1_714_521_600  # 2024-05-01T00:00:00Z
-step = 7 * 86_400 / max(lines, 1)
+seed = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+start = int(sys.argv[6]) if len(sys.argv) > 6 else 1_714_521_600  # 2024-05-01T00:00:00Z
+step = (int(sys.argv[7]) if len(sys.argv) > 7 else 7 * 86_400) / max(lines, 1)
 
 fields = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) "
           "cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol "
@@ -87,7 +89,7 @@ with open(out, "w", buffering=1 << 20) as f:
             clock = f"{ts.tm_hour:02}:{ts.tm_min:02}:{ts.tm_sec:02}"
             ua = agent.replace("%", "%25").replace(" ", "%2520")
             f.write(f"{date}\t{clock}\tFRA56-P5\t410\t{ip}\t{method}\td111111abcdef8.cloudfront.net\t{path}\t{status}\t-\t{ua}\t-\t-\tMiss\t"
-                    f"req{i:012}\tgo.example.com\thttps\t221\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t{40000 + i % 20000}\t0.001\tMiss\ttext/html\t0\t-\t-\n")
+                    f"req{seed}-{i:012}\tgo.example.com\thttps\t221\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t{40000 + i % 20000}\t0.001\tMiss\ttext/html\t0\t-\t-\n")
         else:
             ts = time.gmtime(t)
             stamp = f"{ts.tm_mday:02}/{months[ts.tm_mon - 1]}/{ts.tm_year:04}:{ts.tm_hour:02}:{ts.tm_min:02}:{ts.tm_sec:02} +0000"

@@ -11,23 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${1:-5000000}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/target}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/refstats-bench.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+. bench/common.sh
 
 cargo build --quiet --profile bench -p refstats
 refstats="$CARGO_TARGET_DIR/release/refstats"
 python3 bench/gen_program.py "$work/program" 10000 20 5 > /dev/null
-export REFGEN_SECRET="benchmark-secret-not-for-production"
-
-measure() { # label, command...: prints the line and sets $wall and $rss (MB)
-    local label="$1"; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr" || {
-        cat "$work/stderr"; exit 1; }
-    read -r wall kb < "$work/time"
-    rss=$((kb / 1024))
-    printf '  %-28s %8.2f s %8d MB peak RSS\n' "$label" "$wall" "$rss"
-}
 
 same() { # refstats daily.csv and another tool's CSV hold the same rows
     python3 - "$1" "$2" <<'PY'

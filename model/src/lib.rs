@@ -42,6 +42,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod file_format;
 pub mod files;
+pub mod json_file;
 pub mod load;
 pub mod page_stats;
 pub mod program;

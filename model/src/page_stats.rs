@@ -84,41 +84,12 @@ pub struct PageStats {
 }
 
 /// Why the figures could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum PageStatsError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not what `refstats` writes.
-    #[error("{path}:{line}:{column}: {message}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// The line (1-based).
-        line: usize,
-        /// The column (1-based).
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use crate::json_file::JsonFileError as PageStatsError;
 
 impl PageStats {
     /// Reads the figures from `path`.
     pub fn read(path: &Path) -> Result<PageStats, PageStatsError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| PageStatsError::Io { path: path.display().to_string(), source })?;
-        serde_json::from_str(&text).map_err(|e| PageStatsError::Invalid {
-            path: path.display().to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })
+        crate::json_file::read(path)
     }
 }
 

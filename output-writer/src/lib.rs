@@ -56,14 +56,20 @@ fn remove_leftovers(parent: &Path, name: &str) -> Result<(), OutputError> {
             Some(pid) => pid,
             None => rest,
         };
-        let Some(pid) = pid.parse::<i32>().ok().and_then(rustix::process::Pid::from_raw) else { continue };
-        let alive = !matches!(rustix::process::test_kill_process(pid), Err(rustix::io::Errno::SRCH));
-        if !alive || pid == rustix::process::getpid() {
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid == std::process::id() || !running(pid) {
             let path = entry.path();
             std::fs::remove_dir_all(&path).map_err(io_error("remove", &path))?;
         }
     }
     Ok(())
+}
+
+/// Whether the process `pid` is running; where the system does not say (no `/proc`), it is
+/// taken to be, so that nothing of a live run is removed.
+fn running(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 impl OutputWriter {

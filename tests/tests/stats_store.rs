@@ -294,3 +294,26 @@ fn a_second_run_at_the_same_time_is_refused_and_changes_nothing() {
     ingest(dir.path(), &clean, &[&day1, &day2, &day3]);
     assert_eq!(content(&store), content(&clean));
 }
+
+#[test]
+fn a_damaged_ledger_is_reported_with_its_line_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let [day1, day2, ..] = story(dir.path());
+    let store = dir.path().join("store");
+    ingest(dir.path(), &store, &[&day1]);
+    let ledger = store.join("ledger.json");
+    let text = std::fs::read_to_string(&ledger).unwrap().replacen("\"days\"", "\"dayz\"", 1);
+    std::fs::write(&ledger, &text).unwrap();
+    let unlocked = |store: &Path| {
+        let mut files = snapshot(store);
+        files.remove(Path::new(".lock"));
+        files
+    };
+    let before = unlocked(&store);
+    let out = refstats_command(dir.path(), &store, &[&day2]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the store is damaged") && stderr.contains("ledger.json:"), "{stderr}");
+    assert!(stderr.contains("unknown field `dayz`"), "{stderr}");
+    assert_eq!(unlocked(&store), before, "nothing was changed or swept");
+}

@@ -31,7 +31,10 @@ fn the_workflows_use_only_real_commands_and_options() {
             assert_eq!(help.status.code(), Some(0), "{name}: `{line}`");
             let help = String::from_utf8(help.stdout).unwrap();
             for flag in words.iter().filter(|w| w.starts_with("--")) {
-                assert!(help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")), "{name}: {bin} has no {flag}");
+                assert!(
+                    help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+                    "{name}: {bin} has no {flag}"
+                );
             }
         }
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
 
+use refcenter_model::json_file::{self, JsonFileError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -62,36 +63,23 @@ impl Default for Ledger {
 /// Why the ledger could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    /// Reading failed.
-    #[error("cannot read {0}: {1}")]
-    Io(String, std::io::Error),
-    /// The file is not a ledger this build understands.
-    #[error("{path}:{line}:{column}: {message}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// Line, 1-based.
-        line: usize,
-        /// Column, 1-based.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// The file is unreadable or not a ledger.
+    #[error(transparent)]
+    File(#[from] JsonFileError),
+    /// A ledger of another layout version.
+    #[error("{0}: store format {1} (this refstats reads {FORMAT})")]
+    Format(String, u32),
 }
 
 impl Ledger {
     /// Reads the ledger at `path`; a missing file is an empty store.
     pub fn read(path: &Path) -> Result<Ledger, LedgerError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
-            Err(e) => return Err(LedgerError::Io(path.display().to_string(), e)),
-        };
-        let invalid =
-            |line, column, message| LedgerError::Invalid { path: path.display().to_string(), line, column, message };
-        let ledger: Ledger = serde_json::from_str(&text).map_err(|e| invalid(e.line(), e.column(), e.to_string()))?;
+        if !path.exists() {
+            return Ok(Ledger::default());
+        }
+        let ledger: Ledger = json_file::read(path)?;
         if ledger.format != FORMAT {
-            return Err(invalid(1, 1, format!("store format {} (this refstats reads {FORMAT})", ledger.format)));
+            return Err(LedgerError::Format(path.display().to_string(), ledger.format));
         }
         Ok(ledger)
     }

@@ -1,0 +1,15 @@
+# Shared by the refstats benchmark scripts (sourced): the build folder, a scratch folder that
+# is removed on exit, the benchmark secret, and measure().
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/target}"
+export REFGEN_SECRET="benchmark-secret-not-for-production"
+work="$(mktemp -d "${TMPDIR:-/tmp}/refstats-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+measure() { # label, command...: prints the line and sets $wall and $rss (MB)
+    local label="$1"; shift
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr" || {
+        cat "$work/stderr"; exit 1; }
+    read -r wall kb < "$work/time"
+    rss=$((kb / 1024))
+    printf '  %-34s %8.2f s %8d MB peak RSS\n' "$label" "$wall" "$rss"
+}
