@@ -1,5 +1,6 @@
 //! The `refstats` command line.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use refcenter_output::OutputWriter;
 
 use crate::formats::Format;
 use crate::input::expand;
-use crate::report::{ReportError, RunInfo, StoreInfo, write};
+use crate::report::{Layout, ReportError, RunInfo, StoreInfo, day_file, write};
 use crate::run::{RunOptions, Seen, run};
 use crate::store::ledger::Ingested;
 use crate::store::{Store, StoreError};
@@ -221,12 +222,17 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             let plan = store.plan(&sources).map_err(|e| store_failure(store_dir(args), e))?;
             (plan.new, plan.known)
         }
-        None => (sources.into_iter().map(|s| (s, String::new(), 0)).collect(), Vec::new()),
+        None => (sources.into_iter().map(|s| (s, String::new(), 0, None)).collect(), Vec::new()),
     };
-    for k in &skipped {
-        anstream::eprintln!("note: skipped {}: ingested before as {}", k.name, k.first_name);
+    // Named one by one when few; a scheduled run over a whole log folder just counts them.
+    if skipped.len() <= 10 {
+        for k in &skipped {
+            anstream::eprintln!("note: skipped {}: ingested before as {}", k.name, k.first_name);
+        }
+    } else {
+        anstream::eprintln!("note: skipped {} files ingested before", skipped.len());
     }
-    let files: Vec<_> = sources.iter().map(|(s, _, _)| s.clone()).collect();
+    let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
     let (mut tally, acc) = run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen));
     let text = acc.render();
@@ -248,10 +254,10 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         let dir = store_dir(args);
         let ingested = sources
             .iter()
-            .map(|(source, sha256, bytes)| {
+            .map(|(source, sha256, bytes, modified)| {
                 let name = source.name();
                 let problem = acc.file_problems.iter().find(|p| p.file == name).map(|p| p.error.clone());
-                Ingested { sha256: sha256.clone(), bytes: *bytes, name, problem }
+                Ingested { sha256: sha256.clone(), bytes: *bytes, name, modified: *modified, problem }
             })
             .collect();
         let rewritten = store.commit(&mut tally, ids, ingested).map_err(|e| store_failure(dir, e))?;
@@ -279,12 +285,32 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         bot_hits: tally.bot_reasons(),
         store: store_info,
     };
-    let mut t = tables(&mut tally, &known, &program, as_of)
-        .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
     let out_dir = args.out.clone().unwrap_or_else(|| match &args.store {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
     });
+    // A store's report keeps the per-day files of the days this run did not change.
+    let (layout, daily_days) = match &info.store {
+        None => (Layout::Whole, None),
+        Some(s) => {
+            let rewritten: BTreeSet<&str> = s.days_rewritten.iter().map(String::as_str).collect();
+            let write: BTreeSet<Day> = days
+                .iter()
+                .copied()
+                .filter(|d| {
+                    let name = day_name(*d);
+                    rewritten.contains(name.as_str()) || !out_dir.join(day_file(&name, "daily", "csv")).is_file()
+                })
+                .collect();
+            let layout = Layout::PerDay {
+                days: days.iter().map(|d| day_name(*d)).collect(),
+                write: write.iter().map(|d| day_name(*d)).collect(),
+            };
+            (layout, Some(write))
+        }
+    };
+    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref())
+        .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
     let io = |e: &dyn std::fmt::Display| {
         Failure::new(
             format!("cannot write the report folder {}: {e}; the previous report is unchanged", out_dir.display()),
@@ -293,7 +319,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         )
     };
     let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
-    write(&mut out, &mut t, &acc, &info).map_err(|e| match e {
+    write(&mut out, &mut t, &acc, &info, &layout).map_err(|e| match e {
         ReportError::Output(e) => io(&e),
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     })?;

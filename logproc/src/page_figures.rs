@@ -35,54 +35,105 @@ fn in_window(w: Option<u32>, as_of: Day) -> Expr {
     }
 }
 
-/// Computes every partner's page figures as of the day `as_of`.
+/// The whole period's rollups, computed for the report anyway: a window that covers every
+/// day with a hit takes its figures from them instead of counting again.
+pub(crate) struct WholePeriod<'a> {
+    /// Per partner (`by_partner`).
+    pub(crate) own: &'a DataFrame,
+    /// Per partner with a downline: its downline's figures (`by_parent`).
+    pub(crate) parents: &'a DataFrame,
+    /// Per partner and link (`by_partner_link`).
+    pub(crate) links: &'a DataFrame,
+    /// Per partner and ad (`by_ad`).
+    pub(crate) ads: &'a DataFrame,
+    /// Per partner and day (`by_partner_day`).
+    pub(crate) days: &'a DataFrame,
+}
+
+/// One window's rollups: per partner, per parent's downline, per partner and link, per
+/// partner and ad.
+struct Rollups {
+    own: DataFrame,
+    team: DataFrame,
+    links: DataFrame,
+    ads: DataFrame,
+}
+
+fn window_rollups(f: &Frames, rel: &LazyFrame, no_ad: u32, keep: Expr) -> PolarsResult<Rollups> {
+    let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.clone().filter(keep));
+    let with_ad = col("ad_id").neq(lit(no_ad));
+    Ok(Rollups {
+        own: rollup(f, h.clone(), v.clone(), &["partner"], &[]).collect()?,
+        team: rollup(f, as_parent(h.clone(), rel), as_parent(v.clone(), rel), &["partner"], &[]).collect()?,
+        links: rollup(f, h.clone(), v.clone(), &["partner", "link"], &[]).collect()?,
+        ads: rollup(f, h.filter(with_ad.clone()), v.filter(with_ad), &["partner", "ad"], &[]).collect()?,
+    })
+}
+
+fn whole_period(all: &WholePeriod<'_>) -> PolarsResult<Rollups> {
+    let team = all
+        .parents
+        .clone()
+        .lazy()
+        .select([
+            col("partner"),
+            col("downline_clicks").alias("clicks"),
+            col("downline_unique_clicks").alias("unique_clicks"),
+        ])
+        .collect()?;
+    Ok(Rollups { own: all.own.clone(), team, links: all.links.clone(), ads: all.ads.clone() })
+}
+
+/// Computes every partner's page figures as of the day `as_of`; `span` is the first and last
+/// day with a hit.
 pub(crate) fn page_stats(
     f: &Frames,
     rel: &LazyFrame,
     known: &Known,
     no_ad: u32,
     as_of: Day,
-    first_day: Option<Day>,
+    span: Option<(Day, Day)>,
+    all: &WholePeriod<'_>,
 ) -> PolarsResult<PageStats> {
-    let mut stats = PageStats { as_of: day_name(as_of), first_day: first_day.map(day_name), ..Default::default() };
+    let mut stats = PageStats { as_of: day_name(as_of), first_day: span.map(|s| day_name(s.0)), ..Default::default() };
+    let first_of = |days: u32| as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1);
     for w in WINDOWS {
-        let keep = in_window(w, as_of);
-        let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.clone().filter(keep));
-        let own = rollup(f, h.clone(), v.clone(), &["partner"], &[]).collect()?;
-        for (p, fig) in strs(&own, "partner")?.into_iter().zip(figures(&own)?) {
+        let covers_all = match (w, span) {
+            (None, _) | (_, None) => true,
+            (Some(days), Some((first, last))) => first >= first_of(days) && last <= as_of,
+        };
+        let r = if covers_all { whole_period(all)? } else { window_rollups(f, rel, no_ad, in_window(w, as_of))? };
+        for (p, fig) in strs(&r.own, "partner")?.into_iter().zip(figures(&r.own)?) {
             if known.partner(&p) {
                 *stats.partners.entry(p).or_default().own.get_mut(w) = fig;
             }
         }
-        let team = rollup(f, as_parent(h.clone(), rel), as_parent(v.clone(), rel), &["partner"], &[]).collect()?;
-        for (p, fig) in strs(&team, "partner")?.into_iter().zip(figures(&team)?) {
-            if known.partner(&p) {
+        for (p, fig) in strs(&r.team, "partner")?.into_iter().zip(figures(&r.team)?) {
+            if known.partner(&p) && fig.clicks > 0 {
                 let s = stats.partners.entry(p).or_default();
                 *s.downline.get_or_insert_with(Windows::default).get_mut(w) = fig;
             }
         }
-        let links = rollup(f, h.clone(), v.clone(), &["partner", "link"], &[]).collect()?;
-        let rows = strs(&links, "partner")?.into_iter().zip(strs(&links, "link")?).zip(figures(&links)?);
+        let rows = strs(&r.links, "partner")?.into_iter().zip(strs(&r.links, "link")?).zip(figures(&r.links)?);
         for ((p, link), fig) in rows {
             if let Some(s) = stats.partners.get_mut(&p) {
                 *s.links.entry(link).or_default().get_mut(w) = fig;
             }
         }
-        let with_ad = col("ad_id").neq(lit(no_ad));
-        let ads = rollup(f, h.filter(with_ad.clone()), v.filter(with_ad), &["partner", "ad"], &[]).collect()?;
-        let rows = strs(&ads, "partner")?.into_iter().zip(strs(&ads, "ad")?).zip(figures(&ads)?);
+        let rows = strs(&r.ads, "partner")?.into_iter().zip(strs(&r.ads, "ad")?).zip(figures(&r.ads)?);
         for ((p, ad), fig) in rows {
             if let Some(s) = stats.partners.get_mut(&p) {
                 *s.ads.entry(ad).or_default().get_mut(w) = fig;
             }
         }
     }
-    let keep = in_window(Some(CHART_DAYS), as_of);
-    let daily = rollup(f, f.hits.clone().filter(keep.clone()), f.visits.clone().filter(keep), &["partner", "day"], &[])
-        .collect()?;
-    let rows = strs(&daily, "partner")?.into_iter().zip(strs(&daily, "day")?).zip(figures(&daily)?);
+    let (from, to) = (day_name(first_of(CHART_DAYS)), day_name(as_of));
+    let daily = all.days;
+    let rows = strs(daily, "partner")?.into_iter().zip(strs(daily, "day")?).zip(figures(daily)?);
     for ((p, day), fig) in rows {
         if fig.clicks > 0
+            && day >= from
+            && day <= to
             && let Some(s) = stats.partners.get_mut(&p)
         {
             s.daily.insert(day, fig);

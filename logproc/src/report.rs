@@ -68,31 +68,85 @@ fn table(df: &mut DataFrame, format: &str, w: &mut dyn std::io::Write) -> Polars
     }
 }
 
+/// The formats every table is written in.
+const FORMATS: [&str; 3] = ["csv", "json", "parquet"];
+
+/// How the per-day tables are laid out.
+#[derive(Clone, Debug)]
+pub enum Layout {
+    /// One file per table (a one-off run).
+    Whole,
+    /// A store's report: the per-day tables one folder per day, `days/<day>/daily.*` and
+    /// `days/<day>/by_partner.*`; the days in `write` are written, the others kept from the
+    /// previous report.
+    PerDay {
+        /// Every day of the store.
+        days: Vec<String>,
+        /// The days to write.
+        write: std::collections::BTreeSet<String>,
+    },
+}
+
+/// Writes `df` as `<stem>.<format>` in every format, streamed into the files (the largest
+/// tables are hundreds of megabytes as JSON).
+fn write_table(out: &mut OutputWriter, stem: &str, df: &mut DataFrame) -> Result<(), ReportError> {
+    for format in FORMATS {
+        let mut failure = None;
+        out.write_with(&format!("{stem}.{format}"), |w| {
+            table(df, format, w).map_err(|e| {
+                let message = e.to_string();
+                failure = Some(e);
+                std::io::Error::other(message)
+            })
+        })
+        .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))?;
+    }
+    Ok(())
+}
+
+/// The path of a day's table file in a store's report.
+pub fn day_file(day: &str, table: &str, format: &str) -> String {
+    format!("days/{day}/{table}.{format}")
+}
+
 /// Writes every report file for `tables` and `acc` into `out`.
-pub fn write(out: &mut OutputWriter, tables: &mut Tables, acc: &Accounting, info: &RunInfo) -> Result<(), ReportError> {
-    let named: [(&str, &mut DataFrame); 9] = [
-        ("daily", &mut tables.daily),
+pub fn write(
+    out: &mut OutputWriter,
+    tables: &mut Tables,
+    acc: &Accounting,
+    info: &RunInfo,
+    layout: &Layout,
+) -> Result<(), ReportError> {
+    let named: [(&str, &mut DataFrame); 7] = [
         ("by_day", &mut tables.by_day),
         ("by_link_partner_ad", &mut tables.by_key),
         ("by_partner", &mut tables.by_partner),
-        ("by_partner_day", &mut tables.by_partner_day),
         ("by_partner_link", &mut tables.by_partner_link),
         ("by_link", &mut tables.by_link),
         ("by_ad", &mut tables.by_ad),
         ("by_parent", &mut tables.by_parent),
     ];
     for (name, df) in named {
-        for format in ["csv", "json", "parquet"] {
-            // Streamed into the file: the largest tables are hundreds of megabytes as JSON.
-            let mut failure = None;
-            out.write_with(&format!("{name}.{format}"), |w| {
-                table(df, format, w).map_err(|e| {
-                    let message = e.to_string();
-                    failure = Some(e);
-                    std::io::Error::other(message)
-                })
-            })
-            .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))?;
+        write_table(out, name, df)?;
+    }
+    match layout {
+        Layout::Whole => {
+            write_table(out, "daily", &mut tables.daily)?;
+            write_table(out, "by_partner_day", &mut tables.by_partner_day)?;
+        }
+        Layout::PerDay { days, write } => {
+            for day in days {
+                for (name, df) in [("daily", &tables.daily), ("by_partner", &tables.by_partner_day)] {
+                    if write.contains(day) {
+                        let mut one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
+                        write_table(out, &format!("days/{day}/{name}"), &mut one)?;
+                    } else {
+                        for format in FORMATS {
+                            out.keep(&day_file(day, name, format))?;
+                        }
+                    }
+                }
+            }
         }
     }
     let summary = serde_json::json!({ "run": info, "accounting": acc });
@@ -100,7 +154,7 @@ pub fn write(out: &mut OutputWriter, tables: &mut Tables, acc: &Accounting, info
     // One file keyed by partner code: the generator reads it once, and a program of 10,000
     // partners does not cost 10,000 file creations a run.
     out.write_with(refcenter_model::page_stats::PAGE_STATS_FILE, |w| {
-        serde_json::to_writer_pretty(&mut *w, &tables.pages)?;
+        serde_json::to_writer(&mut *w, &tables.pages)?;
         w.write_all(b"\n")
     })?;
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;

@@ -109,7 +109,9 @@ fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
         ],
     )?
     .lazy()
-    .unique_stable(None, UniqueKeepStrategy::First);
+    .unique_stable(None, UniqueKeepStrategy::First)
+    .collect()?
+    .lazy();
     Ok(Frames {
         hits: hits.lazy(),
         visits: visits.lazy(),
@@ -173,9 +175,10 @@ pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str]
     let mut order: Vec<Expr> = cols(by);
     order.extend([col("clicks"), col("unique_clicks"), col("bot_hits"), col("head_hits")]);
     order.extend(flags.iter().map(|f| col(*f)));
+    // Ids are numbered in name order (Tally::sort_names): sorting on them sorts by name.
     frame
+        .sort(ids.iter().map(|s| PlSmallStr::from(s.as_str())).collect::<Vec<_>>(), SortMultipleOptions::default())
         .select(order)
-        .sort(by.iter().map(|s| PlSmallStr::from(*s)).collect::<Vec<_>>(), SortMultipleOptions::default())
 }
 
 /// `(partner_id, member_id)` for every partner and each member of its downline.
@@ -204,14 +207,30 @@ pub(crate) fn as_parent(frame: LazyFrame, rel: &LazyFrame) -> LazyFrame {
 }
 
 /// Computes every table (the visits are taken out of `tally`); the page figures' windows end
-/// on the day `as_of`.
-pub fn tables(tally: &mut Tally, known: &Known, program: &Program, as_of: Day) -> PolarsResult<Tables> {
-    let first_day = tally.days().first().copied();
+/// on the day `as_of`. The per-day table of every (link, partner, ad) is computed for the days
+/// in `daily_days` only (`None`: every day), for a store that keeps the other days' files.
+pub fn tables(
+    tally: &mut Tally,
+    known: &Known,
+    program: &Program,
+    as_of: Day,
+    daily_days: Option<&std::collections::BTreeSet<Day>>,
+) -> PolarsResult<Tables> {
+    tally.sort_names();
+    let days = tally.days();
+    let span = days.first().copied().zip(days.last().copied());
     let rel = downline(program, tally)?;
     let f = frames(tally, known)?;
     let (h, v) = (f.hits.clone(), f.visits.clone());
     let all = ["known_link", "known_partner", "known_ad"];
-    let daily = rollup(&f, h.clone(), v.clone(), &["day", "link", "partner", "ad"], &all).collect()?;
+    let daily = match daily_days {
+        None => rollup(&f, h.clone(), v.clone(), &["day", "link", "partner", "ad"], &all).collect()?,
+        Some(days) => {
+            let keep = days.iter().fold(lit(false), |any, d| any.or(col("day_id").eq(lit(*d))));
+            let (h, v) = (h.clone().filter(keep.clone()), v.clone().filter(keep));
+            rollup(&f, h, v, &["day", "link", "partner", "ad"], &all).collect()?
+        }
+    };
     let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[]).collect()?;
     let by_key = rollup(&f, h.clone(), v.clone(), &["link", "partner", "ad"], &all).collect()?;
     let by_partner = rollup(&f, h.clone(), v.clone(), &["partner"], &["known_partner"]).collect()?;
@@ -225,7 +244,6 @@ pub fn tables(tally: &mut Tally, known: &Known, program: &Program, as_of: Day) -
         rollup(&f, h.clone().filter(with_ad.clone()), v.clone().filter(with_ad), &["partner", "ad"], &["known_ad"])
             .collect()?;
 
-    let pages = crate::page_figures::page_stats(&f, &rel, known, no_ad, as_of, first_day)?;
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
     let team = rollup(&f, as_parent(h, &rel), as_parent(v, &rel), &["partner"], &[]).select([
         col("partner"),
@@ -233,6 +251,7 @@ pub fn tables(tally: &mut Tally, known: &Known, program: &Program, as_of: Day) -
         col("unique_clicks").alias("downline_unique_clicks"),
     ]);
     let parents = rel
+        .clone()
         .select([col("partner_id")])
         .unique_stable(None, UniqueKeepStrategy::First)
         .join(f.partners.clone(), [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
@@ -249,5 +268,13 @@ pub fn tables(tally: &mut Tally, known: &Known, program: &Program, as_of: Day) -
         ])
         .sort(["partner"], SortMultipleOptions::default())
         .collect()?;
+    let all = crate::page_figures::WholePeriod {
+        own: &by_partner,
+        parents: &by_parent,
+        links: &by_partner_link,
+        ads: &by_ad,
+        days: &by_partner_day,
+    };
+    let pages = crate::page_figures::page_stats(&f, &rel, known, no_ad, as_of, span, &all)?;
     Ok(Tables { daily, by_day, by_key, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent, pages })
 }

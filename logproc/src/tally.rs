@@ -110,6 +110,23 @@ impl Names {
     pub fn all(&self) -> &[String] {
         &self.names
     }
+
+    /// Renumbers the names in sorted order; returns each old id's new one.
+    fn sort(&mut self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut new_id = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
+        }
+        let mut names: Vec<String> = order.iter().map(|&old| std::mem::take(&mut self.names[old as usize])).collect();
+        std::mem::swap(&mut self.names, &mut names);
+        for (name, id) in self.index.iter_mut() {
+            *id = new_id[*id as usize];
+            debug_assert_eq!(&self.names[*id as usize], name);
+        }
+        new_id
+    }
 }
 
 /// Everything counted so far.
@@ -128,6 +145,11 @@ pub struct Tally {
     /// the vector doubles: 16 bytes a distinct visit, no hash table.
     visits: Vec<(u64, u64)>,
     compact_at: usize,
+    /// Counts of whole days read back from a store for a report, kept as stored: (day, key,
+    /// clicks, bot hits, HEAD hits). Cheaper than the map, and never stored again.
+    stored: Vec<(Day, u32, u64, u64, u64)>,
+    /// Their bot hits by reason.
+    stored_bots: BTreeMap<&'static str, u64>,
 }
 
 /// The first compaction of the visits, in entries.
@@ -248,6 +270,10 @@ impl Tally {
                 *mine.bot_hits.entry(reason).or_default() += n;
             }
         }
+        self.stored.extend(other.stored.into_iter().map(|(day, k, c, b, h)| (day, keys[k as usize], c, b, h)));
+        for (reason, n) in other.stored_bots {
+            *self.stored_bots.entry(reason).or_default() += n;
+        }
         self.visits.extend(other.visits.into_iter().map(|(packed, v)| {
             let (day, k) = unpack(packed);
             (pack(day, keys[k as usize]), v)
@@ -266,6 +292,16 @@ impl Tally {
             c.clicks.push(counts.clicks);
             c.bot_hits.push(counts.bot_hits.values().sum());
             c.head_hits.push(counts.head_hits);
+        }
+        for &(day, k, clicks, bots, head) in &self.stored {
+            let [l, p, a] = self.parts[k as usize];
+            c.day.push(day);
+            c.link.push(l);
+            c.partner.push(p);
+            c.ad.push(a);
+            c.clicks.push(clicks);
+            c.bot_hits.push(bots);
+            c.head_hits.push(head);
         }
         c
     }
@@ -294,20 +330,41 @@ impl Tally {
         v
     }
 
-    /// Adds a row the store kept for `day` and the key named `[link, partner, ad]`.
-    pub fn add_stored(&mut self, day: Day, names: [&str; 3], row: Stored) {
+    /// The id of the key named `[link, partner, ad]`, given one if new.
+    pub fn key_of(&mut self, names: [&str; 3]) -> u32 {
         let parts = [self.links.id(names[0]), self.partners.id(names[1]), self.ads.id(names[2])];
-        let k = self.intern_parts(parts);
+        self.intern_parts(parts)
+    }
+
+    /// Adds a row the store kept for `day` and the key `k` (from [`Tally::key_of`]).
+    pub fn add_stored(&mut self, day: Day, k: u32, row: Stored) {
+        if let Stored::Visitor(v) = row {
+            self.visits.push((pack(day, k), v));
+            if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
+                self.compact();
+            }
+            return;
+        }
         let counts = self.counts.entry((day, k)).or_default();
         match row {
             Stored::Clicks(n) => counts.clicks += n,
             Stored::Head(n) => counts.head_hits += n,
             Stored::Bot(reason, n) => *counts.bot_hits.entry(reason).or_default() += n,
-            Stored::Visitor(v) => {
-                self.visits.push((pack(day, k), v));
-                if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
-                    self.compact();
-                }
+            Stored::Visitor(_) => {}
+        }
+    }
+
+    /// Adds a row the store kept for `day` and the key `k`, for a report only: the counts are
+    /// kept as rows, not merged per key, so [`Tally::stored_rows`] does not see them. For days
+    /// this run does not store again.
+    pub fn add_stored_for_report(&mut self, day: Day, k: u32, row: Stored) {
+        match row {
+            Stored::Visitor(v) => self.visits.push((pack(day, k), v)),
+            Stored::Clicks(n) => self.stored.push((day, k, n, 0, 0)),
+            Stored::Head(n) => self.stored.push((day, k, 0, 0, n)),
+            Stored::Bot(reason, n) => {
+                self.stored.push((day, k, 0, n, 0));
+                *self.stored_bots.entry(reason).or_default() += n;
             }
         }
     }
@@ -343,7 +400,7 @@ impl Tally {
 
     /// Bot hits by reason over everything counted.
     pub fn bot_reasons(&self) -> BTreeMap<&'static str, u64> {
-        let mut out = BTreeMap::new();
+        let mut out = self.stored_bots.clone();
         for c in self.counts.values() {
             for (&reason, &n) in &c.bot_hits {
                 *out.entry(reason).or_default() += n;
@@ -352,9 +409,22 @@ impl Tally {
         out
     }
 
+    /// Renumbers the link, partner and ad codes in sorted order, so that tables sorted by id
+    /// are sorted by name.
+    pub fn sort_names(&mut self) {
+        let (links, partners, ads) = (self.links.sort(), self.partners.sort(), self.ads.sort());
+        for [l, p, a] in &mut self.parts {
+            *l = links[*l as usize];
+            *p = partners[*p as usize];
+            *a = ads[*a as usize];
+        }
+        self.keys = self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
+    }
+
     /// The days with a hit, sorted.
     pub fn days(&self) -> Vec<Day> {
         let mut days: Vec<Day> = self.counts.keys().map(|&(d, _)| d).collect();
+        days.extend(self.stored.iter().map(|r| r.0));
         days.sort_unstable();
         days.dedup();
         days
@@ -406,5 +476,10 @@ mod tests {
         t.merge(other);
         assert_eq!(t.count_columns().clicks.iter().sum::<u64>(), 6);
         assert_eq!(t.take_visits().visitor.len(), 4, "visitor 8 on day 1 was already counted");
+        t.sort_names();
+        assert_eq!(t.links.all(), ["l", "x"]);
+        assert_eq!((t.links.get("x"), t.links.get("l")), (Some(1), Some(0)));
+        let k = t.keys()[0];
+        assert_eq!([&t.links.all()[k[0] as usize], &t.partners.all()[k[1] as usize]], ["l", "p"]);
     }
 }

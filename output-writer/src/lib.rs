@@ -108,6 +108,20 @@ impl OutputWriter {
         fill(&mut out).and_then(|()| io::Write::flush(&mut out)).map_err(io_error("write", &full))
     }
 
+    /// Keeps the file at `path` of the output being replaced, unchanged (a hard link where the
+    /// file system allows it, else a copy); `false` when the old output has no such file.
+    pub fn keep(&mut self, path: &str) -> Result<bool, OutputError> {
+        let old = self.target.join(path);
+        if !old.is_file() {
+            return Ok(false);
+        }
+        let full = self.claim(path)?;
+        if std::fs::hard_link(&old, &full).is_err() {
+            std::fs::copy(&old, &full).map_err(io_error("copy", &old))?;
+        }
+        Ok(true)
+    }
+
     /// Checks `path` and makes its folder; the full path in the staging folder.
     fn claim(&mut self, path: &str) -> Result<PathBuf, OutputError> {
         let rel = Path::new(path);
@@ -191,6 +205,23 @@ mod tests {
         assert!(!out.join("public/stale.html").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("output")]);
+    }
+
+    #[test]
+    fn kept_files_are_carried_over_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let mut w = OutputWriter::begin(&target).unwrap();
+        w.write("days/a.csv", b"old a").unwrap();
+        w.write("days/b.csv", b"old b").unwrap();
+        w.commit().unwrap();
+        let mut w = OutputWriter::begin(&target).unwrap();
+        assert!(w.keep("days/a.csv").unwrap());
+        assert!(!w.keep("days/none.csv").unwrap());
+        w.write("days/b.csv", b"new b").unwrap();
+        w.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("days/a.csv")).unwrap(), b"old a");
+        assert_eq!(std::fs::read(target.join("days/b.csv")).unwrap(), b"new b");
     }
 
     #[test]

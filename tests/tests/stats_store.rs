@@ -148,6 +148,11 @@ fn runs_one_file_at_a_time_make_the_store_of_one_run_over_all() {
     let once = dir.path().join("once");
     ingest(dir.path(), &once, &[&day1, &day2, &late, &copy]);
     assert_eq!(content(&hourly), content(&once));
+    // A run with nothing new makes a lost report again, every day's files included.
+    std::fs::remove_dir_all(hourly.join("report")).unwrap();
+    ingest(dir.path(), &hourly, &[&day1]);
+    assert_eq!(content(&hourly), content(&once));
+    assert!(hourly.join("report/days/2024-05-01/daily.csv").is_file());
 
     // The figures: day 1 has 70 + 30 records (the five delivered twice count once), day 2 50.
     let summary = json(&once.join("report/summary.json"));

@@ -26,6 +26,10 @@ pub struct Ingested {
     pub bytes: u64,
     /// Its path when it was ingested.
     pub name: String,
+    /// Its modification time then (nanoseconds since the Unix epoch): a file met again under
+    /// the same path, size and time is known without reading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<u64>,
     /// Why it could not be read to its end, if it could not; what was read is counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -109,6 +113,12 @@ pub fn digest(path: &Path) -> std::io::Result<(String, u64)> {
         bytes += n as u64;
     }
     Ok((hex(&hasher.finalize()), bytes))
+}
+
+/// The modification time of `meta` in nanoseconds since the Unix epoch, where known.
+pub fn modified(meta: &std::fs::Metadata) -> Option<u64> {
+    let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    u64::try_from(since.as_nanos()).ok()
 }
 
 /// Lowercase hex of `bytes`.

@@ -68,8 +68,8 @@ pub struct Known {
 /// What a run will read.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
-    /// New files, each once, with their digest and size.
-    pub new: Vec<(Source, String, u64)>,
+    /// New files, each once, with their digest, size and modification time.
+    pub new: Vec<(Source, String, u64, Option<u64>)>,
     /// Files already ingested (or named twice), which are skipped.
     pub known: Vec<Known>,
 }
@@ -167,21 +167,33 @@ impl Store {
     pub fn plan(&self, sources: &[Source]) -> Result<Plan, StoreError> {
         let mut plan = Plan::default();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        // Files met before under the same path, size and modification time are not read again.
+        let by_name: BTreeMap<&str, &Ingested> = self.ledger.files.values().map(|f| (f.name.as_str(), f)).collect();
         for source in sources {
             let Source::File(path) = source else {
                 return Err(StoreError::Input(
                     "standard input cannot go into a store: a store knows its inputs by their files".to_owned(),
                 ));
             };
-            let (sha, bytes) = digest(path).map_err(io(path))?;
             let name = source.name();
+            let meta = std::fs::metadata(path).map_err(io(path))?;
+            let modified = ledger::modified(&meta);
+            if let Some(f) = by_name.get(name.as_str())
+                && f.bytes == meta.len()
+                && modified.is_some()
+                && f.modified == modified
+            {
+                plan.known.push(Known { name, first_name: f.name.clone() });
+                continue;
+            }
+            let (sha, bytes) = digest(path).map_err(io(path))?;
             if let Some(first) = self.ledger.files.get(&sha).map(|f| f.name.clone()).or_else(|| seen.get(&sha).cloned())
             {
                 plan.known.push(Known { name, first_name: first });
                 continue;
             }
             seen.insert(sha.clone(), name);
-            plan.new.push((source.clone(), sha, bytes));
+            plan.new.push((source.clone(), sha, bytes, modified));
         }
         Ok(plan)
     }
@@ -205,7 +217,8 @@ impl Store {
         for &day in &affected {
             if let Some(d) = self.ledger.days.get(&day_name(day)) {
                 let path = self.dir.join(&d.rows);
-                load_rows(&path, day, tally).map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+                load_rows(&path, day, tally, false)
+                    .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
             }
         }
         let mut by_day: BTreeMap<Day, Vec<([&str; 3], crate::tally::Stored)>> = BTreeMap::new();
@@ -237,16 +250,39 @@ impl Store {
         Ok(affected)
     }
 
-    /// Adds the stored rows of every day not in `skip` to `tally`.
+    /// Adds the stored rows of every day not in `skip` to `tally`, reading the partitions on
+    /// one thread per core.
     pub fn load_days(&self, tally: &mut Tally, skip: &BTreeSet<Day>) -> Result<(), StoreError> {
+        let mut todo = Vec::new();
         for (name, d) in &self.ledger.days {
             let path = self.dir.join(&d.rows);
             let day = day_from_name(name).ok_or_else(|| {
                 StoreError::Partition(path.display().to_string(), PartitionError::Kind(format!("day `{name}`")))
             })?;
             if !skip.contains(&day) {
-                load_rows(&path, day, tally).map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+                todo.push((day, path));
             }
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let per_thread = todo.len().div_ceil(threads).max(1);
+        let parts: Vec<Result<Tally, StoreError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = todo
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut part = Tally::default();
+                        for (day, path) in chunk {
+                            load_rows(path, *day, &mut part, true)
+                                .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+                        }
+                        Ok(part)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        for part in parts {
+            tally.merge(part?);
         }
         Ok(())
     }

@@ -33,7 +33,7 @@ pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
     rows.sort_unstable_by(|a, b| {
         let (ka, ra, va, _) = kind(&a.1);
         let (kb, rb, vb, _) = kind(&b.1);
-        (ka, a.0, ra, va).cmp(&(kb, b.0, rb, vb))
+        (a.0, ka, ra, va).cmp(&(b.0, kb, rb, vb))
     });
     let n = rows.len();
     let (mut link, mut partner, mut ad) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
@@ -74,14 +74,22 @@ fn read(path: &std::path::Path) -> PolarsResult<DataFrame> {
     ParquetReader::new(std::fs::File::open(path)?).finish()
 }
 
-/// Adds the rows of `day` stored at `path` to `tally`.
-pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally) -> Result<(), PartitionError> {
+/// Adds the rows of `day` stored at `path` to `tally`: merged per key when the day is to be
+/// stored again, kept as rows when only a report reads them (`for_report`).
+pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally, for_report: bool) -> Result<(), PartitionError> {
     let df = read(path)?;
     let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
     let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
     let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
+    // Rows are sorted by key first: the key of the row before is most often this row's too.
+    let mut last: Option<([&str; 3], u32)> = None;
     for i in 0..df.height() {
         let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
+        let key = match last {
+            Some((before, k)) if before == names => k,
+            _ => tally.key_of(names),
+        };
+        last = Some((names, key));
         let n = hits.get(i).unwrap_or(0);
         let row = match kinds.get(i).unwrap_or("") {
             "clicks" => Stored::Clicks(n),
@@ -94,7 +102,11 @@ pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally) -> Result<
             }
             other => return Err(PartitionError::Kind(other.to_owned())),
         };
-        tally.add_stored(day, names, row);
+        if for_report {
+            tally.add_stored_for_report(day, key, row);
+        } else {
+            tally.add_stored(day, key, row);
+        }
     }
     Ok(())
 }
