@@ -40,8 +40,9 @@ import sys
 hw, ow, hr, orss = map(float, sys.argv[1:])
 print(f"  hourly run / run over every log: {hw / ow:.2f} in time, {hr / orss:.2f} in memory")
 PY
-# The store's report equals the one-off report over the same logs.
-if cmp -s <(sort "$work/store/report/daily.csv") <(sort "$work/oneoff/daily.csv"); then
+# The store's report (per-day files) has the rows of the one-off report over the same logs.
+if cmp -s <(tail -q -n +2 "$work"/store/report/days/*/daily.csv | sort) <(tail -n +2 "$work/oneoff/daily.csv" | sort) \
+    && cmp -s "$work/store/report/by_partner.csv" "$work/oneoff/by_partner.csv"; then
     echo "  the store's report has the same rows as the run over every log"
 else
     echo "  DIFFERENT rows from the run over every log"; exit 1
