@@ -169,11 +169,15 @@ pub fn run(
     }
     progress.finish();
     // Merge the workers, and keep the first samples in reading order.
-    let mut tally = Tally::new(program);
+    // The first worker's tally is the base, so that only the others' visits are copied.
+    let mut tally: Option<Tally> = None;
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
     for w in workers {
-        tally.merge(w.tally);
+        match tally.as_mut() {
+            None => tally = Some(w.tally),
+            Some(t) => t.merge(w.tally),
+        }
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;
@@ -192,7 +196,7 @@ pub fn run(
     acc.samples = samples.into_iter().take(options.samples).map(|(_, _, s)| s).collect();
     acc.files = files;
     acc.file_problems = problems;
-    (tally, acc)
+    (tally.unwrap_or_else(|| Tally::new(program)), acc)
 }
 
 fn read_source(

@@ -39,6 +39,8 @@ pub struct Tables {
 pub(crate) struct Frames {
     pub(crate) hits: LazyFrame,
     pub(crate) visits: LazyFrame,
+    /// The unique clicks per (day, key), counted off the sorted visits.
+    finest: LazyFrame,
     days: LazyFrame,
     links: LazyFrame,
     partners: LazyFrame,
@@ -51,10 +53,12 @@ fn u32s(name: &str, v: Vec<u32>) -> Column {
 }
 
 fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
-    let c = tally.count_columns();
+    let day_ids = tally.days();
+    let c = tally.take_count_columns();
     let hits = DataFrame::new(
         c.day.len(),
         vec![
+            Column::new("day_key".into(), c.day_key),
             Column::new("day_id".into(), c.day),
             u32s("link_id", c.link),
             u32s("partner_id", c.partner),
@@ -65,6 +69,15 @@ fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
         ],
     )?;
     let v = tally.take_visits();
+    let (day_key, day, uniques) = v.finest;
+    let finest = DataFrame::new(
+        day_key.len(),
+        vec![
+            Column::new("day_key".into(), day_key),
+            Column::new("day_id".into(), day),
+            Column::new("unique_clicks".into(), uniques),
+        ],
+    )?;
     let visits = DataFrame::new(
         v.day.len(),
         vec![
@@ -75,7 +88,6 @@ fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
             Column::new("visitor".into(), v.visitor),
         ],
     )?;
-    let day_ids = tally.days();
     let day_names: Vec<String> = day_ids.iter().map(|d| day_name(*d)).collect();
     let days = DataFrame::new(
         day_ids.len(),
@@ -115,6 +127,7 @@ fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
     Ok(Frames {
         hits: hits.lazy(),
         visits: visits.lazy(),
+        finest: finest.lazy(),
         days: days.lazy(),
         links: links.lazy(),
         partners: partners.lazy(),
@@ -151,14 +164,24 @@ pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str]
     let id_cols: Vec<Expr> = ids.iter().map(|i| col(i.as_str())).collect();
     // Visits are distinct per (day, link, partner, ad, visitor): at that level the unique
     // clicks are a row count; above it, distinct visitors are counted.
+    // At the finest level the unique clicks were counted off the sorted visits (`visits` is
+    // then a frame of `Frames::finest`); above it, distinct visitors are counted.
     let finest = ["day", "link", "partner", "ad"].iter().all(|k| by.contains(k));
-    let unique = if finest { len() } else { col("visitor").n_unique() };
-    let uniques = visits.group_by(id_cols.clone()).agg([unique.cast(DataType::UInt64).alias("unique_clicks")]);
+    let (uniques, on) = if finest {
+        (visits.select([col("day_key"), col("unique_clicks")]), vec![col("day_key")])
+    } else {
+        let unique = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
+        (visits.group_by(id_cols.clone()).agg([unique]), id_cols.clone())
+    };
+    let mut group = id_cols.clone();
+    if finest {
+        group.push(col("day_key"));
+    }
     let left = JoinArgs::new(JoinType::Left);
     let mut frame = hits
-        .group_by(id_cols.clone())
+        .group_by(group)
         .agg([col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()])
-        .join(uniques, id_cols.clone(), id_cols, left.clone())
+        .join(uniques, on.clone(), on, left.clone())
         .with_column(col("unique_clicks").fill_null(lit(0u64)));
     for name in by {
         let dict = match *name {
@@ -223,12 +246,13 @@ pub fn tables(
     let f = frames(tally, known)?;
     let (h, v) = (f.hits.clone(), f.visits.clone());
     let all = ["known_link", "known_partner", "known_ad"];
+    let finest = ["day", "link", "partner", "ad"];
     let daily = match daily_days {
-        None => rollup(&f, h.clone(), v.clone(), &["day", "link", "partner", "ad"], &all).collect()?,
+        None => rollup(&f, h.clone(), f.finest.clone(), &finest, &all).collect()?,
         Some(days) => {
             let keep = days.iter().fold(lit(false), |any, d| any.or(col("day_id").eq(lit(*d))));
-            let (h, v) = (h.clone().filter(keep.clone()), v.clone().filter(keep));
-            rollup(&f, h, v, &["day", "link", "partner", "ad"], &all).collect()?
+            let (h, u) = (h.clone().filter(keep.clone()), f.finest.clone().filter(keep));
+            rollup(&f, h, u, &finest, &all).collect()?
         }
     };
     let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[]).collect()?;

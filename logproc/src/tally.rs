@@ -31,15 +31,29 @@ pub fn day_from_name(name: &str) -> Option<Day> {
     Some(day_of(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp()))
 }
 
-/// The counts of one (day, key).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The counts of one (day, key): 12 bytes, as there are millions of them. (Counts saturate;
+/// no (day, link, partner, ad) gets four billion hits a day.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Clicks by people.
-    pub clicks: u64,
+    pub clicks: u32,
     /// HEAD requests.
-    pub head_hits: u64,
-    /// Bot requests by reason.
-    pub bot_hits: BTreeMap<&'static str, u64>,
+    pub head_hits: u32,
+    /// Bot requests, all reasons (by reason in [`Tally`]'s own map).
+    pub bot_hits: u32,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.clicks = self.clicks.saturating_add(other.clicks);
+        self.head_hits = self.head_hits.saturating_add(other.head_hits);
+        self.bot_hits = self.bot_hits.saturating_add(other.bot_hits);
+    }
+}
+
+/// `n` as a count, saturated.
+fn count(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Visitor ids: a keyed hash of client address and user agent. The key comes from the
@@ -141,6 +155,8 @@ pub struct Tally {
     keys: FxHashMap<[u32; 3], u32>,
     parts: Vec<[u32; 3]>,
     counts: FxHashMap<(Day, u32), Counts>,
+    /// Bot hits per (day, key, reason): few keys get bot hits, so they are kept apart.
+    bots: FxHashMap<(Day, u32, &'static str), u64>,
     /// Clicks as (day and key packed, visitor), compacted (sorted, duplicates removed) when
     /// the vector doubles: 16 bytes a distinct visit, no hash table.
     visits: Vec<(u64, u64)>,
@@ -148,7 +164,8 @@ pub struct Tally {
     /// Counts of whole days read back from a store for a report, kept as stored: (day, key,
     /// clicks, bot hits, HEAD hits). Cheaper than the map, and never stored again.
     stored: Vec<(Day, u32, u64, u64, u64)>,
-    /// Their bot hits by reason.
+    /// Bot hits by reason of the counts not in `counts`: the stored rows', and all of them once
+    /// the counts were taken out for the tables.
     stored_bots: BTreeMap<&'static str, u64>,
 }
 
@@ -166,6 +183,8 @@ fn unpack(packed: u64) -> (Day, u32) {
 /// The counts as columns: day, link id, partner id, ad id, clicks, bot hits, HEAD hits.
 #[derive(Default)]
 pub struct CountColumns {
+    /// Day and key packed in one number.
+    pub day_key: Vec<u64>,
     /// Day.
     pub day: Vec<Day>,
     /// Link id.
@@ -195,6 +214,9 @@ pub struct VisitColumns {
     pub ad: Vec<u32>,
     /// Visitor id.
     pub visitor: Vec<u64>,
+    /// Per (day, key) packed as in [`CountColumns::day_key`], its number of distinct visitors:
+    /// the unique clicks at the finest level, counted off the sorted visits.
+    pub finest: (Vec<u64>, Vec<Day>, Vec<u64>),
 }
 
 impl Tally {
@@ -233,14 +255,17 @@ impl Tally {
         let counts = self.counts.entry((day, k)).or_default();
         match hit {
             Hit::Click => {
-                counts.clicks += 1;
+                counts.clicks = counts.clicks.saturating_add(1);
                 self.visits.push((pack(day, k), visitor));
                 if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
                     self.compact();
                 }
             }
-            Hit::Head => counts.head_hits += 1,
-            Hit::Bot(reason) => *counts.bot_hits.entry(reason).or_default() += 1,
+            Hit::Head => counts.head_hits = counts.head_hits.saturating_add(1),
+            Hit::Bot(reason) => {
+                counts.bot_hits = counts.bot_hits.saturating_add(1);
+                *self.bots.entry((day, k, reason)).or_default() += 1;
+            }
         }
     }
 
@@ -262,13 +287,12 @@ impl Tally {
             .iter()
             .map(|[l, p, a]| self.intern_parts([links[*l as usize], partners[*p as usize], ads[*a as usize]]))
             .collect();
+        self.counts.reserve(other.counts.len());
         for ((day, k), c) in other.counts {
-            let mine = self.counts.entry((day, keys[k as usize])).or_default();
-            mine.clicks += c.clicks;
-            mine.head_hits += c.head_hits;
-            for (reason, n) in c.bot_hits {
-                *mine.bot_hits.entry(reason).or_default() += n;
-            }
+            self.counts.entry((day, keys[k as usize])).or_default().add(c);
+        }
+        for ((day, k, reason), n) in other.bots {
+            *self.bots.entry((day, keys[k as usize], reason)).or_default() += n;
         }
         self.stored.extend(other.stored.into_iter().map(|(day, k, c, b, h)| (day, keys[k as usize], c, b, h)));
         for (reason, n) in other.stored_bots {
@@ -280,21 +304,28 @@ impl Tally {
         }));
     }
 
-    /// Every (day, key) with its counts, as columns.
-    pub fn count_columns(&self) -> CountColumns {
+    /// Every (day, key) with its counts, as columns; the counts are emptied (their bot hits by
+    /// reason stay for [`Tally::bot_reasons`]), so that they do not take memory beside the
+    /// tables.
+    pub fn take_count_columns(&mut self) -> CountColumns {
         let mut c = CountColumns::default();
-        for (&(day, k), counts) in &self.counts {
+        for ((day, k), counts) in std::mem::take(&mut self.counts) {
             let [l, p, a] = self.parts[k as usize];
+            c.day_key.push(pack(day, k));
             c.day.push(day);
             c.link.push(l);
             c.partner.push(p);
             c.ad.push(a);
-            c.clicks.push(counts.clicks);
-            c.bot_hits.push(counts.bot_hits.values().sum());
-            c.head_hits.push(counts.head_hits);
+            c.clicks.push(u64::from(counts.clicks));
+            c.bot_hits.push(u64::from(counts.bot_hits));
+            c.head_hits.push(u64::from(counts.head_hits));
         }
-        for &(day, k, clicks, bots, head) in &self.stored {
+        for ((_, _, reason), n) in std::mem::take(&mut self.bots) {
+            *self.stored_bots.entry(reason).or_default() += n;
+        }
+        for (day, k, clicks, bots, head) in std::mem::take(&mut self.stored) {
             let [l, p, a] = self.parts[k as usize];
+            c.day_key.push(pack(day, k));
             c.day.push(day);
             c.link.push(l);
             c.partner.push(p);
@@ -312,6 +343,7 @@ impl Tally {
         let visits = std::mem::take(&mut self.visits);
         let n = visits.len();
         let mut v = VisitColumns {
+            finest: (Vec::new(), Vec::new(), Vec::new()),
             day: Vec::with_capacity(n),
             link: Vec::with_capacity(n),
             partner: Vec::with_capacity(n),
@@ -321,6 +353,15 @@ impl Tally {
         for (packed, visitor) in visits {
             let (day, k) = unpack(packed);
             let [l, p, a] = self.parts[k as usize];
+            if v.finest.0.last() == Some(&packed) {
+                if let Some(n) = v.finest.2.last_mut() {
+                    *n += 1;
+                }
+            } else {
+                v.finest.0.push(packed);
+                v.finest.1.push(day);
+                v.finest.2.push(1);
+            }
             v.day.push(day);
             v.link.push(l);
             v.partner.push(p);
@@ -347,9 +388,12 @@ impl Tally {
         }
         let counts = self.counts.entry((day, k)).or_default();
         match row {
-            Stored::Clicks(n) => counts.clicks += n,
-            Stored::Head(n) => counts.head_hits += n,
-            Stored::Bot(reason, n) => *counts.bot_hits.entry(reason).or_default() += n,
+            Stored::Clicks(n) => counts.add(Counts { clicks: count(n), ..Counts::default() }),
+            Stored::Head(n) => counts.add(Counts { head_hits: count(n), ..Counts::default() }),
+            Stored::Bot(reason, n) => {
+                counts.add(Counts { bot_hits: count(n), ..Counts::default() });
+                *self.bots.entry((day, k, reason)).or_default() += n;
+            }
             Stored::Visitor(_) => {}
         }
     }
@@ -379,13 +423,15 @@ impl Tally {
             }
             let parts = self.parts[k as usize];
             if c.clicks > 0 {
-                rows.push((day, parts, Stored::Clicks(c.clicks)));
+                rows.push((day, parts, Stored::Clicks(u64::from(c.clicks))));
             }
             if c.head_hits > 0 {
-                rows.push((day, parts, Stored::Head(c.head_hits)));
+                rows.push((day, parts, Stored::Head(u64::from(c.head_hits))));
             }
-            for (&reason, &n) in &c.bot_hits {
-                rows.push((day, parts, Stored::Bot(reason, n)));
+        }
+        for (&(day, k, reason), &n) in &self.bots {
+            if days.contains(&day) {
+                rows.push((day, self.parts[k as usize], Stored::Bot(reason, n)));
             }
         }
         self.compact();
@@ -401,10 +447,8 @@ impl Tally {
     /// Bot hits by reason over everything counted.
     pub fn bot_reasons(&self) -> BTreeMap<&'static str, u64> {
         let mut out = self.stored_bots.clone();
-        for c in self.counts.values() {
-            for (&reason, &n) in &c.bot_hits {
-                *out.entry(reason).or_default() += n;
-            }
+        for (&(_, _, reason), &n) in &self.bots {
+            *out.entry(reason).or_default() += n;
         }
         out
     }
@@ -462,19 +506,22 @@ mod tests {
         t.add(1, &key, Hit::Head, 0);
         t.add(1, &key, Hit::Bot("x"), 0);
         t.add(2, &key, Hit::Click, 7);
-        let mut c = t.count_columns();
-        let mut rows: Vec<(Day, u64, u64, u64)> =
-            (0..c.day.len()).map(|i| (c.day[i], c.clicks[i], c.head_hits[i], c.bot_hits[i])).collect();
-        rows.sort_unstable();
-        assert_eq!(rows, [(1, 3, 1, 1), (2, 1, 0, 0)]);
-        c.day.clear();
         assert_eq!(t.days(), [1, 2]);
         assert_eq!((unpack(pack(-3, 7)).0, unpack(pack(-3, 7)).1), (-3, 7));
         let mut other = Tally::default();
         other.add(1, &Key { link: "x".into(), partner: "p".into(), ad: "".into() }, Hit::Click, 9);
         other.add(1, &key, Hit::Click, 8);
         t.merge(other);
-        assert_eq!(t.count_columns().clicks.iter().sum::<u64>(), 6);
+        let bots = t.bot_reasons();
+        let c = t.take_count_columns();
+        let mut rows: Vec<(Day, u32, u64, u64, u64)> =
+            (0..c.day.len()).map(|i| (c.day[i], c.link[i], c.clicks[i], c.head_hits[i], c.bot_hits[i])).collect();
+        rows.sort_unstable();
+        let (l, x) = (t.links.get("l").unwrap_or(99), t.links.get("x").unwrap_or(99));
+        let mut expected = vec![(1, l, 4, 1, 1), (1, x, 1, 0, 0), (2, l, 1, 0, 0)];
+        expected.sort_unstable();
+        assert_eq!(rows, expected);
+        assert_eq!(t.bot_reasons(), bots, "bot hits by reason outlive the counts");
         assert_eq!(t.take_visits().visitor.len(), 4, "visitor 8 on day 1 was already counted");
         t.sort_names();
         assert_eq!(t.links.all(), ["l", "x"]);
