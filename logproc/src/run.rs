@@ -134,7 +134,8 @@ impl<'b> Worker<'b> {
                         0
                     }
                 };
-                self.tally.add(day, &key, hit, visitor);
+                let path = record.path.split(['?', '#']).next().unwrap_or_default();
+                self.tally.add_at(day, path, &key, hit, visitor);
             }
         }
     }
@@ -173,7 +174,8 @@ pub fn run(
     let mut tally: Option<Tally> = None;
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
-    for w in workers {
+    for mut w in workers {
+        w.tally.forget_paths();
         match tally.as_mut() {
             None => tally = Some(w.tally),
             Some(t) => t.merge(w.tally),
@@ -292,6 +294,11 @@ fn read_source(
     }
 }
 
+/// The number of line ends in `bytes` (SIMD-searched: the reader thread counts every byte).
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
 /// Reads the rest of a file in blocks of whole lines and sends each with the number of its
 /// first line; returns the number of the last line read (with the error that stopped it).
 fn read_blocks(
@@ -313,7 +320,7 @@ fn read_blocks(
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // Count the whole lines read so far, then stop.
-                    let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
+                    let lines = newlines(&block);
                     if let Some(end) = block.iter().rposition(|&b| b == b'\n') {
                         block.truncate(end + 1);
                         let _ = tx.send((last + 1, block));
@@ -339,11 +346,11 @@ fn read_blocks(
             if block.last() != Some(&b'\n') {
                 block.push(b'\n');
             }
-        } else if let Some(end) = block.iter().rposition(|&b| b == b'\n') {
+        } else if let Some(end) = memchr::memrchr(b'\n', &block) {
             carry.extend_from_slice(&block[end + 1..]);
             block.truncate(end + 1);
         }
-        let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
+        let lines = newlines(&block);
         progress.block(lines, block.len());
         if tx.send((last + 1, block)).is_err() {
             return Ok(last + lines);

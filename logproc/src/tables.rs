@@ -152,6 +152,15 @@ fn cols(names: &[&str]) -> Vec<Expr> {
     names.iter().map(|n| col(*n)).collect()
 }
 
+/// An id column as a 32-bit unsigned number in the order of its values (days are signed).
+fn widen(id: &str) -> Expr {
+    if id == "day_id" {
+        (col(id).cast(DataType::Int64) + lit(1i64 << 31)).cast(DataType::UInt64)
+    } else {
+        col(id).cast(DataType::UInt64)
+    }
+}
+
 /// The id column of a named column.
 fn id_of(name: &str) -> String {
     format!("{name}_id")
@@ -166,23 +175,40 @@ pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str]
     // clicks are a row count; above it, distinct visitors are counted.
     // At the finest level the unique clicks were counted off the sorted visits (`visits` is
     // then a frame of `Frames::finest`); above it, distinct visitors are counted.
+    // Groups are formed on one 64-bit key where the ids fit in one (polars compares several
+    // key columns as encoded rows, which is slower).
     let finest = ["day", "link", "partner", "ad"].iter().all(|k| by.contains(k));
-    let (uniques, on) = if finest {
-        (visits.select([col("day_key"), col("unique_clicks")]), vec![col("day_key")])
-    } else {
-        let unique = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
-        (visits.group_by(id_cols.clone()).agg([unique]), id_cols.clone())
+    let key = match ids.as_slice() {
+        _ if finest => Some(col("day_key")),
+        [a, b] => Some(widen(a) * lit(1u64 << 32) + widen(b)),
+        _ => None,
     };
-    let mut group = id_cols.clone();
-    if finest {
-        group.push(col("day_key"));
-    }
+    let sums = [col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()];
     let left = JoinArgs::new(JoinType::Left);
-    let mut frame = hits
-        .group_by(group)
-        .agg([col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()])
-        .join(uniques, on.clone(), on, left.clone())
-        .with_column(col("unique_clicks").fill_null(lit(0u64)));
+    let mut frame = match key {
+        Some(key) => {
+            let on = [col("group_key")];
+            let uniques = if finest {
+                visits.select([col("day_key").alias("group_key"), col("unique_clicks")])
+            } else {
+                let unique = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
+                visits.group_by([key.clone().alias("group_key")]).agg([unique])
+            };
+            let mut aggs: Vec<Expr> = sums.to_vec();
+            aggs.extend(id_cols.iter().map(|c| c.clone().first()));
+            hits.group_by([key.alias("group_key")]).agg(aggs).join(uniques, on.clone(), on, left.clone()).drop(by_name(
+                ["group_key"],
+                true,
+                false,
+            ))
+        }
+        None => {
+            let unique = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
+            let uniques = visits.group_by(id_cols.clone()).agg([unique]);
+            hits.group_by(id_cols.clone()).agg(sums).join(uniques, id_cols.clone(), id_cols.clone(), left.clone())
+        }
+    }
+    .with_column(col("unique_clicks").fill_null(lit(0u64)));
     for name in by {
         let dict = match *name {
             "day" => f.days.clone(),

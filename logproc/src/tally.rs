@@ -153,6 +153,8 @@ pub struct Tally {
     /// Ad codes.
     pub ads: Names,
     keys: FxHashMap<[u32; 3], u32>,
+    /// Request paths seen, with their key (up to [`PATH_CACHE`] of them).
+    paths: FxHashMap<Box<str>, u32>,
     parts: Vec<[u32; 3]>,
     counts: FxHashMap<(Day, u32), Counts>,
     /// Bot hits per (day, key, reason): few keys get bot hits, so they are kept apart.
@@ -168,6 +170,9 @@ pub struct Tally {
     /// the counts were taken out for the tables.
     stored_bots: BTreeMap<&'static str, u64>,
 }
+
+/// How many request paths [`Tally::add_at`] remembers.
+const PATH_CACHE: usize = 1 << 20;
 
 /// The first compaction of the visits, in entries.
 const FIRST_COMPACTION: usize = 1 << 20;
@@ -252,6 +257,31 @@ impl Tally {
     /// Counts one hit; `visitor` is the visitor's id for clicks.
     pub fn add(&mut self, day: Day, key: &Key<'_>, hit: Hit, visitor: u64) {
         let k = self.intern(key);
+        self.add_key(day, k, hit, visitor);
+    }
+
+    /// [`Tally::add`] for a hit on the request path `path` (without its query), whose codes
+    /// are `key`: the key of a path seen before is found with one lookup.
+    pub fn add_at(&mut self, day: Day, path: &str, key: &Key<'_>, hit: Hit, visitor: u64) {
+        let k = match self.paths.get(path) {
+            Some(&k) => k,
+            None => {
+                let k = self.intern(key);
+                if self.paths.len() < PATH_CACHE {
+                    self.paths.insert(path.into(), k);
+                }
+                k
+            }
+        };
+        self.add_key(day, k, hit, visitor);
+    }
+
+    /// Drops the paths [`Tally::add_at`] remembered (once counting is done).
+    pub fn forget_paths(&mut self) {
+        self.paths = FxHashMap::default();
+    }
+
+    fn add_key(&mut self, day: Day, k: u32, hit: Hit, visitor: u64) {
         let counts = self.counts.entry((day, k)).or_default();
         match hit {
             Hit::Click => {

@@ -189,22 +189,27 @@ pub fn double_decoded(s: &str) -> Cow<'_, str> {
     let mut i = 0;
     let pair = |i: usize| Some(hex(*b.get(i)?)? * 16 + hex(*b.get(i + 1)?)?);
     while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = pair(i + 1)
-        {
-            if v == b'%'
-                && let Some(inner) = pair(i + 3)
-            {
-                out.push(inner);
+        // Copy the run up to the next `%` whole.
+        let Some(at) = memchr::memchr(b'%', &b[i..]) else {
+            out.extend_from_slice(&b[i..]);
+            break;
+        };
+        out.extend_from_slice(&b[i..i + at]);
+        i += at;
+        match pair(i + 1) {
+            Some(b'%') if pair(i + 3).is_some() => {
+                out.push(pair(i + 3).unwrap_or_default());
                 i += 5;
-            } else {
+            }
+            Some(v) => {
                 out.push(v);
                 i += 3;
             }
-            continue;
+            None => {
+                out.push(b'%');
+                i += 1;
+            }
         }
-        out.push(b[i]);
-        i += 1;
     }
     Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
