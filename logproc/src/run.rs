@@ -4,8 +4,8 @@
 //! on how lines were shared out. A malformed line is counted and kept as a sample; a file that
 //! fails part way is reported and the others go on.
 
-use std::io::BufRead;
 use std::io::IsTerminal as _;
+use std::io::{BufRead, Read as _};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -314,29 +314,29 @@ fn read_blocks(
         block.clear();
         block.append(&mut carry);
         let mut eof = false;
+        // Read straight into the block (no copy through the reader's buffer) until it holds a
+        // block's worth ending in at least one whole line.
         loop {
-            let available = match reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            let want = CHUNK.saturating_sub(block.len()).max(64 << 10) as u64;
+            match (&mut *reader).take(want).read_to_end(&mut block) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(_) => {
+                    if block.len() >= CHUNK && memchr::memchr(b'\n', &block).is_some() {
+                        break;
+                    }
+                }
                 Err(e) => {
                     // Count the whole lines read so far, then stop.
                     let lines = newlines(&block);
-                    if let Some(end) = block.iter().rposition(|&b| b == b'\n') {
+                    if let Some(end) = memchr::memrchr(b'\n', &block) {
                         block.truncate(end + 1);
                         let _ = tx.send((last + 1, block));
                     }
                     return Err((last + lines, e));
                 }
-            };
-            if available.is_empty() {
-                eof = true;
-                break;
-            }
-            block.extend_from_slice(available);
-            let n = available.len();
-            reader.consume(n);
-            if block.len() >= CHUNK && block.contains(&b'\n') {
-                break;
             }
         }
         if block.is_empty() {
