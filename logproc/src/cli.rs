@@ -1,6 +1,6 @@
 //! The `refstats` command line.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -289,22 +289,27 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
     });
-    // A store's report keeps the per-day files of the days this run did not change.
-    let (layout, daily_days) = match &info.store {
+    // A store's report keeps the per-day files of a day whose partition they were made from
+    // is still the one in the ledger (a run killed before its report was written leaves files
+    // made from an older partition: those are made again).
+    let (layout, daily_days) = match &store {
         None => (Layout::Whole, None),
-        Some(s) => {
-            let rewritten: BTreeSet<&str> = s.days_rewritten.iter().map(String::as_str).collect();
+        Some(store) => {
+            let sources: BTreeMap<String, String> =
+                store.ledger().days.iter().map(|(day, files)| (day.clone(), files.rows.clone())).collect();
             let write: BTreeSet<Day> = days
                 .iter()
                 .copied()
                 .filter(|d| {
                     let name = day_name(*d);
-                    rewritten.contains(name.as_str()) || !out_dir.join(day_file(&name, "daily", "csv")).is_file()
+                    let made_from = std::fs::read_to_string(out_dir.join(day_file(&name, "partition", "txt")));
+                    made_from.ok().as_deref().map(str::trim) != sources.get(&name).map(String::as_str)
                 })
                 .collect();
             let layout = Layout::PerDay {
                 days: days.iter().map(|d| day_name(*d)).collect(),
                 write: write.iter().map(|d| day_name(*d)).collect(),
+                sources,
             };
             (layout, Some(write))
         }

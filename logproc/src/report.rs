@@ -2,6 +2,8 @@
 //! the accounting; `partners.json`, each partner's page figures keyed by its code, for the
 //! generator to render; and `report.html`, a self-contained page for admins.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
 use refcenter_output::{OutputError, OutputWriter};
 use serde::Serialize;
@@ -84,6 +86,9 @@ pub enum Layout {
         days: Vec<String>,
         /// The days to write.
         write: std::collections::BTreeSet<String>,
+        /// Each day's partition file in the store, recorded beside the day's files
+        /// (`days/<day>/partition.txt`) so that a later run knows what they were made from.
+        sources: BTreeMap<String, String>,
     },
 }
 
@@ -134,8 +139,14 @@ pub fn write(
             write_table(out, "daily", &mut tables.daily)?;
             write_table(out, "by_partner_day", &mut tables.by_partner_day)?;
         }
-        Layout::PerDay { days, write } => {
+        Layout::PerDay { days, write, sources } => {
             for day in days {
+                let source = day_file(day, "partition", "txt");
+                if write.contains(day) {
+                    out.write(&source, format!("{}\n", sources.get(day).map_or("", String::as_str)).as_bytes())?;
+                } else {
+                    out.keep(&source)?;
+                }
                 for (name, df) in [("daily", &tables.daily), ("by_partner", &tables.by_partner_day)] {
                     if write.contains(day) {
                         let mut one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
