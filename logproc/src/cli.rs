@@ -1,6 +1,5 @@
 //! The `refstats` command line.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -13,10 +12,10 @@ use refcenter_output::OutputWriter;
 
 use crate::formats::Format;
 use crate::input::expand;
-use crate::report::{Layout, ReportError, RunInfo, StoreInfo, day_file, write};
+use crate::report::{Layout, ReportError, RunInfo, write};
 use crate::run::{RunOptions, Seen, run};
-use crate::store::ledger::Ingested;
 use crate::store::{Store, StoreError};
+use crate::store_run;
 use crate::tables::tables;
 use crate::tally::{Day, day_name, day_of};
 
@@ -218,20 +217,9 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         None => None,
     };
     let (sources, skipped) = match &store {
-        Some(store) => {
-            let plan = store.plan(&sources).map_err(|e| store_failure(store_dir(args), e))?;
-            (plan.new, plan.known)
-        }
+        Some(store) => store_run::plan(store, sources).map_err(|e| store_failure(store_dir(args), e))?,
         None => (sources.into_iter().map(|s| (s, String::new(), 0, None)).collect(), Vec::new()),
     };
-    // Named one by one when few; a scheduled run over a whole log folder just counts them.
-    if skipped.len() <= 10 {
-        for k in &skipped {
-            anstream::eprintln!("note: skipped {}: ingested before as {}", k.name, k.first_name);
-        }
-    } else {
-        anstream::eprintln!("note: skipped {} files ingested before", skipped.len());
-    }
     let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
     let (mut tally, acc) = run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen));
@@ -249,27 +237,13 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     }
     let ids =
         ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(args), StoreError::Damaged(e)))?;
-    let mut store_info = None;
-    if let (Some(store), Some(ids)) = (store.as_mut(), ids) {
-        let dir = store_dir(args);
-        let ingested = sources
-            .iter()
-            .map(|(source, sha256, bytes, modified)| {
-                let name = source.name();
-                let problem = acc.file_problems.iter().find(|p| p.file == name).map(|p| p.error.clone());
-                Ingested { sha256: sha256.clone(), bytes: *bytes, name, modified: *modified, problem }
-            })
-            .collect();
-        let rewritten = store.commit(&mut tally, ids, ingested).map_err(|e| store_failure(dir, e))?;
-        store.load_days(&mut tally, &rewritten).map_err(|e| store_failure(dir, e))?;
-        store_info = Some(StoreInfo {
-            files: store.ledger().files.len(),
-            days: store.ledger().days.len(),
-            new_files: sources.len(),
-            skipped_files: skipped.len(),
-            days_rewritten: rewritten.into_iter().map(day_name).collect(),
-        });
-    }
+    let store_info = match (store.as_mut(), ids) {
+        (Some(store), Some(ids)) => Some(
+            store_run::commit(store, &mut tally, ids, &sources, &acc, skipped.len())
+                .map_err(|e| store_failure(store_dir(args), e))?,
+        ),
+        _ => None,
+    };
     let days = tally.days();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let today = day_of(i64::try_from(now).unwrap_or(0));
@@ -289,30 +263,9 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
     });
-    // A store's report keeps the per-day files of a day whose partition they were made from
-    // is still the one in the ledger (a run killed before its report was written leaves files
-    // made from an older partition: those are made again).
     let (layout, daily_days) = match &store {
         None => (Layout::Whole, None),
-        Some(store) => {
-            let sources: BTreeMap<String, String> =
-                store.ledger().days.iter().map(|(day, files)| (day.clone(), files.rows.clone())).collect();
-            let write: BTreeSet<Day> = days
-                .iter()
-                .copied()
-                .filter(|d| {
-                    let name = day_name(*d);
-                    let made_from = std::fs::read_to_string(out_dir.join(day_file(&name, "partition", "txt")));
-                    made_from.ok().as_deref().map(str::trim) != sources.get(&name).map(String::as_str)
-                })
-                .collect();
-            let layout = Layout::PerDay {
-                days: days.iter().map(|d| day_name(*d)).collect(),
-                write: write.iter().map(|d| day_name(*d)).collect(),
-                sources,
-            };
-            (layout, Some(write))
-        }
+        Some(store) => store_run::layout(store, &days, &out_dir),
     };
     let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref())
         .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;

@@ -4,7 +4,8 @@
 //! [`input`] finds and opens the inputs; [`formats`] parses each log format into a
 //! [`record::Record`]; [`classify`] applies the click rules; [`tally`] counts while the lines
 //! stream by; [`tables`] computes the statistics with polars; [`report`] writes them.
-//! [`accounting`] keeps track of every line.
+//! [`accounting`] keeps track of every line. [`store`] keeps what scheduled runs counted, and
+//! [`store_run`] is a run's side of it.
 
 pub mod accounting;
 pub mod bots;
@@ -19,5 +20,6 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod store;
+pub mod store_run;
 pub mod tables;
 pub mod tally;

@@ -1,0 +1,83 @@
+//! The store's side of a `refstats --store` run: which inputs are new, storing what the run
+//! counted (and reading the rest of the store back for the report), and which per-day report
+//! files must be written again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::accounting::Accounting;
+use crate::input::Source;
+use crate::report::{Layout, StoreInfo, day_file};
+use crate::store::ledger::Ingested;
+use crate::store::{Known, Store, StoreError};
+use crate::tally::{Day, Tally, day_name};
+
+/// An input to read: the source, the SHA-256 of its bytes, its size and modification time.
+pub type NewInput = (Source, String, u64, Option<u64>);
+
+/// The inputs the store has not ingested, and the ones it has (said on stderr: by name when
+/// few, by count when a scheduled run is given a whole log folder).
+pub fn plan(store: &Store, sources: Vec<Source>) -> Result<(Vec<NewInput>, Vec<Known>), StoreError> {
+    let plan = store.plan(&sources)?;
+    if plan.known.len() <= 10 {
+        for k in &plan.known {
+            anstream::eprintln!("note: skipped {}: ingested before as {}", k.name, k.first_name);
+        }
+    } else {
+        anstream::eprintln!("note: skipped {} files ingested before", plan.known.len());
+    }
+    Ok((plan.new, plan.known))
+}
+
+/// Stores what the run counted in `tally` (with the request ids of the days it added to) and
+/// the files it read, then adds every other day of the store to `tally` for the report.
+pub fn commit(
+    store: &mut Store,
+    tally: &mut Tally,
+    ids: BTreeMap<Day, Vec<u64>>,
+    inputs: &[NewInput],
+    acc: &Accounting,
+    skipped: usize,
+) -> Result<StoreInfo, StoreError> {
+    let ingested = inputs
+        .iter()
+        .map(|(source, sha256, bytes, modified)| {
+            let name = source.name();
+            let problem = acc.file_problems.iter().find(|p| p.file == name).map(|p| p.error.clone());
+            Ingested { sha256: sha256.clone(), bytes: *bytes, name, modified: *modified, problem }
+        })
+        .collect();
+    let rewritten = store.commit(tally, ids, ingested)?;
+    store.load_days(tally, &rewritten)?;
+    Ok(StoreInfo {
+        files: store.ledger().files.len(),
+        days: store.ledger().days.len(),
+        new_files: inputs.len(),
+        skipped_files: skipped,
+        days_rewritten: rewritten.into_iter().map(day_name).collect(),
+    })
+}
+
+/// The report layout of a store, and the days whose per-day files must be written: a day's
+/// files are kept while the partition they were made from (`partition.txt` beside them) is
+/// still the ledger's; a changed day, a missing file, or files a killed run made from an older
+/// partition are written again.
+pub fn layout(store: &Store, days: &[Day], out_dir: &Path) -> (Layout, Option<BTreeSet<Day>>) {
+    let sources: BTreeMap<String, String> =
+        store.ledger().days.iter().map(|(day, files)| (day.clone(), files.rows.clone())).collect();
+    let write: BTreeSet<Day> = days
+        .iter()
+        .copied()
+        .filter(|d| {
+            let name = day_name(*d);
+            let made_from = std::fs::read_to_string(out_dir.join(day_file(&name, "partition", "txt")));
+            made_from.ok().as_deref().map(str::trim) != sources.get(&name).map(String::as_str)
+        })
+        .collect();
+    let layout = Layout::PerDay {
+        days: days.iter().map(|d| day_name(*d)).collect(),
+        write: write.iter().map(|d| day_name(*d)).collect(),
+        sources,
+    };
+    (layout, Some(write))
+}
