@@ -339,21 +339,10 @@ impl Tally {
     /// tables.
     pub fn take_count_columns(&mut self) -> CountColumns {
         let mut c = CountColumns::default();
-        for ((day, k), counts) in std::mem::take(&mut self.counts) {
-            let [l, p, a] = self.parts[k as usize];
-            c.day_key.push(pack(day, k));
-            c.day.push(day);
-            c.link.push(l);
-            c.partner.push(p);
-            c.ad.push(a);
-            c.clicks.push(u64::from(counts.clicks));
-            c.bot_hits.push(u64::from(counts.bot_hits));
-            c.head_hits.push(u64::from(counts.head_hits));
-        }
-        for ((_, _, reason), n) in std::mem::take(&mut self.bots) {
-            *self.stored_bots.entry(reason).or_default() += n;
-        }
-        for (day, k, clicks, bots, head) in std::mem::take(&mut self.stored) {
+        let counted = std::mem::take(&mut self.counts)
+            .into_iter()
+            .map(|((day, k), n)| (day, k, u64::from(n.clicks), u64::from(n.bot_hits), u64::from(n.head_hits)));
+        for (day, k, clicks, bots, head) in counted.chain(std::mem::take(&mut self.stored)) {
             let [l, p, a] = self.parts[k as usize];
             c.day_key.push(pack(day, k));
             c.day.push(day);
@@ -363,6 +352,9 @@ impl Tally {
             c.clicks.push(clicks);
             c.bot_hits.push(bots);
             c.head_hits.push(head);
+        }
+        for ((_, _, reason), n) in std::mem::take(&mut self.bots) {
+            *self.stored_bots.entry(reason).or_default() += n;
         }
         c
     }
