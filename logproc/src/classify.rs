@@ -94,10 +94,15 @@ fn cut(s: Cow<'_, str>) -> Cow<'_, str> {
     Cow::Owned(s[..end].to_owned())
 }
 
+/// A request path without its query or fragment: what the click rules read.
+pub fn without_query(path: &str) -> &str {
+    path.split(['?', '#']).next().unwrap_or_default()
+}
+
 /// The path's segments: borrowed when the path needs no decoding (the common case), else read
 /// as the servers read it ([`request_path::segments`]).
 fn segments<'a>(path: &'a str) -> Vec<Cow<'a, str>> {
-    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = without_query(path);
     if path.contains('%') || path.contains("/.") || path.contains("//") {
         request_path::segments(path).into_iter().map(Cow::Owned).collect()
     } else {

@@ -17,7 +17,7 @@ use crate::run::{RunOptions, Seen, run};
 use crate::store::{Store, StoreError};
 use crate::store_run;
 use crate::tables::tables;
-use crate::tally::{Day, day_name, day_of};
+use crate::tally::{Day, day_from_name, day_name, day_of};
 
 /// Exit status of a run that went well.
 pub const EXIT_OK: i32 = 0;
@@ -73,9 +73,8 @@ pub struct Args {
 }
 
 fn parse_day(s: &str) -> Result<Day, String> {
-    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("{e} (expected YYYY-MM-DD)"))?;
-    let time = date.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or_default();
-    Ok(day_of(time))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("{e} (expected YYYY-MM-DD)"))?;
+    day_from_name(s).ok_or_else(|| format!("{s} is out of range"))
 }
 
 /// A failure: headline, causes, hint and exit status.

@@ -24,13 +24,15 @@ fn figures(df: &DataFrame) -> PolarsResult<Vec<Figures>> {
         .collect())
 }
 
+/// The first day of the `days` days ending on `as_of`.
+fn window_start(days: u32, as_of: Day) -> Day {
+    as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1)
+}
+
 /// The days of window `w` ending on `as_of`, as a filter on `day_id`.
 fn in_window(w: Option<u32>, as_of: Day) -> Expr {
     match w {
-        Some(days) => {
-            let first = as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1);
-            col("day_id").gt_eq(lit(first)).and(col("day_id").lt_eq(lit(as_of)))
-        }
+        Some(days) => col("day_id").gt_eq(lit(window_start(days, as_of))).and(col("day_id").lt_eq(lit(as_of))),
         None => lit(true),
     }
 }
@@ -96,11 +98,10 @@ pub(crate) fn page_stats(
     all: &WholePeriod<'_>,
 ) -> PolarsResult<PageStats> {
     let mut stats = PageStats { as_of: day_name(as_of), first_day: span.map(|s| day_name(s.0)), ..Default::default() };
-    let first_of = |days: u32| as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1);
     for w in WINDOWS {
         let covers_all = match (w, span) {
             (None, _) | (_, None) => true,
-            (Some(days), Some((first, last))) => first >= first_of(days) && last <= as_of,
+            (Some(days), Some((first, last))) => first >= window_start(days, as_of) && last <= as_of,
         };
         let r = if covers_all { whole_period(all)? } else { window_rollups(f, rel, no_ad, in_window(w, as_of))? };
         for (p, fig) in strs(&r.own, "partner")?.into_iter().zip(figures(&r.own)?) {
@@ -127,7 +128,7 @@ pub(crate) fn page_stats(
             }
         }
     }
-    let (from, to) = (day_name(first_of(CHART_DAYS)), day_name(as_of));
+    let (from, to) = (day_name(window_start(CHART_DAYS, as_of)), day_name(as_of));
     let daily = all.days;
     let rows = strs(daily, "partner")?.into_iter().zip(strs(daily, "day")?).zip(figures(daily)?);
     for ((p, day), fig) in rows {

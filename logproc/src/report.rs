@@ -140,18 +140,18 @@ pub fn write(
             write_table(out, "by_partner_day", &mut tables.by_partner_day)?;
         }
         Layout::PerDay { days, write, sources } => {
+            let per_day = [("daily", &tables.daily), ("by_partner", &tables.by_partner_day)];
             for day in days {
                 let source = day_file(day, "partition", "txt");
                 if write.contains(day) {
                     out.write(&source, format!("{}\n", sources.get(day).map_or("", String::as_str)).as_bytes())?;
-                } else {
-                    out.keep(&source)?;
-                }
-                for (name, df) in [("daily", &tables.daily), ("by_partner", &tables.by_partner_day)] {
-                    if write.contains(day) {
+                    for (name, df) in per_day {
                         let mut one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
                         write_table(out, &format!("days/{day}/{name}"), &mut one)?;
-                    } else {
+                    }
+                } else {
+                    out.keep(&source)?;
+                    for (name, _) in per_day {
                         for format in FORMATS {
                             out.keep(&day_file(day, name, format))?;
                         }

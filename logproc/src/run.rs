@@ -14,7 +14,7 @@ use refcenter_model::{Program, Secret};
 
 use crate::accounting::{Accounting, FileProblem, Sample};
 use crate::bots::{BotCache, Bots};
-use crate::classify::{Hit, Known, Outcome, classify};
+use crate::classify::{Hit, Known, Outcome, classify, without_query};
 use crate::formats::{Format, LineParser};
 use crate::input::{Source, next_line, open};
 use crate::record::Parsed;
@@ -134,8 +134,7 @@ impl<'b> Worker<'b> {
                         0
                     }
                 };
-                let path = record.path.split(['?', '#']).next().unwrap_or_default();
-                self.tally.add_at(day, path, &key, hit, visitor);
+                self.tally.add_at(day, without_query(&record.path), &key, hit, visitor);
             }
         }
     }

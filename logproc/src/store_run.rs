@@ -9,11 +9,8 @@ use crate::accounting::Accounting;
 use crate::input::Source;
 use crate::report::{Layout, StoreInfo, day_file};
 use crate::store::ledger::Ingested;
-use crate::store::{Known, Store, StoreError};
+use crate::store::{Known, NewInput, Store, StoreError};
 use crate::tally::{Day, Tally, day_name};
-
-/// An input to read: the source, the SHA-256 of its bytes, its size and modification time.
-pub type NewInput = (Source, String, u64, Option<u64>);
 
 /// The inputs the store has not ingested, and the ones it has (said on stderr: by name when
 /// few, by count when a scheduled run is given a whole log folder).

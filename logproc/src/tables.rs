@@ -184,6 +184,7 @@ pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str]
         _ => None,
     };
     let sums = [col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()];
+    let distinct = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
     let left = JoinArgs::new(JoinType::Left);
     let mut frame = match key {
         Some(key) => {
@@ -191,8 +192,7 @@ pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str]
             let uniques = if finest {
                 visits.select([col("day_key").alias("group_key"), col("unique_clicks")])
             } else {
-                let unique = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
-                visits.group_by([key.clone().alias("group_key")]).agg([unique])
+                visits.group_by([key.clone().alias("group_key")]).agg([distinct])
             };
             let mut aggs: Vec<Expr> = sums.to_vec();
             aggs.extend(id_cols.iter().map(|c| c.clone().first()));
@@ -203,8 +203,7 @@ pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str]
             ))
         }
         None => {
-            let unique = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
-            let uniques = visits.group_by(id_cols.clone()).agg([unique]);
+            let uniques = visits.group_by(id_cols.clone()).agg([distinct]);
             hits.group_by(id_cols.clone()).agg(sums).join(uniques, id_cols.clone(), id_cols.clone(), left.clone())
         }
     }

@@ -240,8 +240,7 @@ impl Tally {
     }
 
     fn intern(&mut self, key: &Key<'_>) -> u32 {
-        let parts = [self.links.id(&key.link), self.partners.id(&key.partner), self.ads.id(&key.ad)];
-        self.intern_parts(parts)
+        self.key_of([&key.link, &key.partner, &key.ad])
     }
 
     fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
@@ -286,16 +285,21 @@ impl Tally {
         match hit {
             Hit::Click => {
                 counts.clicks = counts.clicks.saturating_add(1);
-                self.visits.push((pack(day, k), visitor));
-                if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
-                    self.compact();
-                }
+                self.push_visit(day, k, visitor);
             }
             Hit::Head => counts.head_hits = counts.head_hits.saturating_add(1),
             Hit::Bot(reason) => {
                 counts.bot_hits = counts.bot_hits.saturating_add(1);
                 *self.bots.entry((day, k, reason)).or_default() += 1;
             }
+        }
+    }
+
+    /// Keeps a visit, compacting the visits when they have doubled.
+    fn push_visit(&mut self, day: Day, k: u32, visitor: u64) {
+        self.visits.push((pack(day, k), visitor));
+        if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
+            self.compact();
         }
     }
 
@@ -402,10 +406,7 @@ impl Tally {
     /// Adds a row the store kept for `day` and the key `k` (from [`Tally::key_of`]).
     pub fn add_stored(&mut self, day: Day, k: u32, row: Stored) {
         if let Stored::Visitor(v) = row {
-            self.visits.push((pack(day, k), v));
-            if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
-                self.compact();
-            }
+            self.push_visit(day, k, v);
             return;
         }
         let counts = self.counts.entry((day, k)).or_default();

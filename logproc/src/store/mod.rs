@@ -65,11 +65,14 @@ pub struct Known {
     pub first_name: String,
 }
 
+/// An input to read: the source, the SHA-256 of its bytes, its size and modification time.
+pub type NewInput = (Source, String, u64, Option<u64>);
+
 /// What a run will read.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
-    /// New files, each once, with their digest, size and modification time.
-    pub new: Vec<(Source, String, u64, Option<u64>)>,
+    /// New files, each once.
+    pub new: Vec<NewInput>,
     /// Files already ingested (or named twice), which are skipped.
     pub known: Vec<Known>,
 }
