@@ -37,15 +37,26 @@ pub fn bin(name: &str) -> PathBuf {
 /// The secret every test run uses, so that private paths are the same in every build.
 pub const TEST_SECRET: &str = "test-secret-for-the-refcenter-suite";
 
+/// The binary `name` to run in `dir`, without colours, with [`TEST_SECRET`].
+pub fn command(name: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(bin(name));
+    cmd.current_dir(dir).env("NO_COLOR", "1").env("REFGEN_SECRET", TEST_SECRET);
+    cmd
+}
+
 /// Runs the binary `name` with `args` in `dir`, without colours, with [`TEST_SECRET`].
 pub fn run(name: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(bin(name))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("REFGEN_SECRET", TEST_SECRET)
-        .output()
-        .expect("the binary starts")
+    command(name, dir).args(args).output().expect("the binary starts")
+}
+
+/// Copies the sample program (`partners.toml`, `partners/`, `content/`) into the folder `to`.
+pub fn copy_sample(to: &Path) {
+    std::fs::create_dir_all(to).expect("folders can be made");
+    std::fs::copy(repo_root().join("partners.toml"), to.join("partners.toml")).expect("files can be copied");
+    for folder in ["partners", "content"] {
+        std::fs::create_dir_all(to.join(folder)).expect("folders can be made");
+        copy_dir(&repo_root().join(folder), &to.join(folder), &[]);
+    }
 }
 
 /// Copies the folder `from` into `to`, keeping symbolic links as links and leaving out the

@@ -56,16 +56,7 @@ fn combined(client: &str, when: &str, path: &str, agent: &str) -> String {
 fn a_partner_finds_its_click_figures_on_its_stats_page() {
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("program");
-    std::fs::create_dir(&program).unwrap();
-    for part in ["partners.toml", "partners", "content"] {
-        let from = repo_root().join(part);
-        if from.is_dir() {
-            std::fs::create_dir(program.join(part)).unwrap();
-            refcenter_tests::copy_dir(&from, &program.join(part), &[]);
-        } else {
-            std::fs::copy(&from, program.join(part)).unwrap();
-        }
-    }
+    refcenter_tests::copy_sample(&program);
     let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
     let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1";
     let mut log = String::new();

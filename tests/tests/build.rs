@@ -130,20 +130,9 @@ fn a_build_that_fails_half_way_through_the_pages_keeps_the_previous_output() {
 #[test]
 fn without_a_secret_a_new_one_is_generated_loudly_kept_out_of_git_and_reused() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo_root().join("partners.toml"), dir.path().join("partners.toml")).unwrap();
-    for folder in ["partners", "content"] {
-        std::fs::create_dir(dir.path().join(folder)).unwrap();
-        refcenter_tests::copy_dir(&repo_root().join(folder), &dir.path().join(folder), &[]);
-    }
-    let build_without_secret = || {
-        std::process::Command::new(refcenter_tests::bin("refgen"))
-            .args(["build"])
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("REFGEN_SECRET")
-            .output()
-            .unwrap()
-    };
+    refcenter_tests::copy_sample(dir.path());
+    let build_without_secret =
+        || refcenter_tests::command("refgen", dir.path()).args(["build"]).env_remove("REFGEN_SECRET").output().unwrap();
     let first = build_without_secret();
     let stderr = String::from_utf8(first.stderr).unwrap();
     assert_eq!(first.status.code(), Some(0), "{stderr}");

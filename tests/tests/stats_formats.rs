@@ -8,9 +8,9 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use refcenter_tests::{TEST_SECRET, assert_golden, bin, fixtures, repo_root};
+use refcenter_tests::{assert_golden, command, fixtures, repo_root};
 
 const FORMATS: &[(&str, &str)] = &[
     ("combined.log", "combined"),
@@ -29,8 +29,8 @@ fn logs() -> PathBuf {
 /// Runs refstats on the sample program in `dir` (inputs relative to the fixture folder).
 fn refstats(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let config = repo_root().join("partners.toml");
-    let mut cmd = Command::new(bin("refstats"));
-    cmd.arg("--config").arg(&config).args(args).current_dir(dir).env("NO_COLOR", "1").env("REFGEN_SECRET", TEST_SECRET);
+    let mut cmd = command("refstats", dir);
+    cmd.arg("--config").arg(&config).args(args);
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use refcenter_tests::{TEST_SECRET, bin, repo_root, snapshot};
+use refcenter_tests::{command, repo_root, snapshot};
 
 const FIELDS: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
@@ -67,16 +67,13 @@ fn cloudfront(reqs: &[Req]) -> String {
 }
 
 fn refstats_command(dir: &Path, store: &Path, inputs: &[&Path]) -> Command {
-    let mut cmd = Command::new(bin("refstats"));
+    let mut cmd = command("refstats", dir);
     cmd.arg("--config")
         .arg(repo_root().join("partners.toml"))
         .arg("--store")
         .arg(store)
         .args(["--as-of", "2024-05-03", "--no-progress"])
         .args(inputs)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("REFGEN_SECRET", TEST_SECRET)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
