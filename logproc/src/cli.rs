@@ -12,7 +12,7 @@ use refcenter_output::OutputWriter;
 
 use crate::formats::Format;
 use crate::input::expand;
-use crate::report::{Layout, ReportError, RunInfo, write};
+use crate::report::{Layout, ReportError, RunInfo, write, write_streamed};
 use crate::run::{RunOptions, Seen, run};
 use crate::store::{Store, StoreError};
 use crate::store_run;
@@ -266,8 +266,6 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         None => (Layout::Whole, None),
         Some(store) => store_run::layout(store, &days, &out_dir),
     };
-    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref())
-        .map_err(|e| Failure::new(format!("cannot compute the tables: {e}"), "report this as a bug", EXIT_USAGE))?;
     let io = |e: &dyn std::fmt::Display| {
         Failure::new(
             format!("cannot write the report folder {}: {e}; the previous report is unchanged", out_dir.display()),
@@ -275,11 +273,16 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             EXIT_USAGE,
         )
     };
-    let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
-    write(&mut out, &mut t, &acc, &info, &layout).map_err(|e| match e {
+    let failed = |e: ReportError| match e {
         ReportError::Output(e) => io(&e),
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
-    })?;
+    };
+    let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
+    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
+        write_streamed(&mut out, &layout, name, df)
+    })
+    .map_err(failed)?;
+    write(&mut out, &mut t, &acc, &info, &layout).map_err(failed)?;
     out.commit().map_err(|e| io(&e))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(format!("{text}report written to {}\n", out_dir.display()).as_bytes());

@@ -93,9 +93,8 @@ pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, Re
         |d, i| format!("{} / {}", text(d, "partner", i), text(d, "ad", i)),
         Some(TOP),
     )?;
-    let unknown_filter = col("known_link").not().or(col("known_partner").not()).or(col("known_ad").not());
     let unknown = rows(
-        &t.by_key.clone().lazy().filter(unknown_filter).collect()?,
+        &t.unknown,
         |d, i| {
             let (l, p, a) = (text(d, "link", i), text(d, "partner", i), text(d, "ad", i));
             [l, p, a].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/")

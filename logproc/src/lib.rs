@@ -3,9 +3,10 @@
 //!
 //! [`input`] finds and opens the inputs; [`formats`] parses each log format into a
 //! [`record::Record`]; [`classify`] applies the click rules; [`tally`] counts while the lines
-//! stream by; [`tables`] computes the statistics with polars; [`report`] writes them.
-//! [`accounting`] keeps track of every line. [`store`] keeps what scheduled runs counted, and
-//! [`store_run`] is a run's side of it.
+//! stream by (the distinct visits in [`visits`]); [`tables`] computes the statistics with
+//! polars; [`report`] writes them (JSON tables through [`json_table`]). [`accounting`] keeps
+//! track of every line. [`store`] keeps what scheduled runs counted, and [`store_run`] is a
+//! run's side of it.
 
 pub mod accounting;
 pub mod bots;
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod formats;
 pub mod html;
 pub mod input;
+pub mod json_table;
 pub mod page_figures;
 pub mod record;
 pub mod report;
@@ -23,3 +25,4 @@ pub mod store;
 pub mod store_run;
 pub mod tables;
 pub mod tally;
+pub mod visits;

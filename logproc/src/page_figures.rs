@@ -6,8 +6,7 @@
 use polars::prelude::*;
 use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, WINDOWS, Windows};
 
-use crate::classify::Known;
-use crate::tables::{Frames, as_parent, rollup};
+use crate::tables::{Frames, day_number, day_part, rollup};
 use crate::tally::{Day, day_name};
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
@@ -29,10 +28,12 @@ fn window_start(days: u32, as_of: Day) -> Day {
     as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1)
 }
 
-/// The days of window `w` ending on `as_of`, as a filter on `day_id`.
+/// The days of window `w` ending on `as_of`, as a filter on `day_key`.
 fn in_window(w: Option<u32>, as_of: Day) -> Expr {
     match w {
-        Some(days) => col("day_id").gt_eq(lit(window_start(days, as_of))).and(col("day_id").lt_eq(lit(as_of))),
+        Some(days) => {
+            day_part().gt_eq(lit(day_number(window_start(days, as_of)))).and(day_part().lt_eq(lit(day_number(as_of))))
+        }
         None => lit(true),
     }
 }
@@ -61,14 +62,13 @@ struct Rollups {
     ads: DataFrame,
 }
 
-fn window_rollups(f: &Frames, rel: &LazyFrame, no_ad: u32, keep: Expr) -> PolarsResult<Rollups> {
-    let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.clone().filter(keep));
-    let with_ad = col("ad_id").neq(lit(no_ad));
+fn window_rollups(f: &Frames<'_>, keep: Expr) -> PolarsResult<Rollups> {
+    let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.filter(&keep));
     Ok(Rollups {
-        own: rollup(f, h.clone(), v.clone(), &["partner"], &[]).collect()?,
-        team: rollup(f, as_parent(h.clone(), rel), as_parent(v.clone(), rel), &["partner"], &[]).collect()?,
-        links: rollup(f, h.clone(), v.clone(), &["partner", "link"], &[]).collect()?,
-        ads: rollup(f, h.filter(with_ad.clone()), v.filter(with_ad), &["partner", "ad"], &[]).collect()?,
+        own: rollup(f, h.clone(), v.clone(), &["partner"], &[])?,
+        team: rollup(f, f.as_parent(h.clone()), v.map(|part| f.as_parent(part)), &["parent"], &[])?,
+        links: rollup(f, h.clone(), v.clone(), &["partner", "link"], &[])?,
+        ads: rollup(f, h.filter(f.has_ad()), v.filter(&f.has_ad()), &["partner", "ad"], &[])?,
     })
 }
 
@@ -87,23 +87,26 @@ fn whole_period(all: &WholePeriod<'_>) -> PolarsResult<Rollups> {
 }
 
 /// Computes every partner's page figures as of the day `as_of`; `span` is the first and last
-/// day with a hit.
+/// day with a hit. The frames are dropped once the windows are counted, before the figures
+/// are gathered.
 pub(crate) fn page_stats(
-    f: &Frames,
-    rel: &LazyFrame,
-    known: &Known,
-    no_ad: u32,
+    f: Frames<'_>,
     as_of: Day,
     span: Option<(Day, Day)>,
     all: &WholePeriod<'_>,
 ) -> PolarsResult<PageStats> {
-    let mut stats = PageStats { as_of: day_name(as_of), first_day: span.map(|s| day_name(s.0)), ..Default::default() };
+    let known = f.known;
+    let mut windows = Vec::new();
     for w in WINDOWS {
         let covers_all = match (w, span) {
             (None, _) | (_, None) => true,
             (Some(days), Some((first, last))) => first >= window_start(days, as_of) && last <= as_of,
         };
-        let r = if covers_all { whole_period(all)? } else { window_rollups(f, rel, no_ad, in_window(w, as_of))? };
+        windows.push((w, if covers_all { whole_period(all)? } else { window_rollups(&f, in_window(w, as_of))? }));
+    }
+    drop(f);
+    let mut stats = PageStats { as_of: day_name(as_of), first_day: span.map(|s| day_name(s.0)), ..Default::default() };
+    for (w, r) in windows {
         for (p, fig) in strs(&r.own, "partner")?.into_iter().zip(figures(&r.own)?) {
             if known.partner(&p) {
                 *stats.partners.entry(p).or_default().own.get_mut(w) = fig;

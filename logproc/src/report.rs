@@ -62,10 +62,7 @@ pub struct StoreInfo {
 fn table(df: &mut DataFrame, format: &str, w: &mut dyn std::io::Write) -> PolarsResult<()> {
     match format {
         "csv" => CsvWriter::new(w).finish(df),
-        "json" => {
-            JsonWriter::new(&mut *w).with_json_format(JsonFormat::Json).finish(df)?;
-            Ok(w.write_all(b"\n")?)
-        }
+        "json" => crate::json_table::write_json(df, w),
         _ => ParquetWriter::new(w).with_compression(ParquetCompression::Uncompressed).finish(df).map(|_| ()),
     }
 }
@@ -114,7 +111,45 @@ pub fn day_file(day: &str, table: &str, format: &str) -> String {
     format!("days/{day}/{table}.{format}")
 }
 
-/// Writes every report file for `tables` and `acc` into `out`.
+/// Writes `df`, one of the tables the report does not keep once written: the per-day table
+/// `daily` (laid out per `layout`) or `by_link_partner_ad`. They are the largest, so they are
+/// written as soon as they are computed and dropped.
+pub fn write_streamed(
+    out: &mut OutputWriter,
+    layout: &Layout,
+    name: &str,
+    df: &mut DataFrame,
+) -> Result<(), ReportError> {
+    match layout {
+        Layout::PerDay { days, write, .. } if name == "daily" => per_day(out, days, write, name, df),
+        _ => write_table(out, name, df),
+    }
+}
+
+/// Writes the rows of each day in `write` as `days/<day>/<name>.*`, and keeps the other days'
+/// files from the previous report.
+fn per_day(
+    out: &mut OutputWriter,
+    days: &[String],
+    write: &std::collections::BTreeSet<String>,
+    name: &str,
+    df: &DataFrame,
+) -> Result<(), ReportError> {
+    for day in days {
+        if write.contains(day) {
+            let mut one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
+            write_table(out, &format!("days/{day}/{name}"), &mut one)?;
+        } else {
+            for format in FORMATS {
+                out.keep(&day_file(day, name, format))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the report files for `tables` and `acc` into `out`, besides those
+/// [`write_streamed`] wrote.
 pub fn write(
     out: &mut OutputWriter,
     tables: &mut Tables,
@@ -122,9 +157,8 @@ pub fn write(
     info: &RunInfo,
     layout: &Layout,
 ) -> Result<(), ReportError> {
-    let named: [(&str, &mut DataFrame); 7] = [
+    let named: [(&str, &mut DataFrame); 6] = [
         ("by_day", &mut tables.by_day),
-        ("by_link_partner_ad", &mut tables.by_key),
         ("by_partner", &mut tables.by_partner),
         ("by_partner_link", &mut tables.by_partner_link),
         ("by_link", &mut tables.by_link),
@@ -135,29 +169,17 @@ pub fn write(
         write_table(out, name, df)?;
     }
     match layout {
-        Layout::Whole => {
-            write_table(out, "daily", &mut tables.daily)?;
-            write_table(out, "by_partner_day", &mut tables.by_partner_day)?;
-        }
+        Layout::Whole => write_table(out, "by_partner_day", &mut tables.by_partner_day)?,
         Layout::PerDay { days, write, sources } => {
-            let per_day = [("daily", &tables.daily), ("by_partner", &tables.by_partner_day)];
             for day in days {
                 let source = day_file(day, "partition", "txt");
                 if write.contains(day) {
                     out.write(&source, format!("{}\n", sources.get(day).map_or("", String::as_str)).as_bytes())?;
-                    for (name, df) in per_day {
-                        let mut one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
-                        write_table(out, &format!("days/{day}/{name}"), &mut one)?;
-                    }
                 } else {
                     out.keep(&source)?;
-                    for (name, _) in per_day {
-                        for format in FORMATS {
-                            out.keep(&day_file(day, name, format))?;
-                        }
-                    }
                 }
             }
+            per_day(out, days, write, "by_partner", &tables.by_partner_day)?;
         }
     }
     let summary = serde_json::json!({ "run": info, "accounting": acc });

@@ -9,16 +9,19 @@ use refcenter_model::Program;
 use refcenter_model::page_stats::PageStats;
 
 use crate::classify::Known;
-use crate::tally::{Day, Tally, day_name};
+use crate::report::ReportError;
+use rustc_hash::FxHashMap;
 
-/// Every table of a report.
+use crate::tally::{Day, FinestColumns, Tally, day_key, day_name, split_day_key};
+use crate::visits::VisitColumns;
+
+/// The tables of a report kept after they were computed (the per-day table of every link,
+/// partner and ad, and that of the whole period, are handed out as soon as they are computed).
 pub struct Tables {
-    /// Per day, link, partner and ad.
-    pub daily: DataFrame,
     /// Per day, the whole program.
     pub by_day: DataFrame,
-    /// Per link, partner and ad, over the period.
-    pub by_key: DataFrame,
+    /// The rows of the whole period's table per link, partner and ad with an unknown code.
+    pub unknown: DataFrame,
     /// Per partner.
     pub by_partner: DataFrame,
     /// Per partner and day.
@@ -35,201 +38,249 @@ pub struct Tables {
     pub pages: PageStats,
 }
 
-/// Integer frames of the run and the dictionaries that name their ids.
-pub(crate) struct Frames {
+/// The frames of the run, and what names their ids. Both are keyed by `day_key`, a day and
+/// a key (link, partner, ad) packed in one number ([`day_key`]); the ids of a rollup's level
+/// are computed from it where the rollup needs them, so the frames take 16 bytes a visit.
+pub(crate) struct Frames<'a> {
+    /// One row per (day, key), sorted by `day_key`: `clicks`, `unique_clicks`, `bot_hits`,
+    /// `head_hits`.
     pub(crate) hits: LazyFrame,
-    pub(crate) visits: LazyFrame,
-    /// The unique clicks per (day, key), counted off the sorted visits.
-    finest: LazyFrame,
-    days: LazyFrame,
-    links: LazyFrame,
-    partners: LazyFrame,
-    ads: LazyFrame,
-    known_ads: LazyFrame,
+    /// One row per distinct (day, key, visitor) of a click: `day_key`, `visitor`.
+    pub(crate) visits: Visits,
+    /// `(parent_id, member_id)` for every partner and each member of its downline.
+    rel: LazyFrame,
+    tally: &'a Tally,
+    pub(crate) known: &'a Known,
+    day_names: FxHashMap<Day, String>,
+    /// Whether each (partner id, ad id) pair seen is an ad of that partner.
+    known_ads: FxHashMap<[u32; 2], bool>,
 }
+
+/// The factor of the high half of a packed number.
+const HIGH: u64 = 1 << 32;
 
 fn u32s(name: &str, v: Vec<u32>) -> Column {
     Column::new(name.into(), v)
 }
 
-fn frames(tally: &mut Tally, known: &Known) -> PolarsResult<Frames> {
-    let day_ids = tally.days();
-    let c = tally.take_count_columns();
+/// The frames of the columns taken out of `tally`.
+fn frames<'a>(
+    (c, v): (FinestColumns, Vec<VisitColumns>),
+    days: &[Day],
+    program: &Program,
+    tally: &'a Tally,
+    known: &'a Known,
+) -> PolarsResult<Frames<'a>> {
     let hits = DataFrame::new(
-        c.day.len(),
+        c.day_key.len(),
         vec![
             Column::new("day_key".into(), c.day_key),
-            Column::new("day_id".into(), c.day),
-            u32s("link_id", c.link),
-            u32s("partner_id", c.partner),
-            u32s("ad_id", c.ad),
             Column::new("clicks".into(), c.clicks),
+            Column::new("unique_clicks".into(), c.unique_clicks),
             Column::new("bot_hits".into(), c.bot_hits),
             Column::new("head_hits".into(), c.head_hits),
         ],
     )?;
-    let v = tally.take_visits();
-    let (day_key, day, uniques) = v.finest;
-    let finest = DataFrame::new(
-        day_key.len(),
-        vec![
-            Column::new("day_key".into(), day_key),
-            Column::new("day_id".into(), day),
-            Column::new("unique_clicks".into(), uniques),
-        ],
-    )?;
-    let visits = DataFrame::new(
-        v.day.len(),
-        vec![
-            Column::new("day_id".into(), v.day),
-            u32s("link_id", v.link),
-            u32s("partner_id", v.partner),
-            u32s("ad_id", v.ad),
-            Column::new("visitor".into(), v.visitor),
-        ],
-    )?;
-    let day_names: Vec<String> = day_ids.iter().map(|d| day_name(*d)).collect();
-    let days = DataFrame::new(
-        day_ids.len(),
-        vec![Column::new("day_id".into(), day_ids), Column::new("day".into(), day_names)],
-    )?;
-    let link_names = tally.links.all();
-    let links =
-        dict("link_id", "link", link_names, Some(("known_link", link_names.iter().map(|n| known.link(n)).collect())))?;
-    let partner_names = tally.partners.all();
-    let partners = dict(
-        "partner_id",
-        "partner",
-        partner_names,
-        Some(("known_partner", partner_names.iter().map(|n| known.partner(n)).collect())),
-    )?;
-    let ads = dict("ad_id", "ad", tally.ads.all(), None)?;
-    let pairs: Vec<[u32; 3]> = tally.keys().to_vec();
-    let ad_names = tally.ads.all();
-    let known_ads = DataFrame::new(
-        pairs.len(),
-        vec![
-            u32s("partner_id", pairs.iter().map(|k| k[1]).collect()),
-            u32s("ad_id", pairs.iter().map(|k| k[2]).collect()),
-            Column::new(
-                "known_ad".into(),
-                pairs
-                    .iter()
-                    .map(|k| known.ad(&partner_names[k[1] as usize], &ad_names[k[2] as usize]))
-                    .collect::<Vec<bool>>(),
-            ),
-        ],
-    )?
-    .lazy()
-    .unique_stable(None, UniqueKeepStrategy::First)
-    .collect()?
-    .lazy();
+    let mut parts = Vec::new();
+    for part in v {
+        let columns = vec![Column::new("day_key".into(), part.day_key), Column::new("visitor".into(), part.visitor)];
+        parts.push(DataFrame::new(columns[0].len(), columns)?.lazy());
+    }
+    let (partners, ads) = (tally.partners.all(), tally.ads.all());
+    let known_ads =
+        tally.keys().iter().map(|&[_, p, a]| ([p, a], known.ad(&partners[p as usize], &ads[a as usize]))).collect();
     Ok(Frames {
         hits: hits.lazy(),
-        visits: visits.lazy(),
-        finest: finest.lazy(),
-        days: days.lazy(),
-        links: links.lazy(),
-        partners: partners.lazy(),
-        ads: ads.lazy(),
+        visits: Visits(parts),
+        rel: downline(program, tally)?,
+        tally,
+        known,
+        day_names: days.iter().map(|&d| (d, day_name(d))).collect(),
         known_ads,
     })
 }
 
-/// A dictionary frame: ids, their names, and optionally a flag per name.
-fn dict(id: &str, name: &str, names: &[String], flag: Option<(&str, Vec<bool>)>) -> PolarsResult<DataFrame> {
-    let mut cols = vec![
-        u32s(id, (0..names.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect()),
-        Column::new(name.into(), names.to_vec()),
-    ];
-    if let Some((flag, values)) = flag {
-        cols.push(Column::new(flag.into(), values));
+/// The distinct visits, in parts by visitor: all of a visitor's visits are in one part, so
+/// the distinct visitors of a group are the sum of those counted in each part, and counting
+/// takes the working memory of one part at a time.
+#[derive(Clone)]
+pub(crate) struct Visits(Vec<LazyFrame>);
+
+impl Visits {
+    /// Every part changed by `change`.
+    pub(crate) fn map(&self, change: impl Fn(LazyFrame) -> LazyFrame) -> Visits {
+        Visits(self.0.iter().map(|part| change(part.clone())).collect())
     }
-    DataFrame::new(names.len(), cols)
-}
 
-fn cols(names: &[&str]) -> Vec<Expr> {
-    names.iter().map(|n| col(*n)).collect()
-}
-
-/// An id column as a 32-bit unsigned number in the order of its values (days are signed).
-fn widen(id: &str) -> Expr {
-    if id == "day_id" {
-        (col(id).cast(DataType::Int64) + lit(1i64 << 31)).cast(DataType::UInt64)
-    } else {
-        col(id).cast(DataType::UInt64)
+    /// The visits that pass `keep`.
+    pub(crate) fn filter(&self, keep: &Expr) -> Visits {
+        self.map(|part| part.filter(keep.clone()))
     }
 }
 
-/// The id column of a named column.
-fn id_of(name: &str) -> String {
-    format!("{name}_id")
+/// The day of `day_key`, as a number in day order.
+pub(crate) fn day_part() -> Expr {
+    col("day_key") / lit(HIGH)
 }
 
-/// Hits summed by the named columns `by` (grouped on their ids), with the distinct visitors as
-/// `unique_clicks`, the names joined back, and `flags` from the dictionaries.
-pub(crate) fn rollup(f: &Frames, hits: LazyFrame, visits: LazyFrame, by: &[&str], flags: &[&str]) -> LazyFrame {
-    let ids: Vec<String> = by.iter().map(|b| id_of(b)).collect();
-    let id_cols: Vec<Expr> = ids.iter().map(|i| col(i.as_str())).collect();
-    // Visits are distinct per (day, link, partner, ad, visitor): at that level the unique
-    // clicks are a row count; above it, distinct visitors are counted.
-    // At the finest level the unique clicks were counted off the sorted visits (`visits` is
-    // then a frame of `Frames::finest`); above it, distinct visitors are counted.
-    // Groups are formed on one 64-bit key where the ids fit in one (polars compares several
-    // key columns as encoded rows, which is slower).
-    let finest = ["day", "link", "partner", "ad"].iter().all(|k| by.contains(k));
-    let key = match ids.as_slice() {
-        _ if finest => Some(col("day_key")),
-        [a, b] => Some(widen(a) * lit(1u64 << 32) + widen(b)),
-        _ => None,
+/// The day's number in [`day_part`].
+pub(crate) fn day_number(day: Day) -> u64 {
+    day_key(day, 0) / HIGH
+}
+
+/// The key of `day_key`.
+fn key_part() -> Expr {
+    (col("day_key") % lit(HIGH)).cast(IDX_DTYPE)
+}
+
+impl Frames<'_> {
+    /// A number per key, `value` of its (link, partner, ad) ids, looked up for each row's key:
+    /// one lookup gives a rollup's group, however many ids it combines.
+    fn per_key(&self, value: impl Fn([u32; 3]) -> u64) -> Expr {
+        let values: Vec<u64> = self.tally.keys().iter().map(|&k| value(k)).collect();
+        lit(Series::new("per_key".into(), values)).gather(key_part(), false)
+    }
+
+    /// Whether a row's key has an ad.
+    pub(crate) fn has_ad(&self) -> Expr {
+        let no_ad = self.tally.ads.get("").unwrap_or(u32::MAX);
+        self.per_key(|[_, _, ad]| u64::from(ad != no_ad)).eq(lit(1u64))
+    }
+
+    /// `frame`'s rows once for each ancestor of their partner, as `parent_id`: a parent's
+    /// downline figures are a rollup of these by `parent`.
+    pub(crate) fn as_parent(&self, frame: LazyFrame) -> LazyFrame {
+        let member = self.per_key(|[_, partner, _]| u64::from(partner)).cast(DataType::UInt32);
+        frame.with_column(member.alias("member_id")).join(
+            self.rel.clone(),
+            [col("member_id")],
+            [col("member_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+    }
+
+    /// The groups of a rollup by the named columns, as one 64-bit number whose order is the
+    /// order of their names (ids are numbered in name order, see [`Tally::take_columns`]):
+    /// polars groups and sorts one integer column much faster than several.
+    fn group_key(&self, by: &[&str]) -> PolarsResult<Expr> {
+        let high = |id: u32| u64::from(id) * HIGH;
+        Ok(match by {
+            ["day", "link", "partner", "ad"] => col("day_key"),
+            ["link", "partner", "ad"] => key_part().cast(DataType::UInt64),
+            ["day"] => day_part(),
+            ["link"] => self.per_key(|[link, _, _]| u64::from(link)),
+            ["partner"] => self.per_key(|[_, partner, _]| u64::from(partner)),
+            ["parent"] => col("parent_id").cast(DataType::UInt64),
+            ["partner", "day"] => self.per_key(|[_, partner, _]| high(partner)) + day_part(),
+            ["partner", "link"] => self.per_key(|[link, partner, _]| high(partner) + u64::from(link)),
+            ["partner", "ad"] => self.per_key(|[_, partner, ad]| high(partner) + u64::from(ad)),
+            _ => polars_bail!(ComputeError: "no rollup by {by:?}"),
+        })
+    }
+}
+
+/// The ids of one row of a rollup.
+#[derive(Clone, Copy, Default)]
+struct Ids {
+    day: Day,
+    link: u32,
+    partner: u32,
+    ad: u32,
+}
+
+/// The ids of the group `group` of a rollup by `by` (see [`Frames::group_key`]).
+fn decode(by: &[&str], group: u64, keys: &[[u32; 3]]) -> Ids {
+    let (high, low) = ((group / HIGH) as u32, group as u32);
+    let key = |k: u32| {
+        let [link, partner, ad] = keys.get(k as usize).copied().unwrap_or_default();
+        Ids { link, partner, ad, ..Ids::default() }
     };
-    let sums = [col("clicks").sum(), col("bot_hits").sum(), col("head_hits").sum()];
-    let distinct = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
-    let left = JoinArgs::new(JoinType::Left);
-    let mut frame = match key {
-        Some(key) => {
-            let on = [col("group_key")];
-            let uniques = if finest {
-                visits.select([col("day_key").alias("group_key"), col("unique_clicks")])
-            } else {
-                visits.group_by([key.clone().alias("group_key")]).agg([distinct])
-            };
-            let mut aggs: Vec<Expr> = sums.to_vec();
-            aggs.extend(id_cols.iter().map(|c| c.clone().first()));
-            hits.group_by([key.alias("group_key")]).agg(aggs).join(uniques, on.clone(), on, left.clone()).drop(by_name(
-                ["group_key"],
-                true,
-                false,
-            ))
-        }
-        None => {
-            let uniques = visits.group_by(id_cols.clone()).agg([distinct]);
-            hits.group_by(id_cols.clone()).agg(sums).join(uniques, id_cols.clone(), id_cols.clone(), left.clone())
-        }
+    let day = |number: u64| split_day_key(number * HIGH).0;
+    match by {
+        [_, _, _, _] => Ids { day: split_day_key(group).0, ..key(low) },
+        [_, _, _] => key(low),
+        ["day"] => Ids { day: day(group), ..Ids::default() },
+        ["link"] => Ids { link: low, ..Ids::default() },
+        ["partner", "day"] => Ids { partner: high, day: day(u64::from(low)), ..Ids::default() },
+        ["partner", "link"] => Ids { partner: high, link: low, ..Ids::default() },
+        ["partner", "ad"] => Ids { partner: high, ad: low, ..Ids::default() },
+        _ => Ids { partner: low, ..Ids::default() },
     }
-    .with_column(col("unique_clicks").fill_null(lit(0u64)));
-    for name in by {
-        let dict = match *name {
-            "day" => f.days.clone(),
-            "link" => f.links.clone(),
-            "partner" => f.partners.clone(),
-            _ => f.ads.clone(),
-        };
-        frame = frame.join(dict, [col(id_of(name).as_str())], [col(id_of(name).as_str())], left.clone());
-    }
-    if flags.contains(&"known_ad") {
-        frame = frame.join(f.known_ads.clone(), cols(&["partner_id", "ad_id"]), cols(&["partner_id", "ad_id"]), left);
-    }
-    let mut order: Vec<Expr> = cols(by);
-    order.extend([col("clicks"), col("unique_clicks"), col("bot_hits"), col("head_hits")]);
-    order.extend(flags.iter().map(|f| col(*f)));
-    // Ids are numbered in name order (Tally::sort_names): sorting on them sorts by name.
-    frame
-        .sort(ids.iter().map(|s| PlSmallStr::from(s.as_str())).collect::<Vec<_>>(), SortMultipleOptions::default())
-        .select(order)
 }
 
-/// `(partner_id, member_id)` for every partner and each member of its downline.
+/// Hits summed by the named columns `by`, with the distinct visitors as `unique_clicks`,
+/// sorted by name, the names put back in place of the ids, and `flags` added. `parent` is a
+/// partner grouped over frames of [`Frames::as_parent`].
+pub(crate) fn rollup(
+    f: &Frames<'_>,
+    hits: LazyFrame,
+    visits: Visits,
+    by: &[&str],
+    flags: &[&str],
+) -> PolarsResult<DataFrame> {
+    let key = f.group_key(by)?.alias("group_key");
+    let counts = ["clicks", "bot_hits", "head_hits"];
+    let frame = if by.len() == 4 {
+        // The hits are one row per (day, key), with their unique clicks counted off the sorted
+        // visits.
+        let mut keep = vec![key];
+        keep.extend(counts.iter().chain(&["unique_clicks"]).map(|c| col(*c)));
+        hits.select(keep)
+    } else {
+        // Unique clicks are distinct visitors, counted at every level, never summed.
+        let distinct = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
+        let mut counted = Vec::new();
+        for part in visits.0 {
+            counted.push(part.group_by([key.clone()]).agg([distinct.clone()]).collect()?.lazy());
+        }
+        let uniques =
+            concat(counted, UnionArgs::default())?.group_by([col("group_key")]).agg([col("unique_clicks").sum()]);
+        let on = [col("group_key")];
+        hits.group_by([key])
+            .agg(counts.iter().map(|c| col(*c).sum()).collect::<Vec<_>>())
+            .join(uniques, on.clone(), on, JoinArgs::new(JoinType::Left))
+            .with_column(col("unique_clicks").fill_null(lit(0u64)))
+    };
+    let df = frame.sort(["group_key"], SortMultipleOptions::default()).collect()?;
+    named(f, &df, by, flags)
+}
+
+/// The columns of a rollup's table: the names of its ids, the counts, then `flags`.
+fn named(f: &Frames<'_>, df: &DataFrame, by: &[&str], flags: &[&str]) -> PolarsResult<DataFrame> {
+    let keys = f.tally.keys();
+    let ids: Vec<Ids> = df.column("group_key")?.u64()?.into_no_null_iter().map(|g| decode(by, g, keys)).collect();
+    let (links, partners, ads) = (f.tally.links.all(), f.tally.partners.all(), f.tally.ads.all());
+    let names = |name: &str, all: &[String], id: fn(&Ids) -> u32| {
+        let values = ids.iter().map(|i| all.get(id(i) as usize).map_or("", String::as_str));
+        StringChunked::from_iter_values(name.into(), values).into_column()
+    };
+    let mut columns = Vec::new();
+    for name in by {
+        columns.push(match *name {
+            "day" => {
+                let values = ids.iter().map(|i| f.day_names.get(&i.day).map_or("", String::as_str));
+                StringChunked::from_iter_values("day".into(), values).into_column()
+            }
+            "link" => names("link", links, |i| i.link),
+            "ad" => names("ad", ads, |i| i.ad),
+            _ => names("partner", partners, |i| i.partner),
+        });
+    }
+    for c in ["clicks", "unique_clicks", "bot_hits", "head_hits"] {
+        columns.push(df.column(c)?.clone());
+    }
+    for flag in flags {
+        let values: Vec<bool> = match *flag {
+            "known_link" => ids.iter().map(|i| f.known.link(&links[i.link as usize])).collect(),
+            "known_partner" => ids.iter().map(|i| f.known.partner(&partners[i.partner as usize])).collect(),
+            _ => ids.iter().map(|i| f.known_ads.get(&[i.partner, i.ad]).copied().unwrap_or(false)).collect(),
+        };
+        columns.push(Column::new((*flag).into(), values));
+    }
+    DataFrame::new(df.height(), columns)
+}
+
+/// `(parent_id, member_id)` for every partner and each member of its downline.
 fn downline(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
     let mut ancestors = Vec::new();
     let mut members = Vec::new();
@@ -242,71 +293,68 @@ fn downline(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
             }
         }
     }
-    Ok(DataFrame::new(ancestors.len(), vec![u32s("partner_id", ancestors), u32s("member_id", members)])?.lazy())
+    Ok(DataFrame::new(ancestors.len(), vec![u32s("parent_id", ancestors), u32s("member_id", members)])?.lazy())
 }
 
-/// `frame`'s rows once for each ancestor of their partner, with `partner_id` the ancestor's:
-/// a parent's downline figures.
-pub(crate) fn as_parent(frame: LazyFrame, rel: &LazyFrame) -> LazyFrame {
-    frame
-        .join(rel.clone(), [col("partner_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
-        .drop(by_name(["partner_id"], true, false))
-        .rename(["partner_id_right"], ["partner_id"], true)
-}
-
-/// Computes every table (the visits are taken out of `tally`); the page figures' windows end
-/// on the day `as_of`. The per-day table of every (link, partner, ad) is computed for the days
-/// in `daily_days` only (`None`: every day), for a store that keeps the other days' files.
+/// Computes every table (the counts and visits are taken out of `tally`); the page figures'
+/// windows end on the day `as_of`. The largest tables, per day and over the period per (link,
+/// partner, ad), are handed to `emit` as `daily` and `by_link_partner_ad` as soon as they are
+/// computed, and not kept. The per-day table is computed for the days in `daily_days` only
+/// (`None`: every day), for a store that keeps the other days' files.
 pub fn tables(
     tally: &mut Tally,
     known: &Known,
     program: &Program,
     as_of: Day,
     daily_days: Option<&std::collections::BTreeSet<Day>>,
-) -> PolarsResult<Tables> {
-    tally.sort_names();
+    emit: &mut dyn FnMut(&str, &mut DataFrame) -> Result<(), ReportError>,
+) -> Result<Tables, ReportError> {
     let days = tally.days();
     let span = days.first().copied().zip(days.last().copied());
-    let rel = downline(program, tally)?;
-    let f = frames(tally, known)?;
+    let columns = tally.take_columns();
+    let tally: &Tally = tally;
+    let f = frames(columns, &days, program, tally, known)?;
     let (h, v) = (f.hits.clone(), f.visits.clone());
     let all = ["known_link", "known_partner", "known_ad"];
     let finest = ["day", "link", "partner", "ad"];
-    let daily = match daily_days {
-        None => rollup(&f, h.clone(), f.finest.clone(), &finest, &all).collect()?,
+    let mut daily = match daily_days {
+        None => rollup(&f, h.clone(), v.clone(), &finest, &all)?,
         Some(days) => {
-            let keep = days.iter().fold(lit(false), |any, d| any.or(col("day_id").eq(lit(*d))));
-            let (h, u) = (h.clone().filter(keep.clone()), f.finest.clone().filter(keep));
-            rollup(&f, h, u, &finest, &all).collect()?
+            let keep = days.iter().fold(lit(false), |any, d| any.or(day_part().eq(lit(day_number(*d)))));
+            rollup(&f, h.clone().filter(keep), v.clone(), &finest, &all)?
         }
     };
-    let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[]).collect()?;
-    let by_key = rollup(&f, h.clone(), v.clone(), &["link", "partner", "ad"], &all).collect()?;
-    let by_partner = rollup(&f, h.clone(), v.clone(), &["partner"], &["known_partner"]).collect()?;
-    let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"]).collect()?;
-    let by_partner_link =
-        rollup(&f, h.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"]).collect()?;
-    let by_link = rollup(&f, h.clone(), v.clone(), &["link"], &["known_link"]).collect()?;
-    let no_ad = tally.ads.get("").unwrap_or(u32::MAX);
-    let with_ad = col("ad_id").neq(lit(no_ad));
-    let by_ad =
-        rollup(&f, h.clone().filter(with_ad.clone()), v.clone().filter(with_ad), &["partner", "ad"], &["known_ad"])
-            .collect()?;
+    emit("daily", &mut daily)?;
+    drop(daily);
+    let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[])?;
+    let mut by_key = rollup(&f, h.clone(), v.clone(), &["link", "partner", "ad"], &all)?;
+    emit("by_link_partner_ad", &mut by_key)?;
+    let unknown = col("known_link").not().or(col("known_partner").not()).or(col("known_ad").not());
+    let unknown = by_key.lazy().filter(unknown).collect()?;
+    let by_partner = rollup(&f, h.clone(), v.clone(), &["partner"], &["known_partner"])?;
+    let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"])?;
+    let by_partner_link = rollup(&f, h.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"])?;
+    let by_link = rollup(&f, h.clone(), v.clone(), &["link"], &["known_link"])?;
+    let by_ad = rollup(&f, h.clone().filter(f.has_ad()), v.filter(&f.has_ad()), &["partner", "ad"], &["known_ad"])?;
 
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
-    let team = rollup(&f, as_parent(h, &rel), as_parent(v, &rel), &["partner"], &[]).select([
+    let team = rollup(&f, f.as_parent(h), v.map(|part| f.as_parent(part)), &["parent"], &[])?.lazy().select([
         col("partner"),
         col("clicks").alias("downline_clicks"),
         col("unique_clicks").alias("downline_unique_clicks"),
     ]);
-    let parents = rel
-        .clone()
-        .select([col("partner_id")])
-        .unique_stable(None, UniqueKeepStrategy::First)
-        .join(f.partners.clone(), [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
-        .select([col("partner")]);
+    let mut parents: Vec<u32> =
+        f.rel.clone().select([col("parent_id")]).collect()?.column("parent_id")?.u32()?.into_no_null_iter().collect();
+    parents.sort_unstable();
+    parents.dedup();
+    let parent_names = parents.iter().map(|&p| tally.partners.all()[p as usize].as_str());
+    let parents = DataFrame::new(
+        parents.len(),
+        vec![StringChunked::from_iter_values("partner".into(), parent_names).into_column()],
+    )?;
     let own = by_partner.clone().lazy().select([col("partner"), col("clicks"), col("unique_clicks")]);
     let by_parent = parents
+        .lazy()
         .join(own, [col("partner")], [col("partner")], JoinArgs::new(JoinType::Left))
         .join(team, [col("partner")], [col("partner")], JoinArgs::new(JoinType::Left))
         .with_columns([
@@ -324,6 +372,6 @@ pub fn tables(
         ads: &by_ad,
         days: &by_partner_day,
     };
-    let pages = crate::page_figures::page_stats(&f, &rel, known, no_ad, as_of, span, &all)?;
-    Ok(Tables { daily, by_day, by_key, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent, pages })
+    let pages = crate::page_figures::page_stats(f, as_of, span, &all)?;
+    Ok(Tables { by_day, unknown, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent, pages })
 }

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
+use crate::visits::{VisitColumns, Visits};
 
 /// Days since 1970-01-01 (UTC).
 pub type Day = i32;
@@ -159,10 +160,8 @@ pub struct Tally {
     counts: FxHashMap<(Day, u32), Counts>,
     /// Bot hits per (day, key, reason): few keys get bot hits, so they are kept apart.
     bots: FxHashMap<(Day, u32, &'static str), u64>,
-    /// Clicks as (day and key packed, visitor), compacted (sorted, duplicates removed) when
-    /// the vector doubles: 16 bytes a distinct visit, no hash table.
-    visits: Vec<(u64, u64)>,
-    compact_at: usize,
+    /// Clicks as (day and key packed, visitor), for unique clicks.
+    visits: Visits,
     /// Counts of whole days read back from a store for a report, kept as stored: (day, key,
     /// clicks, bot hits, HEAD hits). Cheaper than the map, and never stored again.
     stored: Vec<(Day, u32, u64, u64, u64)>,
@@ -172,56 +171,32 @@ pub struct Tally {
 }
 
 /// How many request paths [`Tally::add_at`] remembers.
-const PATH_CACHE: usize = 1 << 20;
+const PATH_CACHE: usize = 1 << 16;
 
-/// The first compaction of the visits, in entries.
-const FIRST_COMPACTION: usize = 1 << 20;
-
-fn pack(day: Day, key: u32) -> u64 {
-    (u64::from(day as u32) << 32) | u64::from(key)
+/// A day and a key packed in one number, ordered as (day, key) are.
+pub fn day_key(day: Day, key: u32) -> u64 {
+    (((i64::from(day) + (1 << 31)) as u64) << 32) | u64::from(key)
 }
 
-fn unpack(packed: u64) -> (Day, u32) {
-    ((packed >> 32) as u32 as Day, packed as u32)
+/// The day and key of [`day_key`].
+pub fn split_day_key(packed: u64) -> (Day, u32) {
+    (((packed >> 32) as i64 - (1 << 31)) as Day, packed as u32)
 }
 
-/// The counts as columns: day, link id, partner id, ad id, clicks, bot hits, HEAD hits.
+/// Every (day, key) with its counts and its distinct visitors, as columns sorted by day, then
+/// link, partner and ad name (keys are numbered in name order by [`Tally::take_columns`]).
 #[derive(Default)]
-pub struct CountColumns {
-    /// Day and key packed in one number.
+pub struct FinestColumns {
+    /// Day and key packed by [`day_key`].
     pub day_key: Vec<u64>,
-    /// Day.
-    pub day: Vec<Day>,
-    /// Link id.
-    pub link: Vec<u32>,
-    /// Partner id.
-    pub partner: Vec<u32>,
-    /// Ad id.
-    pub ad: Vec<u32>,
     /// Clicks.
     pub clicks: Vec<u64>,
+    /// Distinct visitors among the clicks.
+    pub unique_clicks: Vec<u64>,
     /// Bot hits, all reasons.
     pub bot_hits: Vec<u64>,
     /// HEAD hits.
     pub head_hits: Vec<u64>,
-}
-
-/// The distinct visits as columns: day, link id, partner id, ad id, visitor.
-#[derive(Default)]
-pub struct VisitColumns {
-    /// Day.
-    pub day: Vec<Day>,
-    /// Link id.
-    pub link: Vec<u32>,
-    /// Partner id.
-    pub partner: Vec<u32>,
-    /// Ad id.
-    pub ad: Vec<u32>,
-    /// Visitor id.
-    pub visitor: Vec<u64>,
-    /// Per (day, key) packed as in [`CountColumns::day_key`], its number of distinct visitors:
-    /// the unique clicks at the finest level, counted off the sorted visits.
-    pub finest: (Vec<u64>, Vec<Day>, Vec<u64>),
 }
 
 impl Tally {
@@ -285,7 +260,7 @@ impl Tally {
         match hit {
             Hit::Click => {
                 counts.clicks = counts.clicks.saturating_add(1);
-                self.push_visit(day, k, visitor);
+                self.visits.push(day_key(day, k), visitor);
             }
             Hit::Head => counts.head_hits = counts.head_hits.saturating_add(1),
             Hit::Bot(reason) => {
@@ -293,22 +268,6 @@ impl Tally {
                 *self.bots.entry((day, k, reason)).or_default() += 1;
             }
         }
-    }
-
-    /// Keeps a visit, compacting the visits when they have doubled.
-    fn push_visit(&mut self, day: Day, k: u32, visitor: u64) {
-        self.visits.push((pack(day, k), visitor));
-        if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
-            self.compact();
-        }
-    }
-
-    /// Sorts the visits and removes repeated ones; the next compaction waits until the vector
-    /// has doubled again.
-    fn compact(&mut self) {
-        self.visits.sort_unstable();
-        self.visits.dedup();
-        self.compact_at = (self.visits.len() * 2).max(FIRST_COMPACTION);
     }
 
     /// Adds everything `other` counted (another thread's tally of other lines).
@@ -321,7 +280,6 @@ impl Tally {
             .iter()
             .map(|[l, p, a]| self.intern_parts([links[*l as usize], partners[*p as usize], ads[*a as usize]]))
             .collect();
-        self.counts.reserve(other.counts.len());
         for ((day, k), c) in other.counts {
             self.counts.entry((day, keys[k as usize])).or_default().add(c);
         }
@@ -332,69 +290,64 @@ impl Tally {
         for (reason, n) in other.stored_bots {
             *self.stored_bots.entry(reason).or_default() += n;
         }
-        self.visits.extend(other.visits.into_iter().map(|(packed, v)| {
-            let (day, k) = unpack(packed);
-            (pack(day, keys[k as usize]), v)
-        }));
+        self.visits.merge(other.visits, |packed| {
+            let (day, k) = split_day_key(packed);
+            day_key(day, keys[k as usize])
+        });
     }
 
-    /// Every (day, key) with its counts, as columns; the counts are emptied (their bot hits by
-    /// reason stay for [`Tally::bot_reasons`]), so that they do not take memory beside the
-    /// tables.
-    pub fn take_count_columns(&mut self) -> CountColumns {
-        let mut c = CountColumns::default();
+    /// Every (day, key) with its counts and distinct visitors, and every distinct visit (in
+    /// parts by visitor, see [`Visits`]), as columns, with codes and keys numbered in name
+    /// order; the tally's counts and visits are emptied (bot hits by reason stay for
+    /// [`Tally::bot_reasons`]), so that they do not take memory beside the tables.
+    pub fn take_columns(&mut self) -> (FinestColumns, Vec<VisitColumns>) {
         let counted = std::mem::take(&mut self.counts)
             .into_iter()
-            .map(|((day, k), n)| (day, k, u64::from(n.clicks), u64::from(n.bot_hits), u64::from(n.head_hits)));
-        for (day, k, clicks, bots, head) in counted.chain(std::mem::take(&mut self.stored)) {
-            let [l, p, a] = self.parts[k as usize];
-            c.day_key.push(pack(day, k));
-            c.day.push(day);
-            c.link.push(l);
-            c.partner.push(p);
-            c.ad.push(a);
-            c.clicks.push(clicks);
-            c.bot_hits.push(bots);
-            c.head_hits.push(head);
-        }
+            .map(|((day, k), n)| (day_key(day, k), u64::from(n.clicks), u64::from(n.bot_hits), u64::from(n.head_hits)));
+        let stored = std::mem::take(&mut self.stored).into_iter().map(|(day, k, c, b, h)| (day_key(day, k), c, b, h));
+        let mut rows: Vec<(u64, u64, u64, u64)> = counted.chain(stored).collect();
+        rows.sort_unstable_by_key(|r| r.0);
         for ((_, _, reason), n) in std::mem::take(&mut self.bots) {
             *self.stored_bots.entry(reason).or_default() += n;
         }
-        c
-    }
-
-    /// Every distinct (day, key, visitor) of a click, as columns; the visits are emptied.
-    pub fn take_visits(&mut self) -> VisitColumns {
-        self.compact();
-        let visits = std::mem::take(&mut self.visits);
-        let n = visits.len();
-        let mut v = VisitColumns {
-            finest: (Vec::new(), Vec::new(), Vec::new()),
-            day: Vec::with_capacity(n),
-            link: Vec::with_capacity(n),
-            partner: Vec::with_capacity(n),
-            ad: Vec::with_capacity(n),
-            visitor: Vec::with_capacity(n),
-        };
-        for (packed, visitor) in visits {
-            let (day, k) = unpack(packed);
-            let [l, p, a] = self.parts[k as usize];
-            if v.finest.0.last() == Some(&packed) {
-                if let Some(n) = v.finest.2.last_mut() {
-                    *n += 1;
+        let mut finest: Vec<(u64, [u64; 4])> = Vec::with_capacity(rows.len());
+        for (packed, clicks, bots, head) in rows {
+            match finest.last_mut() {
+                // A day of the store read back as several rows.
+                Some((last, c)) if *last == packed => {
+                    c[0] += clicks;
+                    c[2] += bots;
+                    c[3] += head;
                 }
-            } else {
-                v.finest.0.push(packed);
-                v.finest.1.push(day);
-                v.finest.2.push(1);
+                _ => finest.push((packed, [clicks, 0, bots, head])),
             }
-            v.day.push(day);
-            v.link.push(l);
-            v.partner.push(p);
-            v.ad.push(a);
-            v.visitor.push(visitor);
         }
-        v
+        let keys: Vec<u64> = finest.iter().map(|r| r.0).collect();
+        let mut uniques = vec![0; keys.len()];
+        self.visits.count(&keys, &mut uniques);
+        drop(keys);
+        for (row, n) in finest.iter_mut().zip(uniques) {
+            row.1[1] = n;
+        }
+        let new_key = self.sort_names();
+        let renumber = |packed: u64| {
+            let (day, k) = split_day_key(packed);
+            day_key(day, new_key[k as usize])
+        };
+        for row in &mut finest {
+            row.0 = renumber(row.0);
+        }
+        finest.sort_unstable_by_key(|r| r.0);
+        let mut f = FinestColumns::default();
+        for (packed, [clicks, uniques, bots, head]) in finest {
+            f.day_key.push(packed);
+            f.clicks.push(clicks);
+            f.unique_clicks.push(uniques);
+            f.bot_hits.push(bots);
+            f.head_hits.push(head);
+        }
+        let v = std::mem::take(&mut self.visits).into_columns(renumber);
+        (f, v)
     }
 
     /// The id of the key named `[link, partner, ad]`, given one if new.
@@ -406,7 +359,7 @@ impl Tally {
     /// Adds a row the store kept for `day` and the key `k` (from [`Tally::key_of`]).
     pub fn add_stored(&mut self, day: Day, k: u32, row: Stored) {
         if let Stored::Visitor(v) = row {
-            self.push_visit(day, k, v);
+            self.visits.push(day_key(day, k), v);
             return;
         }
         let counts = self.counts.entry((day, k)).or_default();
@@ -426,7 +379,7 @@ impl Tally {
     /// this run does not store again.
     pub fn add_stored_for_report(&mut self, day: Day, k: u32, row: Stored) {
         match row {
-            Stored::Visitor(v) => self.visits.push((pack(day, k), v)),
+            Stored::Visitor(v) => self.visits.push(day_key(day, k), v),
             Stored::Clicks(n) => self.stored.push((day, k, n, 0, 0)),
             Stored::Head(n) => self.stored.push((day, k, 0, 0, n)),
             Stored::Bot(reason, n) => {
@@ -457,9 +410,8 @@ impl Tally {
                 rows.push((day, self.parts[k as usize], Stored::Bot(reason, n)));
             }
         }
-        self.compact();
-        for &(packed, visitor) in &self.visits {
-            let (day, k) = unpack(packed);
+        for &(packed, visitor) in self.visits.distinct() {
+            let (day, k) = split_day_key(packed);
             if days.contains(&day) {
                 rows.push((day, self.parts[k as usize], Stored::Visitor(visitor)));
             }
@@ -476,16 +428,27 @@ impl Tally {
         out
     }
 
-    /// Renumbers the link, partner and ad codes in sorted order, so that tables sorted by id
-    /// are sorted by name.
-    pub fn sort_names(&mut self) {
+    /// Renumbers the link, partner and ad codes in sorted order, and the keys in the order of
+    /// their (link, partner, ad) names, so that tables sorted by id are sorted by name; returns
+    /// each old key's new number. Only for [`Tally::take_columns`], once the counts, bot hits
+    /// and visits were taken out (they keep the old numbers).
+    fn sort_names(&mut self) -> Vec<u32> {
         let (links, partners, ads) = (self.links.sort(), self.partners.sort(), self.ads.sort());
         for [l, p, a] in &mut self.parts {
             *l = links[*l as usize];
             *p = partners[*p as usize];
             *a = ads[*a as usize];
         }
+        let mut order: Vec<u32> = (0..self.parts.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by_key(|&k| self.parts[k as usize]);
+        let mut new_key = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_key[old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
+        }
+        self.parts = order.iter().map(|&old| self.parts[old as usize]).collect();
         self.keys = self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        self.paths = FxHashMap::default();
+        new_key
     }
 
     /// The days with a hit, sorted.
@@ -521,34 +484,37 @@ mod tests {
 
     #[test]
     fn counts_and_distinct_visitors() {
-        let key = Key { link: "l".into(), partner: "p".into(), ad: "".into() };
+        let key = |link: &str| Key { link: link.to_owned().into(), partner: "p".into(), ad: "".into() };
         let mut t = Tally::default();
-        t.add(1, &key, Hit::Click, 7);
-        t.add(1, &key, Hit::Click, 7);
-        t.add(1, &key, Hit::Click, 8);
-        t.add(1, &key, Hit::Head, 0);
-        t.add(1, &key, Hit::Bot("x"), 0);
-        t.add(2, &key, Hit::Click, 7);
+        // "z" is met first, so its key is renumbered after "l" and "x".
+        t.add(1, &key("z"), Hit::Click, 1);
+        t.add(1, &key("l"), Hit::Click, 7);
+        t.add(1, &key("l"), Hit::Click, 7);
+        t.add(1, &key("l"), Hit::Click, 8);
+        t.add(1, &key("l"), Hit::Head, 0);
+        t.add(1, &key("l"), Hit::Bot("x"), 0);
+        t.add(2, &key("l"), Hit::Click, 7);
         assert_eq!(t.days(), [1, 2]);
-        assert_eq!((unpack(pack(-3, 7)).0, unpack(pack(-3, 7)).1), (-3, 7));
+        assert_eq!(split_day_key(day_key(-3, 7)), (-3, 7));
+        assert!(day_key(-3, u32::MAX) < day_key(-2, 0) && day_key(-1, 5) < day_key(0, 0), "packed in day order");
         let mut other = Tally::default();
-        other.add(1, &Key { link: "x".into(), partner: "p".into(), ad: "".into() }, Hit::Click, 9);
-        other.add(1, &key, Hit::Click, 8);
+        other.add(1, &key("x"), Hit::Click, 9);
+        other.add(1, &key("l"), Hit::Click, 8);
         t.merge(other);
         let bots = t.bot_reasons();
-        let c = t.take_count_columns();
-        let mut rows: Vec<(Day, u32, u64, u64, u64)> =
-            (0..c.day.len()).map(|i| (c.day[i], c.link[i], c.clicks[i], c.head_hits[i], c.bot_hits[i])).collect();
-        rows.sort_unstable();
-        let (l, x) = (t.links.get("l").unwrap_or(99), t.links.get("x").unwrap_or(99));
-        let mut expected = vec![(1, l, 4, 1, 1), (1, x, 1, 0, 0), (2, l, 1, 0, 0)];
-        expected.sort_unstable();
-        assert_eq!(rows, expected);
+        let (c, visits) = t.take_columns();
+        assert_eq!(t.links.all(), ["l", "x", "z"], "codes numbered in name order");
+        let rows: Vec<(Day, &str, u64, u64, u64, u64)> = (0..c.day_key.len())
+            .map(|i| {
+                let (day, k) = split_day_key(c.day_key[i]);
+                let link = t.links.all()[t.keys()[k as usize][0] as usize].as_str();
+                (day, link, c.clicks[i], c.unique_clicks[i], c.head_hits[i], c.bot_hits[i])
+            })
+            .collect();
+        assert_eq!(rows, [(1, "l", 4, 2, 1, 1), (1, "x", 1, 1, 0, 0), (1, "z", 1, 1, 0, 0), (2, "l", 1, 1, 0, 0)]);
         assert_eq!(t.bot_reasons(), bots, "bot hits by reason outlive the counts");
-        assert_eq!(t.take_visits().visitor.len(), 4, "visitor 8 on day 1 was already counted");
-        t.sort_names();
-        assert_eq!(t.links.all(), ["l", "x"]);
-        assert_eq!((t.links.get("x"), t.links.get("l")), (Some(1), Some(0)));
+        let visitors: usize = visits.iter().map(|v| v.visitor.len()).sum();
+        assert_eq!(visitors, 5, "visitor 8 on day 1 was already counted");
         let k = t.keys()[0];
         assert_eq!([&t.links.all()[k[0] as usize], &t.partners.all()[k[1] as usize]], ["l", "p"]);
     }
