@@ -1,5 +1,5 @@
 //! A table as JSON: an array with one object per row, `[{"day":"2024-05-01","clicks":3},…]`,
-//! written straight from the columns into a buffered stream. The per-day table has a row per
+//! written straight from the columns into a buffered stream, whole or a slice at a time. The per-day table has a row per
 //! (day, link, partner, ad), a million rows for a busy program; a generic serialiser spends
 //! most of its time per value, this one copies names and formats integers.
 
@@ -20,76 +20,100 @@ const FLUSH_AT: usize = 1 << 16;
 
 /// Writes `df` to `w` as a JSON array of row objects, followed by a newline.
 pub fn write_json(df: &DataFrame, w: &mut dyn Write) -> PolarsResult<()> {
-    // Integer columns of other widths are read as 64-bit numbers.
-    let mut widened = Vec::new();
-    for c in df.columns() {
-        let dtype = c.dtype();
-        widened.push(if dtype.is_unsigned_integer() && dtype != &DataType::UInt64 {
-            Some(c.cast(&DataType::UInt64)?)
-        } else if dtype.is_signed_integer() && dtype != &DataType::Int64 {
-            Some(c.cast(&DataType::Int64)?)
-        } else {
-            None
-        });
+    let mut rows = JsonRows::new(w);
+    rows.write(df)?;
+    rows.finish()
+}
+
+/// A JSON array of row objects written from slices of a table, one after the other.
+pub struct JsonRows<'w> {
+    w: &'w mut dyn Write,
+    /// Rows written so far.
+    rows: u64,
+}
+
+impl<'w> JsonRows<'w> {
+    /// An array to be written to `w`.
+    pub fn new(w: &'w mut dyn Write) -> JsonRows<'w> {
+        JsonRows { w, rows: 0 }
     }
-    let mut columns: Vec<(Vec<u8>, Values<'_>)> = Vec::new();
-    for (i, (c, wide)) in df.columns().iter().zip(&widened).enumerate() {
-        let c = wide.as_ref().unwrap_or(c);
-        let mut key = Vec::new();
-        if i > 0 {
-            key.push(b',');
+
+    /// Writes the rows of `df` (the next slice of the table).
+    pub fn write(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        // Integer columns of other widths are read as 64-bit numbers.
+        let mut widened = Vec::new();
+        for c in df.columns() {
+            let dtype = c.dtype();
+            widened.push(if dtype.is_unsigned_integer() && dtype != &DataType::UInt64 {
+                Some(c.cast(&DataType::UInt64)?)
+            } else if dtype.is_signed_integer() && dtype != &DataType::Int64 {
+                Some(c.cast(&DataType::Int64)?)
+            } else {
+                None
+            });
         }
-        string(&mut key, c.name().as_str());
-        key.push(b':');
-        let values = match c.dtype() {
-            DataType::String => Values::Text(Box::new(c.str()?.iter())),
-            DataType::UInt64 => Values::Unsigned(Box::new(c.u64()?.iter())),
-            DataType::Int64 => Values::Signed(Box::new(c.i64()?.iter())),
-            DataType::Boolean => Values::Flag(Box::new(c.bool()?.iter())),
-            other => polars_bail!(ComputeError: "no JSON form for column {} of type {other}", c.name()),
-        };
-        columns.push((key, values));
-    }
-    let mut buf = Vec::with_capacity(FLUSH_AT + 1024);
-    let mut numbers = itoa::Buffer::new();
-    buf.push(b'[');
-    for row in 0..df.height() {
-        if row > 0 {
-            buf.push(b',');
+        let mut columns: Vec<(Vec<u8>, Values<'_>)> = Vec::new();
+        for (i, (c, wide)) in df.columns().iter().zip(&widened).enumerate() {
+            let c = wide.as_ref().unwrap_or(c);
+            let mut key = Vec::new();
+            if i > 0 {
+                key.push(b',');
+            }
+            string(&mut key, c.name().as_str());
+            key.push(b':');
+            let values = match c.dtype() {
+                DataType::String => Values::Text(Box::new(c.str()?.iter())),
+                DataType::UInt64 => Values::Unsigned(Box::new(c.u64()?.iter())),
+                DataType::Int64 => Values::Signed(Box::new(c.i64()?.iter())),
+                DataType::Boolean => Values::Flag(Box::new(c.bool()?.iter())),
+                other => polars_bail!(ComputeError: "no JSON form for column {} of type {other}", c.name()),
+            };
+            columns.push((key, values));
         }
-        buf.push(b'{');
-        for (key, values) in &mut columns {
-            buf.extend_from_slice(key);
-            let missing = || polars_err!(ComputeError: "a column ended before row {row}");
-            match values {
-                Values::Text(v) => match v.next().ok_or_else(missing)? {
-                    Some(s) => string(&mut buf, s),
-                    None => buf.extend_from_slice(b"null"),
-                },
-                Values::Unsigned(v) => match v.next().ok_or_else(missing)? {
-                    Some(n) => buf.extend_from_slice(numbers.format(n).as_bytes()),
-                    None => buf.extend_from_slice(b"null"),
-                },
-                Values::Signed(v) => match v.next().ok_or_else(missing)? {
-                    Some(n) => buf.extend_from_slice(numbers.format(n).as_bytes()),
-                    None => buf.extend_from_slice(b"null"),
-                },
-                Values::Flag(v) => buf.extend_from_slice(match v.next().ok_or_else(missing)? {
-                    Some(true) => b"true",
-                    Some(false) => b"false",
-                    None => b"null",
-                }),
+        let mut buf = Vec::with_capacity(FLUSH_AT + 1024);
+        let mut numbers = itoa::Buffer::new();
+        for row in 0..df.height() {
+            buf.push(if self.rows == 0 { b'[' } else { b',' });
+            self.rows += 1;
+            buf.push(b'{');
+            for (key, values) in &mut columns {
+                buf.extend_from_slice(key);
+                let missing = || polars_err!(ComputeError: "a column ended before row {row}");
+                match values {
+                    Values::Text(v) => match v.next().ok_or_else(missing)? {
+                        Some(s) => string(&mut buf, s),
+                        None => buf.extend_from_slice(b"null"),
+                    },
+                    Values::Unsigned(v) => match v.next().ok_or_else(missing)? {
+                        Some(n) => buf.extend_from_slice(numbers.format(n).as_bytes()),
+                        None => buf.extend_from_slice(b"null"),
+                    },
+                    Values::Signed(v) => match v.next().ok_or_else(missing)? {
+                        Some(n) => buf.extend_from_slice(numbers.format(n).as_bytes()),
+                        None => buf.extend_from_slice(b"null"),
+                    },
+                    Values::Flag(v) => buf.extend_from_slice(match v.next().ok_or_else(missing)? {
+                        Some(true) => b"true",
+                        Some(false) => b"false",
+                        None => b"null",
+                    }),
+                }
+            }
+            buf.push(b'}');
+            if buf.len() >= FLUSH_AT {
+                self.w.write_all(&buf)?;
+                buf.clear();
             }
         }
-        buf.push(b'}');
-        if buf.len() >= FLUSH_AT {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
+        self.w.write_all(&buf)?;
+        Ok(())
     }
-    buf.extend_from_slice(b"]\n");
-    w.write_all(&buf)?;
-    Ok(())
+
+    /// Closes the array.
+    pub fn finish(self) -> PolarsResult<()> {
+        self.w.write_all(if self.rows == 0 { b"[]\n" } else { b"]\n" })?;
+        Ok(())
+    }
 }
 
 /// `s` as a JSON string.
@@ -134,6 +158,21 @@ mod tests {
         assert_eq!(parsed[2]["clicks"], u64::MAX);
         assert_eq!(parsed[2]["day_id"], 19_844);
         assert_eq!(parsed.as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn slices_make_one_array() {
+        let df = DataFrame::new(3, vec![Column::new("n".into(), [1u64, 2, 3])]).unwrap();
+        let mut out = Vec::new();
+        let mut rows = JsonRows::new(&mut out);
+        for (offset, len) in [(0, 2), (2, 0), (2, 1)] {
+            rows.write(&df.slice(offset, len)).unwrap();
+        }
+        rows.finish().unwrap();
+        let mut whole = Vec::new();
+        write_json(&df, &mut whole).unwrap();
+        assert_eq!(out, whole);
+        assert_eq!(out, b"[{\"n\":1},{\"n\":2},{\"n\":3}]\n");
     }
 
     #[test]

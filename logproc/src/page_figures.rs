@@ -66,7 +66,7 @@ fn window_rollups(f: &Frames<'_>, keep: Expr) -> PolarsResult<Rollups> {
     let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.filter(&keep));
     Ok(Rollups {
         own: rollup(f, h.clone(), v.clone(), &["partner"], &[])?,
-        team: rollup(f, f.as_parent(h.clone()), v.map(|part| f.as_parent(part)), &["parent"], &[])?,
+        team: f.downline(h.clone(), &v)?,
         links: rollup(f, h.clone(), v.clone(), &["partner", "link"], &[])?,
         ads: rollup(f, h.filter(f.has_ad()), v.filter(&f.has_ad()), &["partner", "ad"], &[])?,
     })

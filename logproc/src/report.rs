@@ -9,7 +9,7 @@ use refcenter_output::{OutputError, OutputWriter};
 use serde::Serialize;
 
 use crate::accounting::Accounting;
-use crate::tables::Tables;
+use crate::tables::{Sliced, Slices, Tables};
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -111,19 +111,62 @@ pub fn day_file(day: &str, table: &str, format: &str) -> String {
     format!("days/{day}/{table}.{format}")
 }
 
-/// Writes `df`, one of the tables the report does not keep once written: the per-day table
+/// The rows of a large table named and written at a time; each slice is one Parquet row group
+/// (polars' default row group size).
+const SLICE: usize = 512 * 512;
+
+/// Writes `table`, one of the tables the report does not keep once written: the per-day table
 /// `daily` (laid out per `layout`) or `by_link_partner_ad`. They are the largest, so they are
-/// written as soon as they are computed and dropped.
+/// written as soon as they are computed, a slice of rows at a time.
 pub fn write_streamed(
     out: &mut OutputWriter,
     layout: &Layout,
     name: &str,
-    df: &mut DataFrame,
+    table: &Sliced<'_>,
 ) -> Result<(), ReportError> {
     match layout {
-        Layout::PerDay { days, write, .. } if name == "daily" => per_day(out, days, write, name, df),
-        _ => write_table(out, name, df),
+        // A store's run computes the per-day table of the changed days only.
+        Layout::PerDay { days, write, .. } if name == "daily" => {
+            per_day(out, days, write, name, &table.slice(0, table.height())?)
+        }
+        _ => {
+            let paths = FORMATS.map(|format| format!("{name}.{format}"));
+            let mut failure = None;
+            out.write_many(&paths.each_ref().map(String::as_str), |files| {
+                in_slices(table, SLICE, files).map_err(|e| {
+                    let message = e.to_string();
+                    failure = Some(e);
+                    std::io::Error::other(message)
+                })
+            })
+            .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))
+        }
     }
+}
+
+/// Writes `table` into `files` (one per format of [`FORMATS`]), taking `rows` rows at a time
+/// and writing each slice in every format.
+fn in_slices<W: std::io::Write>(table: &dyn Slices, rows: usize, files: &mut [W]) -> PolarsResult<()> {
+    let [csv, json, parquet] = files else {
+        polars_bail!(ComputeError: "a table is written in {} formats, not {}", FORMATS.len(), files.len());
+    };
+    let schema = table.slice(0, 0)?.schema().as_ref().clone();
+    let mut csv = CsvWriter::new(csv).batched(&schema)?;
+    let mut json = crate::json_table::JsonRows::new(json);
+    let mut parquet =
+        ParquetWriter::new(parquet).with_compression(ParquetCompression::Uncompressed).batched(&schema)?;
+    let height = table.height();
+    // An empty table is written as one empty slice, as a whole empty table would be.
+    for offset in (0..height.max(1)).step_by(rows.max(1)) {
+        let mut slice = table.slice(offset, rows.min(height - offset))?;
+        slice.align_chunks_par();
+        csv.write_batch(&slice)?;
+        json.write(&slice)?;
+        parquet.write_batch(&slice)?;
+    }
+    csv.finish()?;
+    json.finish()?;
+    parquet.finish().map(|_| ())
 }
 
 /// Writes the rows of each day in `write` as `days/<day>/<name>.*`, and keeps the other days'
@@ -192,4 +235,59 @@ pub fn write(
     })?;
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Slices for DataFrame {
+        fn height(&self) -> usize {
+            DataFrame::height(self)
+        }
+
+        fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame> {
+            Ok(DataFrame::slice(self, i64::try_from(offset).unwrap_or(i64::MAX), len))
+        }
+    }
+
+    /// The three files of `df` written in slices of `rows`.
+    fn sliced(df: &DataFrame, rows: usize) -> [Vec<u8>; 3] {
+        let mut files = [Vec::new(), Vec::new(), Vec::new()];
+        in_slices(df, rows, &mut files).unwrap();
+        files
+    }
+
+    #[test]
+    fn a_table_written_in_slices_is_the_table_written_whole() {
+        let n = 10;
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("day".into(), (0..n).map(|i| format!("2024-05-{:02}", i + 1)).collect::<Vec<_>>()),
+                Column::new("clicks".into(), (0..n as u64).collect::<Vec<_>>()),
+                Column::new("known".into(), (0..n).map(|i| i % 3 == 0).collect::<Vec<_>>()),
+            ],
+        )
+        .unwrap();
+        let mut whole: Vec<Vec<u8>> = Vec::new();
+        for format in FORMATS {
+            let mut bytes = Vec::new();
+            table(&mut df, format, &mut bytes).unwrap();
+            whole.push(bytes);
+        }
+        for rows in [1, 3, 10, 64] {
+            let [csv, json, parquet] = sliced(&df, rows);
+            assert_eq!(csv, whole[0], "CSV in slices of {rows}");
+            assert_eq!(json, whole[1], "JSON in slices of {rows}");
+            let back = ParquetReader::new(std::io::Cursor::new(parquet)).finish().unwrap();
+            assert!(back.equals(&df), "Parquet in slices of {rows}");
+        }
+        let empty = df.slice(0, 0);
+        let [csv, json, parquet] = sliced(&empty, 3);
+        assert_eq!(String::from_utf8(csv).unwrap(), "day,clicks,known\n");
+        assert_eq!(json, b"[]\n");
+        let back = ParquetReader::new(std::io::Cursor::new(parquet)).finish().unwrap();
+        assert_eq!((back.height(), back.width()), (0, 3));
+    }
 }

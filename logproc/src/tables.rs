@@ -52,8 +52,8 @@ pub(crate) struct Frames<'a> {
     tally: &'a Tally,
     pub(crate) known: &'a Known,
     day_names: FxHashMap<Day, String>,
-    /// Whether each (partner id, ad id) pair seen is an ad of that partner.
-    known_ads: FxHashMap<[u32; 2], bool>,
+    /// Whether each key's ad is an ad of its partner.
+    known_ads: Vec<bool>,
 }
 
 /// The factor of the high half of a packed number.
@@ -61,6 +61,11 @@ const HIGH: u64 = 1 << 32;
 
 fn u32s(name: &str, v: Vec<u32>) -> Column {
     Column::new(name.into(), v)
+}
+
+/// A column that takes over `values` (`Column::new` would copy them).
+fn owned(name: &str, values: Vec<u64>) -> Column {
+    UInt64Chunked::from_vec(name.into(), values).into_column()
 }
 
 /// The frames of the columns taken out of `tally`.
@@ -71,28 +76,30 @@ fn frames<'a>(
     tally: &'a Tally,
     known: &'a Known,
 ) -> PolarsResult<Frames<'a>> {
+    // Sorted, and flagged so: the rollup of every (day, key) then needs no sort.
+    let mut day_keys = owned("day_key", c.day_key).take_materialized_series();
+    day_keys.set_sorted_flag(polars::series::IsSorted::Ascending);
     let hits = DataFrame::new(
-        c.day_key.len(),
+        day_keys.len(),
         vec![
-            Column::new("day_key".into(), c.day_key),
-            Column::new("clicks".into(), c.clicks),
-            Column::new("unique_clicks".into(), c.unique_clicks),
-            Column::new("bot_hits".into(), c.bot_hits),
-            Column::new("head_hits".into(), c.head_hits),
+            day_keys.into_column(),
+            owned("clicks", c.clicks),
+            owned("unique_clicks", c.unique_clicks),
+            owned("bot_hits", c.bot_hits),
+            owned("head_hits", c.head_hits),
         ],
     )?;
     let mut parts = Vec::new();
     for part in v {
-        let columns = vec![Column::new("day_key".into(), part.day_key), Column::new("visitor".into(), part.visitor)];
+        let columns = vec![owned("day_key", part.day_key), owned("visitor", part.visitor)];
         parts.push(DataFrame::new(columns[0].len(), columns)?.lazy());
     }
     let (partners, ads) = (tally.partners.all(), tally.ads.all());
-    let known_ads =
-        tally.keys().iter().map(|&[_, p, a]| ([p, a], known.ad(&partners[p as usize], &ads[a as usize]))).collect();
+    let known_ads = tally.keys().iter().map(|&[_, p, a]| known.ad(&partners[p as usize], &ads[a as usize])).collect();
     Ok(Frames {
         hits: hits.lazy(),
         visits: Visits(parts),
-        rel: downline(program, tally)?,
+        rel: downline_pairs(program, tally)?,
         tally,
         known,
         day_names: days.iter().map(|&d| (d, day_name(d))).collect(),
@@ -141,22 +148,36 @@ impl Frames<'_> {
         lit(Series::new("per_key".into(), values)).gather(key_part(), false)
     }
 
+    /// Whether the ad of a row's ids is an ad of its partner.
+    fn known_ad(&self, i: &Ids) -> bool {
+        match i.key {
+            Some(k) => self.known_ads.get(k as usize).copied().unwrap_or(false),
+            None => {
+                let (partners, ads) = (self.tally.partners.all(), self.tally.ads.all());
+                self.known.ad(&partners[i.partner as usize], &ads[i.ad as usize])
+            }
+        }
+    }
+
     /// Whether a row's key has an ad.
     pub(crate) fn has_ad(&self) -> Expr {
         let no_ad = self.tally.ads.get("").unwrap_or(u32::MAX);
         self.per_key(|[_, _, ad]| u64::from(ad != no_ad)).eq(lit(1u64))
     }
 
-    /// `frame`'s rows once for each ancestor of their partner, as `parent_id`: a parent's
-    /// downline figures are a rollup of these by `parent`.
-    pub(crate) fn as_parent(&self, frame: LazyFrame) -> LazyFrame {
-        let member = self.per_key(|[_, partner, _]| u64::from(partner)).cast(DataType::UInt32);
-        frame.with_column(member.alias("member_id")).join(
-            self.rel.clone(),
-            [col("member_id")],
-            [col("member_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
+    /// Each parent's downline figures: the rollup by `parent` of its members' `hits` and
+    /// `visits`, each joined to every ancestor of its partner.
+    pub(crate) fn downline(&self, hits: LazyFrame, visits: &Visits) -> PolarsResult<DataFrame> {
+        let member = || self.per_key(|[_, partner, _]| u64::from(partner)).cast(DataType::UInt32).alias("member_id");
+        let to_parents = |frame: LazyFrame| {
+            frame.join(self.rel.clone(), [col("member_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
+        };
+        // Counts add up: summed per member first, they join as one row per member.
+        let sums = ["clicks", "bot_hits", "head_hits"].map(|c| col(c).sum());
+        let hits = to_parents(hits.group_by([member()]).agg(sums));
+        // Distinct visitors do not: every visit joins, with only what the count needs.
+        let visits = visits.map(|part| to_parents(part.select([member(), col("visitor")])));
+        rollup(self, hits, visits, &["parent"], &[])
     }
 
     /// The groups of a rollup by the named columns, as one 64-bit number whose order is the
@@ -186,6 +207,8 @@ struct Ids {
     link: u32,
     partner: u32,
     ad: u32,
+    /// The key of link, partner and ad, where the group has one.
+    key: Option<u32>,
 }
 
 /// The ids of the group `group` of a rollup by `by` (see [`Frames::group_key`]).
@@ -193,7 +216,7 @@ fn decode(by: &[&str], group: u64, keys: &[[u32; 3]]) -> Ids {
     let (high, low) = ((group / HIGH) as u32, group as u32);
     let key = |k: u32| {
         let [link, partner, ad] = keys.get(k as usize).copied().unwrap_or_default();
-        Ids { link, partner, ad, ..Ids::default() }
+        Ids { link, partner, ad, key: Some(k), ..Ids::default() }
     };
     let day = |number: u64| split_day_key(number * HIGH).0;
     match by {
@@ -210,7 +233,7 @@ fn decode(by: &[&str], group: u64, keys: &[[u32; 3]]) -> Ids {
 
 /// Hits summed by the named columns `by`, with the distinct visitors as `unique_clicks`,
 /// sorted by name, the names put back in place of the ids, and `flags` added. `parent` is a
-/// partner grouped over frames of [`Frames::as_parent`].
+/// partner grouped over the frames of [`Frames::downline`].
 pub(crate) fn rollup(
     f: &Frames<'_>,
     hits: LazyFrame,
@@ -218,6 +241,11 @@ pub(crate) fn rollup(
     by: &[&str],
     flags: &[&str],
 ) -> PolarsResult<DataFrame> {
+    named(f, &aggregate(f, hits, visits, by)?, by, flags)
+}
+
+/// The rows of a rollup by `by` before they are named: `group_key` (sorted) and the counts.
+fn aggregate(f: &Frames<'_>, hits: LazyFrame, visits: Visits, by: &[&str]) -> PolarsResult<DataFrame> {
     let key = f.group_key(by)?.alias("group_key");
     let counts = ["clicks", "bot_hits", "head_hits"];
     let frame = if by.len() == 4 {
@@ -241,8 +269,37 @@ pub(crate) fn rollup(
             .join(uniques, on.clone(), on, JoinArgs::new(JoinType::Left))
             .with_column(col("unique_clicks").fill_null(lit(0u64)))
     };
-    let df = frame.sort(["group_key"], SortMultipleOptions::default()).collect()?;
-    named(f, &df, by, flags)
+    frame.sort(["group_key"], SortMultipleOptions::default()).collect()
+}
+
+/// A table too large to hold named whole: its rows are named a slice at a time, as they are
+/// written.
+pub struct Sliced<'a> {
+    f: &'a Frames<'a>,
+    rows: &'a DataFrame,
+    by: &'a [&'a str],
+    flags: &'a [&'a str],
+}
+
+/// A table handed out a slice of rows at a time.
+pub trait Slices {
+    /// The number of rows.
+    fn height(&self) -> usize;
+
+    /// The rows from `offset`, up to `len` of them.
+    fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame>;
+}
+
+impl Slices for Sliced<'_> {
+    fn height(&self) -> usize {
+        self.rows.height()
+    }
+
+    /// The rows with their names and flags.
+    fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame> {
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        named(self.f, &self.rows.slice(offset, len), self.by, self.flags)
+    }
 }
 
 /// The columns of a rollup's table: the names of its ids, the counts, then `flags`.
@@ -273,15 +330,31 @@ fn named(f: &Frames<'_>, df: &DataFrame, by: &[&str], flags: &[&str]) -> PolarsR
         let values: Vec<bool> = match *flag {
             "known_link" => ids.iter().map(|i| f.known.link(&links[i.link as usize])).collect(),
             "known_partner" => ids.iter().map(|i| f.known.partner(&partners[i.partner as usize])).collect(),
-            _ => ids.iter().map(|i| f.known_ads.get(&[i.partner, i.ad]).copied().unwrap_or(false)).collect(),
+            _ => ids.iter().map(|i| f.known_ad(i)).collect(),
         };
         columns.push(Column::new((*flag).into(), values));
     }
     DataFrame::new(df.height(), columns)
 }
 
+/// The rows of a rollup by (link, partner, ad) with a code the program does not know, named.
+fn unknown_codes(f: &Frames<'_>, rows: &DataFrame) -> PolarsResult<DataFrame> {
+    let by = ["link", "partner", "ad"];
+    let (keys, links, partners) = (f.tally.keys(), f.tally.links.all(), f.tally.partners.all());
+    let unknown: BooleanChunked = rows
+        .column("group_key")?
+        .u64()?
+        .into_no_null_iter()
+        .map(|g| {
+            let i = decode(&by, g, keys);
+            !(f.known.link(&links[i.link as usize]) && f.known.partner(&partners[i.partner as usize]) && f.known_ad(&i))
+        })
+        .collect();
+    named(f, &rows.filter(&unknown)?, &by, &["known_link", "known_partner", "known_ad"])
+}
+
 /// `(parent_id, member_id)` for every partner and each member of its downline.
-fn downline(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
+fn downline_pairs(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
     let mut ancestors = Vec::new();
     let mut members = Vec::new();
     for p in program.partners() {
@@ -299,7 +372,7 @@ fn downline(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
 /// Computes every table (the counts and visits are taken out of `tally`); the page figures'
 /// windows end on the day `as_of`. The largest tables, per day and over the period per (link,
 /// partner, ad), are handed to `emit` as `daily` and `by_link_partner_ad` as soon as they are
-/// computed, and not kept. The per-day table is computed for the days in `daily_days` only
+/// computed, to be named and written a slice at a time, and not kept. The per-day table is computed for the days in `daily_days` only
 /// (`None`: every day), for a store that keeps the other days' files.
 pub fn tables(
     tally: &mut Tally,
@@ -307,7 +380,7 @@ pub fn tables(
     program: &Program,
     as_of: Day,
     daily_days: Option<&std::collections::BTreeSet<Day>>,
-    emit: &mut dyn FnMut(&str, &mut DataFrame) -> Result<(), ReportError>,
+    emit: &mut dyn FnMut(&str, &Sliced<'_>) -> Result<(), ReportError>,
 ) -> Result<Tables, ReportError> {
     let days = tally.days();
     let span = days.first().copied().zip(days.last().copied());
@@ -317,20 +390,21 @@ pub fn tables(
     let (h, v) = (f.hits.clone(), f.visits.clone());
     let all = ["known_link", "known_partner", "known_ad"];
     let finest = ["day", "link", "partner", "ad"];
-    let mut daily = match daily_days {
-        None => rollup(&f, h.clone(), v.clone(), &finest, &all)?,
+    let daily = match daily_days {
+        None => aggregate(&f, h.clone(), v.clone(), &finest)?,
         Some(days) => {
             let keep = days.iter().fold(lit(false), |any, d| any.or(day_part().eq(lit(day_number(*d)))));
-            rollup(&f, h.clone().filter(keep), v.clone(), &finest, &all)?
+            aggregate(&f, h.clone().filter(keep), v.clone(), &finest)?
         }
     };
-    emit("daily", &mut daily)?;
+    emit("daily", &Sliced { f: &f, rows: &daily, by: &finest, flags: &all })?;
     drop(daily);
     let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[])?;
-    let mut by_key = rollup(&f, h.clone(), v.clone(), &["link", "partner", "ad"], &all)?;
-    emit("by_link_partner_ad", &mut by_key)?;
-    let unknown = col("known_link").not().or(col("known_partner").not()).or(col("known_ad").not());
-    let unknown = by_key.lazy().filter(unknown).collect()?;
+    let key = ["link", "partner", "ad"];
+    let by_key = aggregate(&f, h.clone(), v.clone(), &key)?;
+    emit("by_link_partner_ad", &Sliced { f: &f, rows: &by_key, by: &key, flags: &all })?;
+    let unknown = unknown_codes(&f, &by_key)?;
+    drop(by_key);
     let by_partner = rollup(&f, h.clone(), v.clone(), &["partner"], &["known_partner"])?;
     let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"])?;
     let by_partner_link = rollup(&f, h.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"])?;
@@ -338,7 +412,10 @@ pub fn tables(
     let by_ad = rollup(&f, h.clone().filter(f.has_ad()), v.filter(&f.has_ad()), &["partner", "ad"], &["known_ad"])?;
 
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
-    let team = rollup(&f, f.as_parent(h), v.map(|part| f.as_parent(part)), &["parent"], &[])?.lazy().select([
+    let team = f.downline(h, &v)?;
+    // The page figures hold the only other handle on the frames, and drop it once counted.
+    drop(v);
+    let team = team.lazy().select([
         col("partner"),
         col("clicks").alias("downline_clicks"),
         col("unique_clicks").alias("downline_unique_clicks"),

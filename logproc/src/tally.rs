@@ -219,6 +219,11 @@ impl Tally {
     }
 
     fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
+        if self.keys.is_empty() && !self.parts.is_empty() {
+            // Dropped by take_columns, where nothing needed it.
+            self.keys =
+                self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        }
         if let Some(&i) = self.keys.get(&parts) {
             return i;
         }
@@ -338,7 +343,14 @@ impl Tally {
             row.0 = renumber(row.0);
         }
         finest.sort_unstable_by_key(|r| r.0);
-        let mut f = FinestColumns::default();
+        let n = finest.len();
+        let mut f = FinestColumns {
+            day_key: Vec::with_capacity(n),
+            clicks: Vec::with_capacity(n),
+            unique_clicks: Vec::with_capacity(n),
+            bot_hits: Vec::with_capacity(n),
+            head_hits: Vec::with_capacity(n),
+        };
         for (packed, [clicks, uniques, bots, head]) in finest {
             f.day_key.push(packed);
             f.clicks.push(clicks);
@@ -446,7 +458,8 @@ impl Tally {
             new_key[old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
         }
         self.parts = order.iter().map(|&old| self.parts[old as usize]).collect();
-        self.keys = self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        // The lookup of keys by parts is made again if a key is interned later.
+        self.keys = FxHashMap::default();
         self.paths = FxHashMap::default();
         new_key
     }

@@ -1,8 +1,8 @@
 //! The distinct visits a tally keeps for unique clicks: (day and key packed, visitor) for each
 //! click, in parts by visitor. All of a visitor's visits are in one part, so distinct visitors
 //! counted part by part add up; each part is compacted (sorted, repeats removed) on its own when
-//! it has doubled, and parts are merged, counted and turned into columns one at a time, so that
-//! the memory a step needs beside the visits is one part's, not all of them.
+//! it has grown by half, and parts are merged, counted and turned into columns one at a time,
+//! so that the memory a step needs beside the visits is one part's, not all of them.
 
 /// How many parts the visits are kept in.
 pub const VISIT_PARTS: usize = 4;
@@ -29,11 +29,12 @@ struct Part {
 
 impl Part {
     /// Sorts the visits and removes repeated ones; the next compaction waits until the part
-    /// has doubled again.
+    /// has grown by half. (The part is a sorted run and a new tail: a stable sort finds the
+    /// run and merges, cheaper than sorting all of it again.)
     fn compact(&mut self) {
-        self.visits.sort_unstable();
+        self.visits.sort();
         self.visits.dedup();
-        self.compact_at = (self.visits.len() * 2).max(FIRST_COMPACTION);
+        self.compact_at = (self.visits.len() + self.visits.len() / 2).max(FIRST_COMPACTION);
     }
 }
 

@@ -108,6 +108,30 @@ impl OutputWriter {
         fill(&mut out).and_then(|()| io::Write::flush(&mut out)).map_err(io_error("write", &full))
     }
 
+    /// Writes the files at `paths` side by side as `fill` produces them, each through its own
+    /// buffered writer (in the order of `paths`), without holding them whole in memory: for
+    /// one content in several formats, made a part at a time.
+    pub fn write_many(
+        &mut self,
+        paths: &[&str],
+        fill: impl FnOnce(&mut [io::BufWriter<std::fs::File>]) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        let mut outs = Vec::with_capacity(paths.len());
+        let mut fulls = Vec::with_capacity(paths.len());
+        for path in paths {
+            let full = self.claim(path)?;
+            let file = std::fs::File::create(&full).map_err(io_error("create", &full))?;
+            outs.push(io::BufWriter::with_capacity(1 << 16, file));
+            fulls.push(full);
+        }
+        let label = fulls.first().cloned().unwrap_or_else(|| self.staging.clone());
+        fill(&mut outs).map_err(io_error("write", &label))?;
+        for (out, full) in outs.iter_mut().zip(&fulls) {
+            io::Write::flush(out).map_err(io_error("write", full))?;
+        }
+        Ok(())
+    }
+
     /// Keeps the file at `path` of the output being replaced, unchanged (a hard link where the
     /// file system allows it, else a copy); `false` when the old output has no such file.
     pub fn keep(&mut self, path: &str) -> Result<bool, OutputError> {
@@ -222,6 +246,27 @@ mod tests {
         w.commit().unwrap();
         assert_eq!(std::fs::read(target.join("days/a.csv")).unwrap(), b"old a");
         assert_eq!(std::fs::read(target.join("days/b.csv")).unwrap(), b"new b");
+    }
+
+    #[test]
+    fn files_written_side_by_side() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let mut w = OutputWriter::begin(&target).unwrap();
+        w.write_many(&["t.csv", "t.json"], |outs| {
+            for part in ["a", "b"] {
+                io::Write::write_all(&mut outs[0], part.as_bytes())?;
+                io::Write::write_all(&mut outs[1], part.to_uppercase().as_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(w.write_many(&["t.json"], |_| Ok(())), Err(OutputError::Duplicate(_))));
+        let failed = w.write_many(&["u.csv"], |_| Err(io::Error::other("disk full")));
+        assert!(matches!(failed, Err(OutputError::Io { action: "write", .. })));
+        w.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("t.csv")).unwrap(), b"ab");
+        assert_eq!(std::fs::read(target.join("t.json")).unwrap(), b"AB");
     }
 
     #[test]
