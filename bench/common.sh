@@ -1,5 +1,5 @@
 # Shared by the refstats benchmark scripts (sourced): the build folder, a scratch folder that
-# is removed on exit, the benchmark secret, and measure().
+# is removed on exit, the benchmark secret, settle() and measure().
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/target}"
 export REFGEN_SECRET="benchmark-secret-not-for-production"
 work="$(mktemp -d "${TMPDIR:-/tmp}/refstats-bench.XXXXXX")"
@@ -12,4 +12,10 @@ measure() { # label, command...: prints the line and sets $wall and $rss (MB)
     read -r wall kb < "$work/time"
     rss=$((kb / 1024))
     printf '  %-34s %8.2f s %8d MB peak RSS\n' "$label" "$wall" "$rss"
+}
+
+settle() { # file: written to disk and read once, so that no measured tool pays for the
+    # generator's write-back and every tool reads it from the page cache alike
+    sync
+    cat "$1" > /dev/null
 }

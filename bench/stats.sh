@@ -33,6 +33,7 @@ echo "$(nproc) cores; refstats $("$refstats" --version | cut -d' ' -f2), $(pytho
 for format in cloudfront combined; do
     log="$work/$format.log"
     python3 bench/gen_logs.py "$format" "$lines" "$log"
+    settle "$log"
     echo "$format: $lines lines, $(du -h "$log" | cut -f1)"
     measure "refstats" "$refstats" --config "$work/program/partners.toml" --format "$format" --no-progress --out "$work/out-$format" "$log"
     ours="$wall"
@@ -47,6 +48,7 @@ done
 echo "memory as the log grows (CloudFront):"
 for n in 500000 5000000; do
     python3 bench/gen_logs.py cloudfront "$n" "$work/m.log"
+    settle "$work/m.log"
     measure "refstats, $n lines" "$refstats" --config "$work/program/partners.toml" --no-progress --out "$work/m" "$work/m.log"
     eval "rss_$n=$rss"
 done
