@@ -278,11 +278,11 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     };
     let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
-    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
+    let t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
         write_streamed(&mut out, &layout, name, df)
     })
     .map_err(failed)?;
-    write(&mut out, &mut t, &acc, &info, &layout).map_err(failed)?;
+    write(&mut out, &t, &acc, &info, &layout).map_err(failed)?;
     out.commit().map_err(|e| io(&e))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(format!("{text}report written to {}\n", out_dir.display()).as_bytes());

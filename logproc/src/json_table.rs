@@ -1,5 +1,5 @@
 //! A table as JSON: an array with one object per row, `[{"day":"2024-05-01","clicks":3},…]`,
-//! written straight from the columns into a buffered stream, whole or a slice at a time. The per-day table has a row per
+//! written straight from the columns into a buffered stream, a slice of rows at a time. The per-day table has a row per
 //! (day, link, partner, ad), a million rows for a busy program; a generic serialiser spends
 //! most of its time per value, this one copies names and formats integers.
 
@@ -17,13 +17,6 @@ enum Values<'a> {
 
 /// How many bytes are gathered before they are written.
 const FLUSH_AT: usize = 1 << 16;
-
-/// Writes `df` to `w` as a JSON array of row objects, followed by a newline.
-pub fn write_json(df: &DataFrame, w: &mut dyn Write) -> PolarsResult<()> {
-    let mut rows = JsonRows::new(w);
-    rows.write(df)?;
-    rows.finish()
-}
 
 /// A JSON array of row objects written from slices of a table, one after the other.
 pub struct JsonRows<'w> {
@@ -133,6 +126,15 @@ fn string(buf: &mut Vec<u8>, s: &str) {
 mod tests {
     use super::*;
 
+    /// `df` written in one slice.
+    fn whole(df: &DataFrame) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rows = JsonRows::new(&mut out);
+        rows.write(df).unwrap();
+        rows.finish().unwrap();
+        out
+    }
+
     #[test]
     fn rows_as_objects_with_every_value_type() {
         let df = DataFrame::new(
@@ -147,9 +149,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut out = Vec::new();
-        write_json(&df, &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = String::from_utf8(whole(&df)).unwrap();
         assert!(text.ends_with("]\n"));
         assert!(text.starts_with(r#"[{"day":"2024-05-01","clicks":3,"id":1,"day_id":-1,"known":true,"maybe":1},"#));
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -169,17 +169,13 @@ mod tests {
             rows.write(&df.slice(offset, len)).unwrap();
         }
         rows.finish().unwrap();
-        let mut whole = Vec::new();
-        write_json(&df, &mut whole).unwrap();
-        assert_eq!(out, whole);
+        assert_eq!(out, whole(&df));
         assert_eq!(out, b"[{\"n\":1},{\"n\":2},{\"n\":3}]\n");
     }
 
     #[test]
     fn an_empty_table_is_an_empty_array() {
         let df = DataFrame::new(0, vec![Column::new("clicks".into(), Vec::<u64>::new())]).unwrap();
-        let mut out = Vec::new();
-        write_json(&df, &mut out).unwrap();
-        assert_eq!(out, b"[]\n");
+        assert_eq!(whole(&df), b"[]\n");
     }
 }

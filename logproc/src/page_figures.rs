@@ -64,11 +64,12 @@ struct Rollups {
 
 fn window_rollups(f: &Frames<'_>, keep: Expr) -> PolarsResult<Rollups> {
     let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.filter(&keep));
+    let with_ad = f.has_ad();
     Ok(Rollups {
         own: rollup(f, h.clone(), v.clone(), &["partner"], &[])?,
         team: f.downline(h.clone(), &v)?,
         links: rollup(f, h.clone(), v.clone(), &["partner", "link"], &[])?,
-        ads: rollup(f, h.filter(f.has_ad()), v.filter(&f.has_ad()), &["partner", "ad"], &[])?,
+        ads: rollup(f, h.filter(with_ad.clone()), v.filter(&with_ad), &["partner", "ad"], &[])?,
     })
 }
 

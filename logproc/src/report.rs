@@ -58,15 +58,6 @@ pub struct StoreInfo {
     pub days_rewritten: Vec<String>,
 }
 
-/// Writes `df` in `format` to `w`.
-fn table(df: &mut DataFrame, format: &str, w: &mut dyn std::io::Write) -> PolarsResult<()> {
-    match format {
-        "csv" => CsvWriter::new(w).finish(df),
-        "json" => crate::json_table::write_json(df, w),
-        _ => ParquetWriter::new(w).with_compression(ParquetCompression::Uncompressed).finish(df).map(|_| ()),
-    }
-}
-
 /// The formats every table is written in.
 const FORMATS: [&str; 3] = ["csv", "json", "parquet"];
 
@@ -89,21 +80,20 @@ pub enum Layout {
     },
 }
 
-/// Writes `df` as `<stem>.<format>` in every format, streamed into the files (the largest
-/// tables are hundreds of megabytes as JSON).
-fn write_table(out: &mut OutputWriter, stem: &str, df: &mut DataFrame) -> Result<(), ReportError> {
-    for format in FORMATS {
-        let mut failure = None;
-        out.write_with(&format!("{stem}.{format}"), |w| {
-            table(df, format, w).map_err(|e| {
-                let message = e.to_string();
-                failure = Some(e);
-                std::io::Error::other(message)
-            })
+/// Writes `table` as `<stem>.<format>` in every format, side by side and a slice of rows at a
+/// time, streamed into the files (the largest tables are hundreds of megabytes as JSON).
+fn write_table(out: &mut OutputWriter, stem: &str, table: &dyn Slices) -> Result<(), ReportError> {
+    let paths = FORMATS.map(|format| format!("{stem}.{format}"));
+    // polars' errors travel through the writer as I/O errors; the original is kept to report.
+    let mut failure = None;
+    out.write_many(&paths.each_ref().map(String::as_str), |files| {
+        in_slices(table, SLICE, files).map_err(|e| {
+            let message = e.to_string();
+            failure = Some(e);
+            std::io::Error::other(message)
         })
-        .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))?;
-    }
-    Ok(())
+    })
+    .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))
 }
 
 /// The path of a day's table file in a store's report.
@@ -129,18 +119,7 @@ pub fn write_streamed(
         Layout::PerDay { days, write, .. } if name == "daily" => {
             per_day(out, days, write, name, &table.slice(0, table.height())?)
         }
-        _ => {
-            let paths = FORMATS.map(|format| format!("{name}.{format}"));
-            let mut failure = None;
-            out.write_many(&paths.each_ref().map(String::as_str), |files| {
-                in_slices(table, SLICE, files).map_err(|e| {
-                    let message = e.to_string();
-                    failure = Some(e);
-                    std::io::Error::other(message)
-                })
-            })
-            .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))
-        }
+        _ => write_table(out, name, table),
     }
 }
 
@@ -158,8 +137,9 @@ fn in_slices<W: std::io::Write>(table: &dyn Slices, rows: usize, files: &mut [W]
     let height = table.height();
     // An empty table is written as one empty slice, as a whole empty table would be.
     for offset in (0..height.max(1)).step_by(rows.max(1)) {
+        // One chunk: one Parquet row group per slice.
         let mut slice = table.slice(offset, rows.min(height - offset))?;
-        slice.align_chunks_par();
+        slice.rechunk_mut_par();
         csv.write_batch(&slice)?;
         json.write(&slice)?;
         parquet.write_batch(&slice)?;
@@ -167,6 +147,16 @@ fn in_slices<W: std::io::Write>(table: &dyn Slices, rows: usize, files: &mut [W]
     csv.finish()?;
     json.finish()?;
     parquet.finish().map(|_| ())
+}
+
+impl Slices for DataFrame {
+    fn height(&self) -> usize {
+        DataFrame::height(self)
+    }
+
+    fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame> {
+        Ok(DataFrame::slice(self, i64::try_from(offset).unwrap_or(i64::MAX), len))
+    }
 }
 
 /// Writes the rows of each day in `write` as `days/<day>/<name>.*`, and keeps the other days'
@@ -180,8 +170,8 @@ fn per_day(
 ) -> Result<(), ReportError> {
     for day in days {
         if write.contains(day) {
-            let mut one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
-            write_table(out, &format!("days/{day}/{name}"), &mut one)?;
+            let one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
+            write_table(out, &format!("days/{day}/{name}"), &one)?;
         } else {
             for format in FORMATS {
                 out.keep(&day_file(day, name, format))?;
@@ -195,24 +185,24 @@ fn per_day(
 /// [`write_streamed`] wrote.
 pub fn write(
     out: &mut OutputWriter,
-    tables: &mut Tables,
+    tables: &Tables,
     acc: &Accounting,
     info: &RunInfo,
     layout: &Layout,
 ) -> Result<(), ReportError> {
-    let named: [(&str, &mut DataFrame); 6] = [
-        ("by_day", &mut tables.by_day),
-        ("by_partner", &mut tables.by_partner),
-        ("by_partner_link", &mut tables.by_partner_link),
-        ("by_link", &mut tables.by_link),
-        ("by_ad", &mut tables.by_ad),
-        ("by_parent", &mut tables.by_parent),
+    let named: [(&str, &DataFrame); 6] = [
+        ("by_day", &tables.by_day),
+        ("by_partner", &tables.by_partner),
+        ("by_partner_link", &tables.by_partner_link),
+        ("by_link", &tables.by_link),
+        ("by_ad", &tables.by_ad),
+        ("by_parent", &tables.by_parent),
     ];
     for (name, df) in named {
         write_table(out, name, df)?;
     }
     match layout {
-        Layout::Whole => write_table(out, "by_partner_day", &mut tables.by_partner_day)?,
+        Layout::Whole => write_table(out, "by_partner_day", &tables.by_partner_day)?,
         Layout::PerDay { days, write, sources } => {
             for day in days {
                 let source = day_file(day, "partition", "txt");
@@ -241,16 +231,6 @@ pub fn write(
 mod tests {
     use super::*;
 
-    impl Slices for DataFrame {
-        fn height(&self) -> usize {
-            DataFrame::height(self)
-        }
-
-        fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame> {
-            Ok(DataFrame::slice(self, i64::try_from(offset).unwrap_or(i64::MAX), len))
-        }
-    }
-
     /// The three files of `df` written in slices of `rows`.
     fn sliced(df: &DataFrame, rows: usize) -> [Vec<u8>; 3] {
         let mut files = [Vec::new(), Vec::new(), Vec::new()];
@@ -270,12 +250,12 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut whole: Vec<Vec<u8>> = Vec::new();
-        for format in FORMATS {
-            let mut bytes = Vec::new();
-            table(&mut df, format, &mut bytes).unwrap();
-            whole.push(bytes);
-        }
+        // Whole: polars' CSV writer, and the JSON rows written at once.
+        let mut whole = [Vec::new(), Vec::new()];
+        CsvWriter::new(&mut whole[0]).finish(&mut df).unwrap();
+        let mut json = crate::json_table::JsonRows::new(&mut whole[1]);
+        json.write(&df).unwrap();
+        json.finish().unwrap();
         for rows in [1, 3, 10, 64] {
             let [csv, json, parquet] = sliced(&df, rows);
             assert_eq!(csv, whole[0], "CSV in slices of {rows}");

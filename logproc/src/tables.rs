@@ -8,10 +8,10 @@ use refcenter_model::Program;
 
 use refcenter_model::page_stats::PageStats;
 
-use crate::classify::Known;
-use crate::report::ReportError;
 use rustc_hash::FxHashMap;
 
+use crate::classify::Known;
+use crate::report::ReportError;
 use crate::tally::{Day, FinestColumns, Tally, day_key, day_name, split_day_key};
 use crate::visits::VisitColumns;
 
@@ -148,14 +148,16 @@ impl Frames<'_> {
         lit(Series::new("per_key".into(), values)).gather(key_part(), false)
     }
 
-    /// Whether the ad of a row's ids is an ad of its partner.
-    fn known_ad(&self, i: &Ids) -> bool {
-        match i.key {
-            Some(k) => self.known_ads.get(k as usize).copied().unwrap_or(false),
-            None => {
-                let (partners, ads) = (self.tally.partners.all(), self.tally.ads.all());
-                self.known.ad(&partners[i.partner as usize], &ads[i.ad as usize])
-            }
+    /// The flag `flag` (`known_link`, `known_partner` or `known_ad`) of a row's ids.
+    fn flag(&self, flag: &str, i: &Ids) -> bool {
+        let (links, partners, ads) = (self.tally.links.all(), self.tally.partners.all(), self.tally.ads.all());
+        match flag {
+            "known_link" => self.known.link(&links[i.link as usize]),
+            "known_partner" => self.known.partner(&partners[i.partner as usize]),
+            _ => match i.key {
+                Some(k) => self.known_ads.get(k as usize).copied().unwrap_or(false),
+                None => self.known.ad(&partners[i.partner as usize], &ads[i.ad as usize]),
+            },
         }
     }
 
@@ -327,11 +329,7 @@ fn named(f: &Frames<'_>, df: &DataFrame, by: &[&str], flags: &[&str]) -> PolarsR
         columns.push(df.column(c)?.clone());
     }
     for flag in flags {
-        let values: Vec<bool> = match *flag {
-            "known_link" => ids.iter().map(|i| f.known.link(&links[i.link as usize])).collect(),
-            "known_partner" => ids.iter().map(|i| f.known.partner(&partners[i.partner as usize])).collect(),
-            _ => ids.iter().map(|i| f.known_ad(i)).collect(),
-        };
+        let values: Vec<bool> = ids.iter().map(|i| f.flag(flag, i)).collect();
         columns.push(Column::new((*flag).into(), values));
     }
     DataFrame::new(df.height(), columns)
@@ -340,17 +338,18 @@ fn named(f: &Frames<'_>, df: &DataFrame, by: &[&str], flags: &[&str]) -> PolarsR
 /// The rows of a rollup by (link, partner, ad) with a code the program does not know, named.
 fn unknown_codes(f: &Frames<'_>, rows: &DataFrame) -> PolarsResult<DataFrame> {
     let by = ["link", "partner", "ad"];
-    let (keys, links, partners) = (f.tally.keys(), f.tally.links.all(), f.tally.partners.all());
+    let flags = ["known_link", "known_partner", "known_ad"];
+    let keys = f.tally.keys();
     let unknown: BooleanChunked = rows
         .column("group_key")?
         .u64()?
         .into_no_null_iter()
         .map(|g| {
             let i = decode(&by, g, keys);
-            !(f.known.link(&links[i.link as usize]) && f.known.partner(&partners[i.partner as usize]) && f.known_ad(&i))
+            !flags.iter().all(|flag| f.flag(flag, &i))
         })
         .collect();
-    named(f, &rows.filter(&unknown)?, &by, &["known_link", "known_partner", "known_ad"])
+    named(f, &rows.filter(&unknown)?, &by, &flags)
 }
 
 /// `(parent_id, member_id)` for every partner and each member of its downline.
@@ -409,7 +408,8 @@ pub fn tables(
     let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"])?;
     let by_partner_link = rollup(&f, h.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"])?;
     let by_link = rollup(&f, h.clone(), v.clone(), &["link"], &["known_link"])?;
-    let by_ad = rollup(&f, h.clone().filter(f.has_ad()), v.filter(&f.has_ad()), &["partner", "ad"], &["known_ad"])?;
+    let with_ad = f.has_ad();
+    let by_ad = rollup(&f, h.clone().filter(with_ad.clone()), v.filter(&with_ad), &["partner", "ad"], &["known_ad"])?;
 
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
     let team = f.downline(h, &v)?;

@@ -183,6 +183,12 @@ pub fn split_day_key(packed: u64) -> (Day, u32) {
     (((packed >> 32) as i64 - (1 << 31)) as Day, packed as u32)
 }
 
+/// `packed` ([`day_key`]) with its key `k` replaced by `new_key[k]`.
+fn rekey(packed: u64, new_key: &[u32]) -> u64 {
+    let (day, k) = split_day_key(packed);
+    day_key(day, new_key[k as usize])
+}
+
 /// Every (day, key) with its counts and its distinct visitors, as columns sorted by day, then
 /// link, partner and ad name (keys are numbered in name order by [`Tally::take_columns`]).
 #[derive(Default)]
@@ -295,10 +301,7 @@ impl Tally {
         for (reason, n) in other.stored_bots {
             *self.stored_bots.entry(reason).or_default() += n;
         }
-        self.visits.merge(other.visits, |packed| {
-            let (day, k) = split_day_key(packed);
-            day_key(day, keys[k as usize])
-        });
+        self.visits.merge(other.visits, |packed| rekey(packed, &keys));
     }
 
     /// Every (day, key) with its counts and distinct visitors, and every distinct visit (in
@@ -335,10 +338,7 @@ impl Tally {
             row.1[1] = n;
         }
         let new_key = self.sort_names();
-        let renumber = |packed: u64| {
-            let (day, k) = split_day_key(packed);
-            day_key(day, new_key[k as usize])
-        };
+        let renumber = |packed: u64| rekey(packed, &new_key);
         for row in &mut finest {
             row.0 = renumber(row.0);
         }
