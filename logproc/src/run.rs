@@ -1,20 +1,21 @@
 //! One run over the inputs: each file opened, its format detected or given, every line parsed,
-//! classified and counted. The main thread reads; worker threads (one per core) parse and count
-//! chunks of lines into tallies of their own, merged at the end, so the result does not depend
-//! on how lines were shared out. A malformed line is counted and kept as a sample; a file that
-//! fails part way is reported and the others go on.
+//! classified and counted. The main thread reads; worker threads (one per core) parse and
+//! classify chunks of lines, and add each chunk's hits to the one tally together, so that the
+//! run keeps one copy of the counts and visits whatever the number of workers (the result does
+//! not depend on how lines were shared out). A malformed line is counted and kept as a sample; a
+//! file that fails part way is reported and the others go on.
 
 use std::io::IsTerminal as _;
 use std::io::{BufRead, Read as _};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use refcenter_model::{Program, Secret};
 
 use crate::accounting::{Accounting, FileProblem, Sample};
 use crate::bots::{BotCache, Bots};
-use crate::classify::{Hit, Known, Outcome, classify, without_query};
+use crate::classify::{Hit, Key, Known, Outcome, classify, without_query};
 use crate::formats::{Format, LineParser};
 use crate::input::{Source, next_line, open};
 use crate::record::Parsed;
@@ -47,18 +48,68 @@ const DETECT_LINES: usize = 20;
 /// The size of the blocks of lines handed to the workers.
 const CHUNK: usize = 1 << 20;
 
-/// What every worker reads.
+/// What every worker reads, and the tally they all add to.
 struct Context<'a> {
     options: &'a RunOptions,
     seen: Option<&'a dyn Seen>,
     known: &'a Known,
     bots: Bots,
     visitors: Visitors,
+    tally: Mutex<Tally>,
 }
 
-/// One thread's counts.
+/// The hits of a chunk of lines, kept until they are added to the tally together (one lock a
+/// chunk): each hit's request path and codes are kept one after the other in `text`.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    hits: Vec<BatchHit>,
+}
+
+/// One hit of a [`Batch`]: where its path, link, partner and ad end in the batch's text (each
+/// starts where the one before ends).
+struct BatchHit {
+    day: Day,
+    hit: Hit,
+    visitor: u64,
+    ends: [usize; 4],
+}
+
+impl Batch {
+    fn push(&mut self, day: Day, path: &str, key: &Key<'_>, hit: Hit, visitor: u64) {
+        let mut ends = [0; 4];
+        for (end, part) in ends.iter_mut().zip([path, &key.link, &key.partner, &key.ad]) {
+            self.text.push_str(part);
+            *end = self.text.len();
+        }
+        self.hits.push(BatchHit { day, hit, visitor, ends });
+    }
+
+    /// Adds the hits to `tally`, and empties the batch.
+    fn add_to(&mut self, tally: &Mutex<Tally>) {
+        if self.hits.is_empty() {
+            return;
+        }
+        let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut start = 0;
+        for h in &self.hits {
+            let [path, link, partner, ad] = h.ends.map(|end| {
+                let part = &self.text[start..end];
+                start = end;
+                part
+            });
+            let key = Key { link: link.into(), partner: partner.into(), ad: ad.into() };
+            tally.add_at(h.day, path, &key, h.hit, h.visitor);
+        }
+        drop(tally);
+        self.text.clear();
+        self.hits.clear();
+    }
+}
+
+/// One thread's accounting, and the hits of its chunk.
 struct Worker<'b> {
-    tally: Tally,
+    batch: Batch,
     acc: Accounting,
     /// Rejected lines as (file index, line number, sample), in reading order.
     samples: Vec<(usize, u64, Sample)>,
@@ -66,13 +117,8 @@ struct Worker<'b> {
 }
 
 impl<'b> Worker<'b> {
-    fn new(program: &Program, bots: &'b Bots) -> Self {
-        Worker {
-            tally: Tally::new(program),
-            acc: Accounting::default(),
-            samples: Vec::new(),
-            bots: BotCache::new(bots),
-        }
+    fn new(bots: &'b Bots) -> Self {
+        Worker { batch: Batch::default(), acc: Accounting::default(), samples: Vec::new(), bots: BotCache::new(bots) }
     }
 
     fn line(&mut self, ctx: &Context<'_>, parser: &mut dyn LineParser, at: (usize, &str, u64), line: &[u8]) {
@@ -134,7 +180,7 @@ impl<'b> Worker<'b> {
                         0
                     }
                 };
-                self.tally.add_at(day, without_query(&record.path), &key, hit, visitor);
+                self.batch.push(day, without_query(&record.path), &key, hit, visitor);
             }
         }
     }
@@ -145,6 +191,7 @@ impl<'b> Worker<'b> {
         for (no, line) in (first..).zip(lines) {
             self.line(ctx, parser, (file.0, file.1, no), line);
         }
+        self.batch.add_to(&ctx.tally);
     }
 }
 
@@ -158,9 +205,10 @@ pub fn run(
     options: &RunOptions,
     seen: Option<&dyn Seen>,
 ) -> (Tally, Accounting) {
-    let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret) };
+    let tally = Mutex::new(Tally::new(program));
+    let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret), tally };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
-    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(program, &ctx.bots)).collect();
+    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(&ctx.bots)).collect();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let progress = Progress::new(options.progress);
@@ -168,17 +216,10 @@ pub fn run(
         read_source(&ctx, (index, source), &mut workers, &mut files, &mut problems, &progress);
     }
     progress.finish();
-    // Merge the workers, and keep the first samples in reading order.
-    // The first worker's tally is the base, so that only the others' visits are copied.
-    let mut tally: Option<Tally> = None;
+    // Add up the workers' accounting, and keep the first samples in reading order.
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
-    for mut w in workers {
-        w.tally.forget_paths();
-        match tally.as_mut() {
-            None => tally = Some(w.tally),
-            Some(t) => t.merge(w.tally),
-        }
+    for w in workers {
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;
@@ -197,7 +238,9 @@ pub fn run(
     acc.samples = samples.into_iter().take(options.samples).map(|(_, _, s)| s).collect();
     acc.files = files;
     acc.file_problems = problems;
-    (tally.unwrap_or_else(|| Tally::new(program)), acc)
+    let mut tally = ctx.tally.into_inner().unwrap_or_else(PoisonError::into_inner);
+    tally.forget_paths();
+    (tally, acc)
 }
 
 fn read_source(
@@ -257,6 +300,7 @@ fn read_source(
         progress.line(line.len());
         workers[0].line(ctx, parser.as_mut(), (index, &name, line_no), line);
     }
+    workers[0].batch.add_to(&ctx.tally);
     if error.is_none() && first.len() == DETECT_LINES {
         let (tx, rx) = sync_channel::<(u64, Vec<u8>)>(workers.len() * 2);
         let rx = Arc::new(Mutex::new(rx));

@@ -38,14 +38,18 @@ pub struct Tables {
     pub pages: PageStats,
 }
 
-/// The frames of the run, and what names their ids. Both are keyed by `day_key`, a day and
-/// a key (link, partner, ad) packed in one number ([`day_key`]); the ids of a rollup's level
-/// are computed from it where the rollup needs them, so the frames take 16 bytes a visit.
+/// The frames of the run, and what names their ids. The hits are keyed by `day_key`, a day
+/// and a key (link, partner, ad) packed in one number ([`day_key`]), and each visit by the row
+/// of its (day, key) in the hits; the ids of a rollup's level are computed from `day_key`
+/// where the rollup needs them, once per row of the hits, so the visits take 8 bytes each.
 pub(crate) struct Frames<'a> {
     /// One row per (day, key), sorted by `day_key`: `clicks`, `unique_clicks`, `bot_hits`,
     /// `head_hits`.
     pub(crate) hits: LazyFrame,
-    /// One row per distinct (day, key, visitor) of a click: `day_key`, `visitor`.
+    /// The same rows, which the visits point at.
+    rows: DataFrame,
+    /// One row per distinct (day, key, visitor) of a click: `row` (in `rows`), `visitor`
+    /// (numbered within its part).
     pub(crate) visits: Visits,
     /// `(parent_id, member_id)` for every partner and each member of its downline.
     rel: LazyFrame,
@@ -59,8 +63,14 @@ pub(crate) struct Frames<'a> {
 /// The factor of the high half of a packed number.
 const HIGH: u64 = 1 << 32;
 
-fn u32s(name: &str, v: Vec<u32>) -> Column {
-    Column::new(name.into(), v)
+/// The sum of the count `c`, in 64 bits (the hits' counts are 32-bit).
+fn total(c: &str) -> Expr {
+    col(c).cast(DataType::UInt64).sum()
+}
+
+/// A column that takes over `values`.
+fn u32s(name: &str, values: Vec<u32>) -> Column {
+    UInt32Chunked::from_vec(name.into(), values).into_column()
 }
 
 /// A column that takes over `values` (`Column::new` would copy them).
@@ -83,22 +93,23 @@ fn frames<'a>(
         day_keys.len(),
         vec![
             day_keys.into_column(),
-            owned("clicks", c.clicks),
-            owned("unique_clicks", c.unique_clicks),
-            owned("bot_hits", c.bot_hits),
-            owned("head_hits", c.head_hits),
+            u32s("clicks", c.clicks),
+            u32s("unique_clicks", c.unique_clicks),
+            u32s("bot_hits", c.bot_hits),
+            u32s("head_hits", c.head_hits),
         ],
     )?;
     let mut parts = Vec::new();
     for part in v {
-        let columns = vec![owned("day_key", part.day_key), owned("visitor", part.visitor)];
+        let columns = vec![u32s("row", part.row), u32s("visitor", part.visitor)];
         parts.push(DataFrame::new(columns[0].len(), columns)?.lazy());
     }
     let (partners, ads) = (tally.partners.all(), tally.ads.all());
     let known_ads = tally.keys().iter().map(|&[_, p, a]| known.ad(&partners[p as usize], &ads[a as usize])).collect();
     Ok(Frames {
-        hits: hits.lazy(),
-        visits: Visits(parts),
+        hits: hits.clone().lazy(),
+        rows: hits,
+        visits: Visits { parts, keep: None },
         rel: downline_pairs(program, tally)?,
         tally,
         known,
@@ -111,17 +122,39 @@ fn frames<'a>(
 /// the distinct visitors of a group are the sum of those counted in each part, and counting
 /// takes the working memory of one part at a time.
 #[derive(Clone)]
-pub(crate) struct Visits(Vec<LazyFrame>);
+pub(crate) struct Visits {
+    parts: Vec<LazyFrame>,
+    /// Which rows of the hits have their visits counted (an expression over the hits).
+    keep: Option<Expr>,
+}
 
 impl Visits {
-    /// Every part changed by `change`.
-    pub(crate) fn map(&self, change: impl Fn(LazyFrame) -> LazyFrame) -> Visits {
-        Visits(self.0.iter().map(|part| change(part.clone())).collect())
+    /// The visits of the rows of the hits that pass `keep`.
+    pub(crate) fn filter(&self, keep: &Expr) -> Visits {
+        let keep = match &self.keep {
+            Some(k) => k.clone().and(keep.clone()),
+            None => keep.clone(),
+        };
+        Visits { parts: self.parts.clone(), keep: Some(keep) }
     }
 
-    /// The visits that pass `keep`.
-    pub(crate) fn filter(&self, keep: &Expr) -> Visits {
-        self.map(|part| part.filter(keep.clone()))
+    /// Each part's visits as `group_key` and `visitor`, where `group_key` is `value`, an
+    /// expression over the hits `rows`, of the visit's row: computed once per row of the hits,
+    /// then looked up per visit. The visits of rows left out by the filter are dropped.
+    fn keyed(&self, rows: &DataFrame, value: Expr) -> PolarsResult<Vec<LazyFrame>> {
+        let value = value.cast(DataType::UInt64);
+        let value = match &self.keep {
+            Some(keep) => when(keep.clone()).then(value).otherwise(lit(NULL).cast(DataType::UInt64)),
+            None => value,
+        };
+        let per_row = rows.clone().lazy().select([value.alias("group_key")]).collect()?;
+        let per_row = per_row.column("group_key")?.as_materialized_series().clone();
+        let keyed = |part: &LazyFrame| {
+            let key = lit(per_row.clone()).gather(col("row").cast(IDX_DTYPE), false).alias("group_key");
+            let part = part.clone().select([key, col("visitor")]);
+            if self.keep.is_some() { part.filter(col("group_key").is_not_null()) } else { part }
+        };
+        Ok(self.parts.iter().map(keyed).collect())
     }
 }
 
@@ -170,16 +203,21 @@ impl Frames<'_> {
     /// Each parent's downline figures: the rollup by `parent` of its members' `hits` and
     /// `visits`, each joined to every ancestor of its partner.
     pub(crate) fn downline(&self, hits: LazyFrame, visits: &Visits) -> PolarsResult<DataFrame> {
-        let member = || self.per_key(|[_, partner, _]| u64::from(partner)).cast(DataType::UInt32).alias("member_id");
+        let member = || self.per_key(|[_, partner, _]| u64::from(partner));
         let to_parents = |frame: LazyFrame| {
             frame.join(self.rel.clone(), [col("member_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
         };
         // Counts add up: summed per member first, they join as one row per member.
-        let sums = ["clicks", "bot_hits", "head_hits"].map(|c| col(c).sum());
-        let hits = to_parents(hits.group_by([member()]).agg(sums));
+        let sums = ["clicks", "bot_hits", "head_hits"].map(total);
+        let hits = to_parents(hits.group_by([member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
         // Distinct visitors do not: every visit joins, with only what the count needs.
-        let visits = visits.map(|part| to_parents(part.select([member(), col("visitor")])));
-        rollup(self, hits, visits, &["parent"], &[])
+        let by = ["parent"];
+        let parent = self.group_key(&by)?.alias("group_key");
+        let visits = visits.keyed(&self.rows, member())?.into_iter().map(|part| {
+            let members = part.select([col("group_key").cast(DataType::UInt32).alias("member_id"), col("visitor")]);
+            to_parents(members).select([parent.clone(), col("visitor")])
+        });
+        named(self, &aggregate(self, hits, visits.collect(), &by)?, &by, &[])
     }
 
     /// The groups of a rollup by the named columns, as one 64-bit number whose order is the
@@ -234,8 +272,7 @@ fn decode(by: &[&str], group: u64, keys: &[[u32; 3]]) -> Ids {
 }
 
 /// Hits summed by the named columns `by`, with the distinct visitors as `unique_clicks`,
-/// sorted by name, the names put back in place of the ids, and `flags` added. `parent` is a
-/// partner grouped over the frames of [`Frames::downline`].
+/// sorted by name, the names put back in place of the ids, and `flags` added.
 pub(crate) fn rollup(
     f: &Frames<'_>,
     hits: LazyFrame,
@@ -243,31 +280,44 @@ pub(crate) fn rollup(
     by: &[&str],
     flags: &[&str],
 ) -> PolarsResult<DataFrame> {
+    // The finest rollup takes its unique clicks from the hits.
+    let visits = if by.len() == 4 { Vec::new() } else { visits.keyed(&f.rows, f.group_key(by)?)? };
     named(f, &aggregate(f, hits, visits, by)?, by, flags)
 }
 
 /// The rows of a rollup by `by` before they are named: `group_key` (sorted) and the counts.
-fn aggregate(f: &Frames<'_>, hits: LazyFrame, visits: Visits, by: &[&str]) -> PolarsResult<DataFrame> {
+/// `visits` are the parts of [`Visits::keyed`] by the same groups.
+fn aggregate(f: &Frames<'_>, hits: LazyFrame, visits: Vec<LazyFrame>, by: &[&str]) -> PolarsResult<DataFrame> {
     let key = f.group_key(by)?.alias("group_key");
     let counts = ["clicks", "bot_hits", "head_hits"];
     let frame = if by.len() == 4 {
         // The hits are one row per (day, key), with their unique clicks counted off the sorted
         // visits.
         let mut keep = vec![key];
-        keep.extend(counts.iter().chain(&["unique_clicks"]).map(|c| col(*c)));
+        keep.extend(counts.iter().chain(&["unique_clicks"]).map(|c| col(*c).cast(DataType::UInt64)));
         hits.select(keep)
     } else {
         // Unique clicks are distinct visitors, counted at every level, never summed.
         let distinct = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
-        let mut counted = Vec::new();
-        for part in visits.0 {
-            counted.push(part.group_by([key.clone()]).agg([distinct.clone()]).collect()?.lazy());
+        // Added up part by part, so that only two parts' counts are held at a time.
+        let mut uniques: Option<DataFrame> = None;
+        for part in visits {
+            let counted = part.group_by([col("group_key")]).agg([distinct.clone()]);
+            let total = match uniques.take() {
+                None => counted,
+                Some(sum) => concat([sum.lazy(), counted], UnionArgs::default())?
+                    .group_by([col("group_key")])
+                    .agg([col("unique_clicks").sum()]),
+            };
+            uniques = Some(total.collect()?);
         }
-        let uniques =
-            concat(counted, UnionArgs::default())?.group_by([col("group_key")]).agg([col("unique_clicks").sum()]);
+        let uniques = match uniques {
+            Some(u) => u.lazy(),
+            None => DataFrame::new(0, vec![owned("group_key", Vec::new()), owned("unique_clicks", Vec::new())])?.lazy(),
+        };
         let on = [col("group_key")];
         hits.group_by([key])
-            .agg(counts.iter().map(|c| col(*c).sum()).collect::<Vec<_>>())
+            .agg(counts.map(total))
             .join(uniques, on.clone(), on, JoinArgs::new(JoinType::Left))
             .with_column(col("unique_clicks").fill_null(lit(0u64)))
     };
@@ -390,17 +440,17 @@ pub fn tables(
     let all = ["known_link", "known_partner", "known_ad"];
     let finest = ["day", "link", "partner", "ad"];
     let daily = match daily_days {
-        None => aggregate(&f, h.clone(), v.clone(), &finest)?,
+        None => aggregate(&f, h.clone(), Vec::new(), &finest)?,
         Some(days) => {
             let keep = days.iter().fold(lit(false), |any, d| any.or(day_part().eq(lit(day_number(*d)))));
-            aggregate(&f, h.clone().filter(keep), v.clone(), &finest)?
+            aggregate(&f, h.clone().filter(keep), Vec::new(), &finest)?
         }
     };
     emit("daily", &Sliced { f: &f, rows: &daily, by: &finest, flags: &all })?;
     drop(daily);
     let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[])?;
     let key = ["link", "partner", "ad"];
-    let by_key = aggregate(&f, h.clone(), v.clone(), &key)?;
+    let by_key = aggregate(&f, h.clone(), v.keyed(&f.rows, f.group_key(&key)?)?, &key)?;
     emit("by_link_partner_ad", &Sliced { f: &f, rows: &by_key, by: &key, flags: &all })?;
     let unknown = unknown_codes(&f, &by_key)?;
     drop(by_key);

@@ -157,7 +157,11 @@ pub struct Tally {
     /// Request paths seen, with their key (up to [`PATH_CACHE`] of them).
     paths: FxHashMap<Box<str>, u32>,
     parts: Vec<[u32; 3]>,
+    /// The counts of the lines read (and the days read back) since the last merge.
     counts: FxHashMap<(Day, u32), Counts>,
+    /// Counts settled as rows sorted by packed (day, key), one row each: where merges put
+    /// them, as two sorted lists merge in less memory than a growing hash table.
+    settled: Vec<(u64, Counts)>,
     /// Bot hits per (day, key, reason): few keys get bot hits, so they are kept apart.
     bots: FxHashMap<(Day, u32, &'static str), u64>,
     /// Clicks as (day and key packed, visitor), for unique clicks.
@@ -189,20 +193,55 @@ fn rekey(packed: u64, new_key: &[u32]) -> u64 {
     day_key(day, new_key[k as usize])
 }
 
+/// Two lists of rows sorted by packed (day, key), one row each, merged into one; the counts of
+/// a (day, key) in both are added.
+fn merge_rows(a: Vec<(u64, Counts)>, b: Vec<(u64, Counts)>) -> Vec<(u64, Counts)> {
+    if a.is_empty() || b.is_empty() {
+        return if a.is_empty() { b } else { a };
+    }
+    // Counted first, so that the list takes exactly its rows' memory.
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i].0, b[j].0);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+        n += 1;
+    }
+    n += (a.len() - i) + (b.len() - j);
+    let mut out = Vec::with_capacity(n);
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if x.0 == y.0 {
+            let mut row = x;
+            row.1.add(y.1);
+            out.push(row);
+        } else {
+            out.push(if x.0 < y.0 { x } else { y });
+        }
+        i += usize::from(x.0 <= y.0);
+        j += usize::from(y.0 <= x.0);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// Every (day, key) with its counts and its distinct visitors, as columns sorted by day, then
-/// link, partner and ad name (keys are numbered in name order by [`Tally::take_columns`]).
+/// link, partner and ad name (keys are numbered in name order by [`Tally::take_columns`]). The
+/// counts of one (day, key) are 32-bit, like [`Counts`]; sums over several are not.
 #[derive(Default)]
 pub struct FinestColumns {
     /// Day and key packed by [`day_key`].
     pub day_key: Vec<u64>,
     /// Clicks.
-    pub clicks: Vec<u64>,
+    pub clicks: Vec<u32>,
     /// Distinct visitors among the clicks.
-    pub unique_clicks: Vec<u64>,
+    pub unique_clicks: Vec<u32>,
     /// Bot hits, all reasons.
-    pub bot_hits: Vec<u64>,
+    pub bot_hits: Vec<u32>,
     /// HEAD hits.
-    pub head_hits: Vec<u64>,
+    pub head_hits: Vec<u32>,
 }
 
 impl Tally {
@@ -291,9 +330,21 @@ impl Tally {
             .iter()
             .map(|[l, p, a]| self.intern_parts([links[*l as usize], partners[*p as usize], ads[*a as usize]]))
             .collect();
-        for ((day, k), c) in other.counts {
-            self.counts.entry((day, keys[k as usize])).or_default().add(c);
+        let mine = self.settle();
+        let mut theirs = other.settled;
+        for row in &mut theirs {
+            row.0 = rekey(row.0, &keys);
         }
+        theirs.extend(other.counts.into_iter().map(|((day, k), c)| (day_key(day, keys[k as usize]), c)));
+        theirs.sort_unstable_by_key(|r| r.0);
+        theirs.dedup_by(|row, kept| {
+            let same = row.0 == kept.0;
+            if same {
+                kept.1.add(row.1);
+            }
+            same
+        });
+        self.settled = merge_rows(mine, theirs);
         for ((day, k, reason), n) in other.bots {
             *self.bots.entry((day, keys[k as usize], reason)).or_default() += n;
         }
@@ -304,61 +355,84 @@ impl Tally {
         self.visits.merge(other.visits, |packed| rekey(packed, &keys));
     }
 
+    /// Takes every count out, as rows sorted by packed (day, key), one row each: the settled
+    /// rows and the hash table's, merged.
+    fn settle(&mut self) -> Vec<(u64, Counts)> {
+        let settled = std::mem::take(&mut self.settled);
+        if self.counts.is_empty() {
+            return settled;
+        }
+        let mut new: Vec<(u64, Counts)> =
+            std::mem::take(&mut self.counts).into_iter().map(|((day, k), c)| (day_key(day, k), c)).collect();
+        new.sort_unstable_by_key(|r| r.0);
+        merge_rows(settled, new)
+    }
+
     /// Every (day, key) with its counts and distinct visitors, and every distinct visit (in
     /// parts by visitor, see [`Visits`]), as columns, with codes and keys numbered in name
     /// order; the tally's counts and visits are emptied (bot hits by reason stay for
     /// [`Tally::bot_reasons`]), so that they do not take memory beside the tables.
     pub fn take_columns(&mut self) -> (FinestColumns, Vec<VisitColumns>) {
-        let counted = std::mem::take(&mut self.counts)
-            .into_iter()
-            .map(|((day, k), n)| (day_key(day, k), u64::from(n.clicks), u64::from(n.bot_hits), u64::from(n.head_hits)));
-        let stored = std::mem::take(&mut self.stored).into_iter().map(|(day, k, c, b, h)| (day_key(day, k), c, b, h));
-        let mut rows: Vec<(u64, u64, u64, u64)> = counted.chain(stored).collect();
-        rows.sort_unstable_by_key(|r| r.0);
+        // What the columns do not need goes first: the lookups (made again if a key is
+        // interned later) and the bot hits per key (their sums by reason are kept).
+        self.keys = FxHashMap::default();
+        self.paths = FxHashMap::default();
         for ((_, _, reason), n) in std::mem::take(&mut self.bots) {
             *self.stored_bots.entry(reason).or_default() += n;
         }
-        let mut finest: Vec<(u64, [u64; 4])> = Vec::with_capacity(rows.len());
-        for (packed, clicks, bots, head) in rows {
-            match finest.last_mut() {
-                // A day of the store read back as several rows.
-                Some((last, c)) if *last == packed => {
-                    c[0] += clicks;
-                    c[2] += bots;
-                    c[3] += head;
+        let mut rows = self.settle();
+        let stored = std::mem::take(&mut self.stored);
+        if !stored.is_empty() {
+            let counts = |c, b, h| Counts { clicks: count(c), head_hits: count(h), bot_hits: count(b) };
+            rows.extend(stored.into_iter().map(|(day, k, c, b, h)| (day_key(day, k), counts(c, b, h))));
+            rows.sort_unstable_by_key(|r| r.0);
+            // A day of the store read back as several rows.
+            rows.dedup_by(|row, kept| {
+                let same = row.0 == kept.0;
+                if same {
+                    kept.1.add(row.1);
                 }
-                _ => finest.push((packed, [clicks, 0, bots, head])),
-            }
+                same
+            });
         }
-        let keys: Vec<u64> = finest.iter().map(|r| r.0).collect();
+        // The packed (day, key)s as counted, for the visits, which keep the old numbers.
+        let keys: Vec<u64> = rows.iter().map(|r| r.0).collect();
         let mut uniques = vec![0; keys.len()];
         self.visits.count(&keys, &mut uniques);
-        drop(keys);
-        for (row, n) in finest.iter_mut().zip(uniques) {
-            row.1[1] = n;
-        }
         let new_key = self.sort_names();
-        let renumber = |packed: u64| rekey(packed, &new_key);
-        for row in &mut finest {
-            row.0 = renumber(row.0);
+        for row in &mut rows {
+            row.0 = rekey(row.0, &new_key);
         }
-        finest.sort_unstable_by_key(|r| r.0);
-        let n = finest.len();
+        rows.sort_unstable_by_key(|r| r.0);
+        // Where each (day, key) as counted went.
+        let placed: Vec<u32> = keys
+            .iter()
+            .map(|&old| {
+                let at = rows.binary_search_by_key(&rekey(old, &new_key), |r| r.0).unwrap_or(0);
+                u32::try_from(at).unwrap_or(u32::MAX)
+            })
+            .collect();
+        let mut unique_clicks = vec![0; rows.len()];
+        for (&at, n) in placed.iter().zip(uniques) {
+            unique_clicks[at as usize] = count(n);
+        }
+        // The visits first: their columns take half their memory, before the counts' are made.
+        let v = std::mem::take(&mut self.visits).into_columns(&keys, &placed);
+        drop((keys, placed));
+        let n = rows.len();
         let mut f = FinestColumns {
             day_key: Vec::with_capacity(n),
             clicks: Vec::with_capacity(n),
-            unique_clicks: Vec::with_capacity(n),
+            unique_clicks,
             bot_hits: Vec::with_capacity(n),
             head_hits: Vec::with_capacity(n),
         };
-        for (packed, [clicks, uniques, bots, head]) in finest {
+        for (packed, c) in rows {
             f.day_key.push(packed);
-            f.clicks.push(clicks);
-            f.unique_clicks.push(uniques);
-            f.bot_hits.push(bots);
-            f.head_hits.push(head);
+            f.clicks.push(c.clicks);
+            f.bot_hits.push(c.bot_hits);
+            f.head_hits.push(c.head_hits);
         }
-        let v = std::mem::take(&mut self.visits).into_columns(renumber);
         (f, v)
     }
 
@@ -405,7 +479,9 @@ impl Tally {
     /// ids, row)`, in no particular order.
     pub fn stored_rows(&mut self, days: &std::collections::BTreeSet<Day>) -> Vec<(Day, [u32; 3], Stored)> {
         let mut rows = Vec::new();
-        for (&(day, k), c) in &self.counts {
+        self.settled = self.settle();
+        for &(packed, c) in &self.settled {
+            let (day, k) = split_day_key(packed);
             if !days.contains(&day) {
                 continue;
             }
@@ -467,6 +543,7 @@ impl Tally {
     /// The days with a hit, sorted.
     pub fn days(&self) -> Vec<Day> {
         let mut days: Vec<Day> = self.counts.keys().map(|&(d, _)| d).collect();
+        days.extend(self.settled.iter().map(|r| split_day_key(r.0).0));
         days.extend(self.stored.iter().map(|r| r.0));
         days.sort_unstable();
         days.dedup();
@@ -517,7 +594,7 @@ mod tests {
         let bots = t.bot_reasons();
         let (c, visits) = t.take_columns();
         assert_eq!(t.links.all(), ["l", "x", "z"], "codes numbered in name order");
-        let rows: Vec<(Day, &str, u64, u64, u64, u64)> = (0..c.day_key.len())
+        let rows: Vec<(Day, &str, u32, u32, u32, u32)> = (0..c.day_key.len())
             .map(|i| {
                 let (day, k) = split_day_key(c.day_key[i]);
                 let link = t.links.all()[t.keys()[k as usize][0] as usize].as_str();
@@ -528,6 +605,11 @@ mod tests {
         assert_eq!(t.bot_reasons(), bots, "bot hits by reason outlive the counts");
         let visitors: usize = visits.iter().map(|v| v.visitor.len()).sum();
         assert_eq!(visitors, 5, "visitor 8 on day 1 was already counted");
+        // Each visit points at the row of its (day, key): "l" of day 1 (row 0) was visited by
+        // 7 and 8, "x" (row 1) by 9, "z" (row 2) by 1, "l" of day 2 (row 3) by 7.
+        let mut rows: Vec<u32> = visits.iter().flat_map(|v| v.row.iter().copied()).collect();
+        rows.sort_unstable();
+        assert_eq!(rows, [0, 0, 1, 2, 3]);
         let k = t.keys()[0];
         assert_eq!([&t.links.all()[k[0] as usize], &t.partners.all()[k[1] as usize]], ["l", "p"]);
     }

@@ -4,20 +4,23 @@
 //! it has grown by half, and parts are merged, counted and turned into columns one at a time,
 //! so that the memory a step needs beside the visits is one part's, not all of them.
 
+use rustc_hash::FxHashMap;
+
 /// How many parts the visits are kept in.
 pub const VISIT_PARTS: usize = 4;
 
 /// The first compaction of a part, in entries.
 const FIRST_COMPACTION: usize = 1 << 18;
 
-/// Distinct visits as columns: (day, key) packed by [`crate::tally::day_key`], and the
-/// visitor.
+/// Distinct visits of one part as columns of 8 bytes a visit: the row of their (day, key) in
+/// the tally's table of counts, and the visitor numbered within the part (parts never share a
+/// visitor, so a number stands for one visitor in its part only).
 #[derive(Default)]
 pub struct VisitColumns {
-    /// Day and key.
-    pub day_key: Vec<u64>,
-    /// Visitor id.
-    pub visitor: Vec<u64>,
+    /// The row of the visit's (day, key).
+    pub row: Vec<u32>,
+    /// The visitor's number in this part.
+    pub visitor: Vec<u32>,
 }
 
 /// One part: 16 bytes a visit, no hash table.
@@ -91,18 +94,29 @@ impl Visits {
         }
     }
 
-    /// The distinct visits as columns, one set per part, their packed keys changed by
-    /// `rekey`; each part's memory is released as its columns are made.
-    pub fn into_columns(self, rekey: impl Fn(u64) -> u64) -> Vec<VisitColumns> {
+    /// The distinct visits as columns, one set per part: `keys` are the packed (day, key)s
+    /// of the table of counts (sorted), `rows[i]` the row `keys[i]` is given in it. A visit of
+    /// a (day, key) not in `keys` has no row and is left out. Each part's memory is released
+    /// as its columns are made.
+    pub fn into_columns(self, keys: &[u64], rows: &[u32]) -> Vec<VisitColumns> {
         self.parts
             .into_iter()
             .map(|mut part| {
                 part.compact();
                 let n = part.visits.len();
-                let mut c = VisitColumns { day_key: Vec::with_capacity(n), visitor: Vec::with_capacity(n) };
+                let mut c = VisitColumns { row: Vec::with_capacity(n), visitor: Vec::with_capacity(n) };
+                let mut numbers: FxHashMap<u64, u32> = FxHashMap::default();
+                let mut at = 0;
                 for (packed, visitor) in part.visits {
-                    c.day_key.push(rekey(packed));
-                    c.visitor.push(visitor);
+                    while at < keys.len() && keys[at] < packed {
+                        at += 1;
+                    }
+                    if keys.get(at) != Some(&packed) {
+                        continue;
+                    }
+                    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                    c.row.push(rows[at]);
+                    c.visitor.push(*numbers.entry(visitor).or_insert(next));
                 }
                 c
             })
@@ -131,12 +145,20 @@ mod tests {
         a.count(&keys, &mut counts);
         assert_eq!(counts, [1000, 2, 10]);
         assert_eq!(a.distinct().count(), 1012);
-        let columns = a.into_columns(|k| k + 1);
+        // Key 10 is row 0 of the counts, key 1 row 2; key 20 has no row.
+        let columns = a.into_columns(&[1, 5, 10], &[2, 1, 0]);
         assert_eq!(columns.len(), VISIT_PARTS);
-        assert_eq!(columns.iter().map(|c| c.visitor.len()).sum::<usize>(), 1012);
-        for (i, c) in columns.iter().enumerate() {
-            assert!(c.visitor.iter().all(|v| v % VISIT_PARTS as u64 == i as u64), "part {i} holds its visitors only");
+        assert_eq!(columns.iter().map(|c| c.visitor.len()).sum::<usize>(), 1002);
+        let mut numbered = 0;
+        for c in &columns {
+            assert!(c.row.iter().all(|r| [0, 2].contains(r)));
+            let mut numbers = c.visitor.clone();
+            numbers.sort_unstable();
+            numbers.dedup();
+            assert!(numbers.iter().enumerate().all(|(i, n)| *n as usize == i), "numbered from 0 in each part");
+            numbered += numbers.len();
         }
-        assert!(columns.iter().all(|c| c.day_key.iter().all(|k| [2, 11, 21].contains(k))));
+        // Visitor 5 visited keys 1 and 10, and keeps one number; visitor 5000 is new.
+        assert_eq!(numbered, 1001);
     }
 }
