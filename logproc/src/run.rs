@@ -1,14 +1,16 @@
 //! One run over the inputs: each file opened, its format detected or given, every line parsed,
 //! classified and counted. The main thread reads; worker threads (one per core) parse and
-//! classify chunks of lines, and add each chunk's hits to the one tally together, so that the
-//! run keeps one copy of the counts and visits whatever the number of workers (the result does
-//! not depend on how lines were shared out). A malformed line is counted and kept as a sample; a
-//! file that fails part way is reported and the others go on.
+//! classify chunks of lines and hand each chunk's hits back with its buffer; the main thread
+//! adds them to the one tally. So the run keeps one copy of the counts and visits whatever the
+//! number of workers, allocated by the thread that later frees them (memory a finished thread
+//! allocated is handed back to the system late), and the result does not depend on how lines
+//! were shared out. A malformed line is counted and kept as a sample; a file that fails part way
+//! is reported and the others go on.
 
 use std::io::IsTerminal as _;
 use std::io::{BufRead, Read as _};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use refcenter_model::{Program, Secret};
@@ -48,23 +50,26 @@ const DETECT_LINES: usize = 20;
 /// The size of the blocks of lines handed to the workers.
 const CHUNK: usize = 1 << 20;
 
-/// What every worker reads, and the tally they all add to.
+/// What every worker reads.
 struct Context<'a> {
     options: &'a RunOptions,
     seen: Option<&'a dyn Seen>,
     known: &'a Known,
     bots: Bots,
     visitors: Visitors,
-    tally: Mutex<Tally>,
 }
 
-/// The hits of a chunk of lines, kept until they are added to the tally together (one lock a
-/// chunk): each hit's request path and codes are kept one after the other in `text`.
+/// The hits of a chunk of lines, kept until the main thread adds them to the tally: each hit's
+/// request path and codes are kept one after the other in `text`.
 #[derive(Default)]
 struct Batch {
     text: String,
     hits: Vec<BatchHit>,
 }
+
+/// A block of lines for a worker: the number of its first line, its bytes, and an empty batch
+/// for its hits.
+type Block = (u64, Vec<u8>, Batch);
 
 /// One hit of a [`Batch`]: where its path, link, partner and ad end in the batch's text (each
 /// starts where the one before ends).
@@ -86,11 +91,7 @@ impl Batch {
     }
 
     /// Adds the hits to `tally`, and empties the batch.
-    fn add_to(&mut self, tally: &Mutex<Tally>) {
-        if self.hits.is_empty() {
-            return;
-        }
-        let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+    fn add_to(&mut self, tally: &mut Tally) {
         let mut start = 0;
         for h in &self.hits {
             let [path, link, partner, ad] = h.ends.map(|end| {
@@ -101,13 +102,12 @@ impl Batch {
             let key = Key { link: link.into(), partner: partner.into(), ad: ad.into() };
             tally.add_at(h.day, path, &key, h.hit, h.visitor);
         }
-        drop(tally);
         self.text.clear();
         self.hits.clear();
     }
 }
 
-/// One thread's accounting, and the hits of its chunk.
+/// One thread's accounting, and the hits of the chunk it reads.
 struct Worker<'b> {
     batch: Batch,
     acc: Accounting,
@@ -191,7 +191,6 @@ impl<'b> Worker<'b> {
         for (no, line) in (first..).zip(lines) {
             self.line(ctx, parser, (file.0, file.1, no), line);
         }
-        self.batch.add_to(&ctx.tally);
     }
 }
 
@@ -205,15 +204,15 @@ pub fn run(
     options: &RunOptions,
     seen: Option<&dyn Seen>,
 ) -> (Tally, Accounting) {
-    let tally = Mutex::new(Tally::new(program));
-    let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret), tally };
+    let mut tally = Tally::new(program);
+    let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret) };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
     let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(&ctx.bots)).collect();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let progress = Progress::new(options.progress);
     for (index, source) in sources.iter().enumerate() {
-        read_source(&ctx, (index, source), &mut workers, &mut files, &mut problems, &progress);
+        read_source(&ctx, (index, source), &mut workers, &mut tally, &mut files, &mut problems, &progress);
     }
     progress.finish();
     // Add up the workers' accounting, and keep the first samples in reading order.
@@ -238,7 +237,6 @@ pub fn run(
     acc.samples = samples.into_iter().take(options.samples).map(|(_, _, s)| s).collect();
     acc.files = files;
     acc.file_problems = problems;
-    let mut tally = ctx.tally.into_inner().unwrap_or_else(PoisonError::into_inner);
     tally.forget_paths();
     (tally, acc)
 }
@@ -247,6 +245,7 @@ fn read_source(
     ctx: &Context<'_>,
     (index, source): (usize, &Source),
     workers: &mut [Worker<'_>],
+    tally: &mut Tally,
     files: &mut Vec<(String, &'static str)>,
     problems: &mut Vec<FileProblem>,
     progress: &Progress,
@@ -300,12 +299,13 @@ fn read_source(
         progress.line(line.len());
         workers[0].line(ctx, parser.as_mut(), (index, &name, line_no), line);
     }
-    workers[0].batch.add_to(&ctx.tally);
+    workers[0].batch.add_to(tally);
     if error.is_none() && first.len() == DETECT_LINES {
-        let (tx, rx) = sync_channel::<(u64, Vec<u8>)>(workers.len() * 2);
+        let (tx, rx) = sync_channel::<Block>(workers.len() * 2);
         let rx = Arc::new(Mutex::new(rx));
-        // Workers hand their buffers back, so that blocks are not allocated anew each time.
-        let (back_tx, back_rx) = channel::<Vec<u8>>();
+        // Workers hand their buffers back with the hits, so that blocks and batches are not
+        // allocated anew each time.
+        let (back_tx, back_rx) = channel::<(Vec<u8>, Batch)>();
         std::thread::scope(|scope| {
             for worker in workers.iter_mut() {
                 let rx = Arc::clone(&rx);
@@ -315,14 +315,15 @@ fn read_source(
                 scope.spawn(move || {
                     loop {
                         let next = rx.lock().map(|r| r.recv());
-                        let Ok(Ok((start, chunk))) = next else { break };
+                        let Ok(Ok((start, chunk, batch))) = next else { break };
+                        worker.batch = batch;
                         worker.chunk(ctx, parser.as_mut(), (index, name), start, &chunk);
-                        let _ = back.send(chunk);
+                        let _ = back.send((chunk, std::mem::take(&mut worker.batch)));
                     }
                 });
             }
             drop(back_tx);
-            match read_blocks(reader.as_mut(), line_no, &tx, &back_rx, progress) {
+            match read_blocks(reader.as_mut(), line_no, (&tx, &back_rx), tally, progress) {
                 Ok(n) => line_no = n,
                 Err((n, e)) => {
                     line_no = n;
@@ -330,6 +331,10 @@ fn read_source(
                 }
             }
             drop(tx);
+            // The hits of the blocks still out, until every worker is done.
+            for (_, mut batch) in back_rx.iter() {
+                batch.add_to(tally);
+            }
         });
     }
     if let Some(e) = error {
@@ -343,17 +348,24 @@ fn newlines(bytes: &[u8]) -> u64 {
 }
 
 /// Reads the rest of a file in blocks of whole lines and sends each with the number of its
-/// first line; returns the number of the last line read (with the error that stopped it).
+/// first line, adding the hits of the blocks handed back to `tally`; returns the number of the
+/// last line read (with the error that stopped it).
 fn read_blocks(
     reader: &mut dyn BufRead,
     mut last: u64,
-    tx: &SyncSender<(u64, Vec<u8>)>,
-    back: &Receiver<Vec<u8>>,
+    (tx, back): (&SyncSender<Block>, &Receiver<(Vec<u8>, Batch)>),
+    tally: &mut Tally,
     progress: &Progress,
 ) -> Result<u64, (u64, std::io::Error)> {
     let mut carry: Vec<u8> = Vec::new();
     loop {
-        let mut block = back.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + (64 << 10)));
+        let (mut block, batch) = match back.try_recv() {
+            Ok((block, mut batch)) => {
+                batch.add_to(tally);
+                (block, batch)
+            }
+            Err(_) => (Vec::with_capacity(CHUNK + (64 << 10)), Batch::default()),
+        };
         block.clear();
         block.append(&mut carry);
         let mut eof = false;
@@ -376,7 +388,7 @@ fn read_blocks(
                     let lines = newlines(&block);
                     if let Some(end) = memchr::memrchr(b'\n', &block) {
                         block.truncate(end + 1);
-                        let _ = tx.send((last + 1, block));
+                        let _ = tx.send((last + 1, block, batch));
                     }
                     return Err((last + lines, e));
                 }
@@ -395,7 +407,7 @@ fn read_blocks(
         }
         let lines = newlines(&block);
         progress.block(lines, block.len());
-        if tx.send((last + 1, block)).is_err() {
+        if tx.send((last + 1, block, batch)).is_err() {
             return Ok(last + lines);
         }
         last += lines;

@@ -498,7 +498,7 @@ impl Tally {
                 rows.push((day, self.parts[k as usize], Stored::Bot(reason, n)));
             }
         }
-        for &(packed, visitor) in self.visits.distinct() {
+        for (packed, visitor) in self.visits.distinct() {
             let (day, k) = split_day_key(packed);
             if days.contains(&day) {
                 rows.push((day, self.parts[k as usize], Stored::Visitor(visitor)));

@@ -1,8 +1,11 @@
-//! The distinct visits a tally keeps for unique clicks: (day and key packed, visitor) for each
-//! click, in parts by visitor. All of a visitor's visits are in one part, so distinct visitors
-//! counted part by part add up; each part is compacted (sorted, repeats removed) on its own when
-//! it has grown by half, and parts are merged, counted and turned into columns one at a time,
-//! so that the memory a step needs beside the visits is one part's, not all of them.
+//! The distinct visits a tally keeps for unique clicks: (day, key, visitor) for each click,
+//! kept per day in parts by visitor, 12 bytes a visit. All of a visitor's visits are in one
+//! part, so distinct visitors counted part by part add up; each part of a day is compacted
+//! (sorted, repeats removed) on its own when it has grown by half, and parts are counted and
+//! turned into columns one at a time, so that the memory a step needs beside the visits is one
+//! part's, not all of them.
+
+use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
@@ -23,14 +26,42 @@ pub struct VisitColumns {
     pub visitor: Vec<u32>,
 }
 
-/// One part: 16 bytes a visit, no hash table.
+/// A visit within its day: the key, then the visitor's high and low halves, so that visits
+/// sort as (key, visitor) do.
+type Visit = [u32; 3];
+
+/// The high half of a packed (day, key) ([`crate::tally::day_key`]): its day, in day order.
+fn day_of(packed: u64) -> u32 {
+    (packed >> 32) as u32
+}
+
+fn packed(day: u32, v: &Visit) -> u64 {
+    (u64::from(day) << 32) | u64::from(v[0])
+}
+
+fn visitor(v: &Visit) -> u64 {
+    (u64::from(v[1]) << 32) | u64::from(v[2])
+}
+
+/// The visits of one day in one part: a vector, no hash table.
 #[derive(Default)]
 struct Part {
-    visits: Vec<(u64, u64)>,
+    visits: Vec<Visit>,
     compact_at: usize,
 }
 
 impl Part {
+    fn push(&mut self, v: Visit) {
+        if self.visits.len() == self.visits.capacity() {
+            // Grown a quarter at a time: a vector left to double could hold twice its visits.
+            self.visits.reserve_exact((self.visits.len() / 4).max(1024));
+        }
+        self.visits.push(v);
+        if self.visits.len() >= self.compact_at.max(FIRST_COMPACTION) {
+            self.compact();
+        }
+    }
+
     /// Sorts the visits and removes repeated ones; the next compaction waits until the part
     /// has grown by half. (The part is a sorted run and a new tail: a stable sort finds the
     /// run and merges, cheaper than sorting all of it again.)
@@ -39,57 +70,71 @@ impl Part {
         self.visits.dedup();
         self.compact_at = (self.visits.len() + self.visits.len() / 2).max(FIRST_COMPACTION);
     }
+
+    /// Adds to `counts[i]` the distinct visitors of the key of `keys[i]` (the sorted packed
+    /// (day, key)s of this part's day).
+    fn count(&mut self, keys: &[u64], counts: &mut [u64]) {
+        self.compact();
+        let mut at = 0;
+        for (key, count) in keys.iter().zip(counts.iter_mut()) {
+            let key = *key as u32;
+            while at < self.visits.len() && self.visits[at][0] < key {
+                at += 1;
+            }
+            let first = at;
+            while at < self.visits.len() && self.visits[at][0] == key {
+                at += 1;
+            }
+            *count += (at - first) as u64;
+        }
+    }
 }
 
-/// The visits, in [`VISIT_PARTS`] parts by visitor.
+/// The visits, per day in [`VISIT_PARTS`] parts by visitor.
 #[derive(Default)]
 pub struct Visits {
-    parts: [Part; VISIT_PARTS],
+    days: BTreeMap<u32, [Part; VISIT_PARTS]>,
+}
+
+/// The rows of `keys` (sorted packed (day, key)s) of the day `day`.
+fn of_day(keys: &[u64], day: u32) -> std::ops::Range<usize> {
+    keys.partition_point(|&k| day_of(k) < day)..keys.partition_point(|&k| day_of(k) <= day)
 }
 
 impl Visits {
     /// Keeps the visit of `visitor` to the packed day and key `packed`.
     pub fn push(&mut self, packed: u64, visitor: u64) {
-        let part = &mut self.parts[(visitor % VISIT_PARTS as u64) as usize];
-        part.visits.push((packed, visitor));
-        if part.visits.len() >= part.compact_at.max(FIRST_COMPACTION) {
-            part.compact();
-            // Room for exactly the visits until the next compaction (a vector left to grow by
-            // doubling could take twice that).
-            part.visits.reserve_exact(part.compact_at - part.visits.len());
-        }
+        let parts = self.days.entry(day_of(packed)).or_default();
+        parts[(visitor % VISIT_PARTS as u64) as usize].push([packed as u32, (visitor >> 32) as u32, visitor as u32]);
     }
 
     /// Adds `other`'s visits, their packed keys changed by `rekey`.
     pub fn merge(&mut self, other: Visits, rekey: impl Fn(u64) -> u64) {
-        for (part, from) in self.parts.iter_mut().zip(other.parts) {
-            part.visits.reserve_exact(from.visits.len());
-            part.visits.extend(from.visits.into_iter().map(|(packed, visitor)| (rekey(packed), visitor)));
+        for (day, parts) in other.days {
+            for part in parts {
+                for v in part.visits {
+                    self.push(rekey(packed(day, &v)), visitor(&v));
+                }
+            }
         }
     }
 
-    /// Every distinct visit, part after part, each part sorted.
-    pub fn distinct(&mut self) -> impl Iterator<Item = &(u64, u64)> {
-        for part in &mut self.parts {
-            part.compact();
+    /// Every distinct visit as (packed day and key, visitor), day after day, part after part.
+    pub fn distinct(&mut self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        for parts in self.days.values_mut() {
+            parts.iter_mut().for_each(Part::compact);
         }
-        self.parts.iter().flat_map(|p| p.visits.iter())
+        self.days.iter().flat_map(|(&day, parts)| {
+            parts.iter().flat_map(move |p| p.visits.iter().map(move |v| (packed(day, v), visitor(v))))
+        })
     }
 
     /// Adds to `counts[i]` the distinct visitors of the packed key `keys[i]` (`keys` sorted).
     pub fn count(&mut self, keys: &[u64], counts: &mut [u64]) {
-        for part in &mut self.parts {
-            part.compact();
-            let mut at = 0;
-            for (key, count) in keys.iter().zip(counts.iter_mut()) {
-                while at < part.visits.len() && part.visits[at].0 < *key {
-                    at += 1;
-                }
-                let first = at;
-                while at < part.visits.len() && part.visits[at].0 == *key {
-                    at += 1;
-                }
-                *count += (at - first) as u64;
+        for (&day, parts) in &mut self.days {
+            let rows = of_day(keys, day);
+            for part in parts.iter_mut() {
+                part.count(&keys[rows.clone()], &mut counts[rows.clone()]);
             }
         }
     }
@@ -98,25 +143,31 @@ impl Visits {
     /// of the table of counts (sorted), `rows[i]` the row `keys[i]` is given in it. A visit of
     /// a (day, key) not in `keys` has no row and is left out. Each part's memory is released
     /// as its columns are made.
-    pub fn into_columns(self, keys: &[u64], rows: &[u32]) -> Vec<VisitColumns> {
-        self.parts
-            .into_iter()
-            .map(|mut part| {
-                part.compact();
-                let n = part.visits.len();
+    pub fn into_columns(mut self, keys: &[u64], rows: &[u32]) -> Vec<VisitColumns> {
+        (0..VISIT_PARTS)
+            .map(|p| {
+                for parts in self.days.values_mut() {
+                    parts[p].compact();
+                }
+                let n = self.days.values().map(|parts| parts[p].visits.len()).sum();
                 let mut c = VisitColumns { row: Vec::with_capacity(n), visitor: Vec::with_capacity(n) };
                 let mut numbers: FxHashMap<u64, u32> = FxHashMap::default();
-                let mut at = 0;
-                for (packed, visitor) in part.visits {
-                    while at < keys.len() && keys[at] < packed {
-                        at += 1;
+                for (&day, parts) in &mut self.days {
+                    let part = std::mem::take(&mut parts[p]);
+                    let range = of_day(keys, day);
+                    let (keys, rows) = (&keys[range.clone()], &rows[range]);
+                    let mut at = 0;
+                    for v in part.visits {
+                        while at < keys.len() && (keys[at] as u32) < v[0] {
+                            at += 1;
+                        }
+                        if keys.get(at).map(|&k| k as u32) != Some(v[0]) {
+                            continue;
+                        }
+                        let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                        c.row.push(rows[at]);
+                        c.visitor.push(*numbers.entry(visitor(&v)).or_insert(next));
                     }
-                    if keys.get(at) != Some(&packed) {
-                        continue;
-                    }
-                    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
-                    c.row.push(rows[at]);
-                    c.visitor.push(*numbers.entry(visitor).or_insert(next));
                 }
                 c
             })
@@ -129,7 +180,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn distinct_visitors_per_key_across_parts_and_merges() {
+    fn distinct_visitors_per_key_across_days_parts_and_merges() {
+        // Keys 1, 2, ... of day 0, and keys of the next day.
+        const NEXT: u64 = 1 << 32;
         let mut a = Visits::default();
         let mut b = Visits::default();
         for visitor in 0..1000u64 {
@@ -139,26 +192,33 @@ mod tests {
         }
         b.push(1, 5);
         b.push(1, 5000);
-        a.merge(b, |k| k * 10);
-        let keys = [1, 10, 20];
-        let mut counts = [0, 0, 0];
+        a.push(NEXT | 10, 7);
+        a.push(NEXT | 10, 8);
+        b.push(NEXT | 1, 7);
+        // b's keys are renumbered: key k becomes 10 k.
+        a.merge(b, |k| (k & !0xffff_ffff) | ((k & 0xffff_ffff) * 10));
+        let keys = [1, 10, 20, NEXT | 10];
+        let mut counts = [0; 4];
         a.count(&keys, &mut counts);
-        assert_eq!(counts, [1000, 2, 10]);
-        assert_eq!(a.distinct().count(), 1012);
-        // Key 10 is row 0 of the counts, key 1 row 2; key 20 has no row.
-        let columns = a.into_columns(&[1, 5, 10], &[2, 1, 0]);
+        assert_eq!(counts, [1000, 2, 10, 2]);
+        assert_eq!(a.distinct().count(), 1014);
+        assert!(a.distinct().any(|v| v == (NEXT | 10, 8)));
+        // Key 10 is row 0 of the counts, key 1 row 2, the next day's key 10 row 3; key 20 has
+        // no row.
+        let columns = a.into_columns(&[1, 5, 10, NEXT | 10], &[2, 1, 0, 3]);
         assert_eq!(columns.len(), VISIT_PARTS);
-        assert_eq!(columns.iter().map(|c| c.visitor.len()).sum::<usize>(), 1002);
+        assert_eq!(columns.iter().map(|c| c.visitor.len()).sum::<usize>(), 1004);
         let mut numbered = 0;
         for c in &columns {
-            assert!(c.row.iter().all(|r| [0, 2].contains(r)));
+            assert!(c.row.iter().all(|r| [0, 2, 3].contains(r)));
             let mut numbers = c.visitor.clone();
             numbers.sort_unstable();
             numbers.dedup();
             assert!(numbers.iter().enumerate().all(|(i, n)| *n as usize == i), "numbered from 0 in each part");
             numbered += numbers.len();
         }
-        // Visitor 5 visited keys 1 and 10, and keeps one number; visitor 5000 is new.
+        // Visitor 5 visited keys 1 and 10, 7 and 8 both days: each keeps one number; visitor
+        // 5000 is new.
         assert_eq!(numbered, 1001);
     }
 }
