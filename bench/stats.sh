@@ -2,8 +2,8 @@
 # refstats benchmark: realistic CloudFront and combined logs over a 10,000-partner program,
 # refstats side by side with DuckDB and Python polars running the same aggregation on the
 # same file (bench/others.py), with wall time, peak memory and the ratios; then refstats'
-# peak memory on 500 thousand and 5 million lines. Not a test: run it by hand and copy the
-# figures into bench/README.md.
+# peak memory on 500 thousand and 5 million lines (three runs each). Not a test: run it by
+# hand and copy the figures into bench/README.md.
 #
 #   bench/stats.sh [LINES]          # default 5000000
 #
@@ -45,11 +45,18 @@ for format in cloudfront combined; do
     rm -f "$log"
 done
 
-echo "memory as the log grows (CloudFront):"
+echo "memory as the log grows (CloudFront; three runs each, as peak memory varies from run to run):"
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 for n in 500000 5000000; do
     python3 bench/gen_logs.py cloudfront "$n" "$work/m.log"
     settle "$work/m.log"
-    measure "refstats, $n lines" "$refstats" --config "$work/program/partners.toml" --no-progress --out "$work/m" "$work/m.log"
-    eval "rss_$n=$rss"
+    peaks=()
+    for run in 1 2 3; do
+        measure "refstats, $n lines, run $run" "$refstats" --config "$work/program/partners.toml" --no-progress --out "$work/m" "$work/m.log"
+        peaks+=("$rss")
+    done
+    eval "rss_$n=$(median "${peaks[@]}")"
+    eval "low_$n=$(printf '%s\n' "${peaks[@]}" | sort -n | head -1)"
+    eval "high_$n=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)"
 done
-python3 -c "print(f'  5M / 500k peak memory: {$rss_5000000 / $rss_500000:.2f}')"
+python3 -c "print(f'  5M / 500k peak memory, medians: {$rss_5000000 / $rss_500000:.2f} ($rss_5000000 / $rss_500000 MB); worst pairing: {$high_5000000 / $low_500000:.2f}')"

@@ -453,16 +453,22 @@ pub fn tables(
     let by_key = aggregate(&f, h.clone(), v.keyed(&f.rows, f.group_key(&key)?)?, &key)?;
     emit("by_link_partner_ad", &Sliced { f: &f, rows: &by_key, by: &key, flags: &all })?;
     let unknown = unknown_codes(&f, &by_key)?;
+    // The hits summed per key over the period feed the rollups without a day: fewer rows than
+    // the hits per (day, key), and already 64-bit. They keep the name `day_key` (with no day),
+    // so that the lookups by key apply to them.
+    let mut per_key = by_key.select(["group_key", "clicks", "bot_hits", "head_hits"])?;
     drop(by_key);
-    let by_partner = rollup(&f, h.clone(), v.clone(), &["partner"], &["known_partner"])?;
-    let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"])?;
-    let by_partner_link = rollup(&f, h.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"])?;
-    let by_link = rollup(&f, h.clone(), v.clone(), &["link"], &["known_link"])?;
-    let with_ad = f.has_ad();
-    let by_ad = rollup(&f, h.clone().filter(with_ad.clone()), v.filter(&with_ad), &["partner", "ad"], &["known_ad"])?;
-
+    per_key.rename("group_key", "day_key".into())?;
+    let k = per_key.lazy();
+    let by_partner_day = rollup(&f, h, v.clone(), &["partner", "day"], &["known_partner"])?;
+    // The rollups with the most groups first, while the least is held beside them.
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
-    let team = f.downline(h, &v)?;
+    let team = f.downline(k.clone(), &v)?;
+    let by_partner_link = rollup(&f, k.clone(), v.clone(), &["partner", "link"], &["known_partner", "known_link"])?;
+    let with_ad = f.has_ad();
+    let by_ad = rollup(&f, k.clone().filter(with_ad.clone()), v.filter(&with_ad), &["partner", "ad"], &["known_ad"])?;
+    let by_partner = rollup(&f, k.clone(), v.clone(), &["partner"], &["known_partner"])?;
+    let by_link = rollup(&f, k, v.clone(), &["link"], &["known_link"])?;
     // The page figures hold the only other handle on the frames, and drop it once counted.
     drop(v);
     let team = team.lazy().select([

@@ -320,7 +320,8 @@ impl Tally {
         }
     }
 
-    /// Adds everything `other` counted (another thread's tally of other lines).
+    /// Adds everything `other` counted (a tally of other lines, or of days read back from a
+    /// store).
     pub fn merge(&mut self, other: Tally) {
         let links: Vec<u32> = other.links.all().iter().map(|n| self.links.id(n)).collect();
         let partners: Vec<u32> = other.partners.all().iter().map(|n| self.partners.id(n)).collect();
