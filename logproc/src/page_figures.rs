@@ -38,6 +38,20 @@ fn in_window(w: Option<u32>, as_of: Day) -> Expr {
     }
 }
 
+/// Whether the window `w` ending on `as_of` holds every day with a hit (`span`).
+fn covers_all(w: Option<u32>, as_of: Day, span: Option<(Day, Day)>) -> bool {
+    match (w, span) {
+        (None, _) | (_, None) => true,
+        (Some(days), Some((first, last))) => first >= window_start(days, as_of) && last <= as_of,
+    }
+}
+
+/// Whether every window ending on `as_of` holds every day with a hit (`span`): then the
+/// figures need no rollup of their own, only the whole period's.
+pub(crate) fn whole_period_only(as_of: Day, span: Option<(Day, Day)>) -> bool {
+    WINDOWS.iter().all(|w| covers_all(*w, as_of, span))
+}
+
 /// The whole period's rollups, computed for the report anyway: a window that covers every
 /// day with a hit takes its figures from them instead of counting again.
 pub(crate) struct WholePeriod<'a> {
@@ -63,7 +77,10 @@ struct Rollups {
 }
 
 fn window_rollups(f: &Frames<'_>, keep: Expr) -> PolarsResult<Rollups> {
-    let (h, v) = (f.hits.clone().filter(keep.clone()), f.visits.filter(&keep));
+    let Some(hits) = &f.hits else {
+        polars_bail!(ComputeError: "the hits per day were let go before a window that needs them")
+    };
+    let (h, v) = (hits.clone().filter(keep.clone()), f.visits.filter(&keep));
     let with_ad = f.has_ad();
     Ok(Rollups {
         own: rollup(f, h.clone(), v.clone(), &["partner"], &[])?,
@@ -99,11 +116,9 @@ pub(crate) fn page_stats(
     let known = f.known;
     let mut windows = Vec::new();
     for w in WINDOWS {
-        let covers_all = match (w, span) {
-            (None, _) | (_, None) => true,
-            (Some(days), Some((first, last))) => first >= window_start(days, as_of) && last <= as_of,
-        };
-        windows.push((w, if covers_all { whole_period(all)? } else { window_rollups(&f, in_window(w, as_of))? }));
+        let rollups =
+            if covers_all(w, as_of, span) { whole_period(all)? } else { window_rollups(&f, in_window(w, as_of))? };
+        windows.push((w, rollups));
     }
     drop(f);
     let mut stats = PageStats { as_of: day_name(as_of), first_day: span.map(|s| day_name(s.0)), ..Default::default() };

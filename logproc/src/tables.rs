@@ -44,9 +44,9 @@ pub struct Tables {
 /// where the rollup needs them, once per row of the hits, so the visits take 8 bytes each.
 pub(crate) struct Frames<'a> {
     /// One row per (day, key), sorted by `day_key`: `clicks`, `unique_clicks`, `bot_hits`,
-    /// `head_hits`.
-    pub(crate) hits: LazyFrame,
-    /// The same rows, which the visits point at.
+    /// `head_hits` (let go once no rollup needs them).
+    pub(crate) hits: Option<LazyFrame>,
+    /// The `day_key` of the same rows, which the visits point at.
     rows: DataFrame,
     /// One row per distinct (day, key, visitor) of a click: `row` (in `rows`), `visitor`
     /// (numbered within its part).
@@ -58,14 +58,23 @@ pub(crate) struct Frames<'a> {
     day_names: FxHashMap<Day, String>,
     /// Whether each key's ad is an ad of its partner.
     known_ads: Vec<bool>,
+    /// Whether each count of the hits adds up to less than 2^32 over all rows, so that any
+    /// sum of its rows fits in its 32 bits.
+    narrow_sums: bool,
 }
 
 /// The factor of the high half of a packed number.
 const HIGH: u64 = 1 << 32;
 
-/// The sum of the count `c`, in 64 bits (the hits' counts are 32-bit).
-fn total(c: &str) -> Expr {
-    col(c).cast(DataType::UInt64).sum()
+/// The sum of the count `c`, in 64 bits: summed in its own 32 bits if `narrow` (no sum of its
+/// rows can overflow them; no 64-bit copy of the column is made), else widened first.
+fn sum64(c: &str, narrow: bool) -> Expr {
+    if narrow { col(c).sum().cast(DataType::UInt64) } else { col(c).cast(DataType::UInt64).sum() }
+}
+
+/// Whether `counts` add up to less than 2^32 (then so does any sum of some of them).
+fn fits_32_bits(counts: &[u32]) -> bool {
+    counts.iter().map(|&n| u64::from(n)).sum::<u64>() <= u64::from(u32::MAX)
 }
 
 /// A column that takes over `values`.
@@ -86,6 +95,7 @@ fn frames<'a>(
     tally: &'a Tally,
     known: &'a Known,
 ) -> PolarsResult<Frames<'a>> {
+    let narrow_sums = fits_32_bits(&c.clicks) && fits_32_bits(&c.bot_hits) && fits_32_bits(&c.head_hits);
     // Sorted, and flagged so: the rollup of every (day, key) then needs no sort.
     let mut day_keys = owned("day_key", c.day_key).take_materialized_series();
     day_keys.set_sorted_flag(polars::series::IsSorted::Ascending);
@@ -107,14 +117,15 @@ fn frames<'a>(
     let (partners, ads) = (tally.partners.all(), tally.ads.all());
     let known_ads = tally.keys().iter().map(|&[_, p, a]| known.ad(&partners[p as usize], &ads[a as usize])).collect();
     Ok(Frames {
-        hits: hits.clone().lazy(),
-        rows: hits,
+        rows: hits.select(["day_key"])?,
+        hits: Some(hits.lazy()),
         visits: Visits { parts, keep: None },
         rel: downline_pairs(program, tally)?,
         tally,
         known,
         day_names: days.iter().map(|&d| (d, day_name(d))).collect(),
         known_ads,
+        narrow_sums,
     })
 }
 
@@ -174,6 +185,11 @@ fn key_part() -> Expr {
 }
 
 impl Frames<'_> {
+    /// The sum of the count `c` (see [`sum64`]).
+    fn total(&self, c: &str) -> Expr {
+        sum64(c, self.narrow_sums)
+    }
+
     /// A number per key, `value` of its (link, partner, ad) ids, looked up for each row's key:
     /// one lookup gives a rollup's group, however many ids it combines.
     fn per_key(&self, value: impl Fn([u32; 3]) -> u64) -> Expr {
@@ -208,7 +224,7 @@ impl Frames<'_> {
             frame.join(self.rel.clone(), [col("member_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
         };
         // Counts add up: summed per member first, they join as one row per member.
-        let sums = ["clicks", "bot_hits", "head_hits"].map(total);
+        let sums = ["clicks", "bot_hits", "head_hits"].map(|c| self.total(c));
         let hits = to_parents(hits.group_by([member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
         // Distinct visitors do not: every visit joins, with only what the count needs.
         let by = ["parent"];
@@ -317,7 +333,7 @@ fn aggregate(f: &Frames<'_>, hits: LazyFrame, visits: Vec<LazyFrame>, by: &[&str
         };
         let on = [col("group_key")];
         hits.group_by([key])
-            .agg(counts.map(total))
+            .agg(counts.map(|c| f.total(c)))
             .join(uniques, on.clone(), on, JoinArgs::new(JoinType::Left))
             .with_column(col("unique_clicks").fill_null(lit(0u64)))
     };
@@ -435,8 +451,13 @@ pub fn tables(
     let span = days.first().copied().zip(days.last().copied());
     let columns = tally.take_columns();
     let tally: &Tally = tally;
-    let f = frames(columns, &days, program, tally, known)?;
-    let (h, v) = (f.hits.clone(), f.visits.clone());
+    let mut f = frames(columns, &days, program, tally, known)?;
+    let v = f.visits.clone();
+    let h = f.hits.clone().ok_or_else(|| polars_err!(ComputeError: "no hits per day"))?;
+    if crate::page_figures::whole_period_only(as_of, span) {
+        // No page window needs the hits per day: they go with their last rollup here.
+        f.hits = None;
+    }
     let all = ["known_link", "known_partner", "known_ad"];
     let finest = ["day", "link", "partner", "ad"];
     let daily = match daily_days {
@@ -449,8 +470,9 @@ pub fn tables(
     emit("daily", &Sliced { f: &f, rows: &daily, by: &finest, flags: &all })?;
     drop(daily);
     let by_day = rollup(&f, h.clone(), v.clone(), &["day"], &[])?;
+    let by_partner_day = rollup(&f, h.clone(), v.clone(), &["partner", "day"], &["known_partner"])?;
     let key = ["link", "partner", "ad"];
-    let by_key = aggregate(&f, h.clone(), v.keyed(&f.rows, f.group_key(&key)?)?, &key)?;
+    let by_key = aggregate(&f, h, v.keyed(&f.rows, f.group_key(&key)?)?, &key)?;
     emit("by_link_partner_ad", &Sliced { f: &f, rows: &by_key, by: &key, flags: &all })?;
     let unknown = unknown_codes(&f, &by_key)?;
     // The hits summed per key over the period feed the rollups without a day: fewer rows than
@@ -460,7 +482,6 @@ pub fn tables(
     drop(by_key);
     per_key.rename("group_key", "day_key".into())?;
     let k = per_key.lazy();
-    let by_partner_day = rollup(&f, h, v.clone(), &["partner", "day"], &["known_partner"])?;
     // The rollups with the most groups first, while the least is held beside them.
     // Each parent's downline: the members' hits and distinct visitors, beside its own.
     let team = f.downline(k.clone(), &v)?;
@@ -507,4 +528,23 @@ pub fn tables(
     };
     let pages = crate::page_figures::page_stats(f, as_of, span, &all)?;
     Ok(Tables { by_day, unknown, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent, pages })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_of_32_bit_counts_are_exact_in_64_bits() {
+        let sum = |values: Vec<u32>, narrow: bool| {
+            let df = DataFrame::new(values.len(), vec![u32s("n", values)]).unwrap();
+            let out = df.lazy().select([sum64("n", narrow)]).collect().unwrap();
+            out.column("n").unwrap().u64().unwrap().get(0)
+        };
+        assert!(fits_32_bits(&[u32::MAX - 1, 1]));
+        assert_eq!(sum(vec![u32::MAX - 1, 1], true), Some(u64::from(u32::MAX)));
+        // Past 32 bits the counts are widened before they are added.
+        assert!(!fits_32_bits(&[u32::MAX, 1]));
+        assert_eq!(sum(vec![u32::MAX, 1], false), Some(1 << 32));
+    }
 }
