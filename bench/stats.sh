@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # refstats benchmark: realistic CloudFront and combined logs over a 10,000-partner program,
 # refstats side by side with DuckDB and Python polars running the same aggregation on the
-# same file (bench/others.py), with wall time, peak memory and the ratios; then refstats'
-# peak memory on 500 thousand and 5 million lines (three runs each). Not a test: run it by
-# hand and copy the figures into bench/README.md.
+# same file (bench/others.py), three rounds each, with wall time, peak memory and the ratios
+# of the medians; then refstats' peak memory on 500 thousand and 5 million lines (three runs
+# each). Not a test: run it by hand and copy the figures into bench/README.md.
 #
 #   bench/stats.sh [LINES]          # default 5000000
 #
@@ -30,23 +30,41 @@ PY
 }
 
 echo "$(nproc) cores; refstats $("$refstats" --version | cut -d' ' -f2), $(python3 -c 'import duckdb, polars; print(f"duckdb {duckdb.__version__}, python polars {polars.__version__}")')"
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+tools=(refstats duckdb polars)
 for format in cloudfront combined; do
     log="$work/$format.log"
     python3 bench/gen_logs.py "$format" "$lines" "$log"
     settle "$log"
-    echo "$format: $lines lines, $(du -h "$log" | cut -f1)"
-    measure "refstats" "$refstats" --config "$work/program/partners.toml" --format "$format" --no-progress --out "$work/out-$format" "$log"
-    ours="$wall"
+    echo "$format: $lines lines, $(du -h "$log" | cut -f1); three rounds, each tool once a round, in turn first"
+    declare -A walls=() peaks=()
+    for round in 0 1 2; do
+        for i in 0 1 2; do
+            tool="${tools[$(( (i + round) % 3 ))]}"
+            if [ "$tool" = refstats ]; then
+                measure "refstats" "$refstats" --config "$work/program/partners.toml" --format "$format" --no-progress --out "$work/out-$format" "$log"
+            else
+                measure "$tool" python3 bench/others.py "$tool" "$format" "$log" "$work/$tool-$format.csv"
+            fi
+            walls[$tool]+="$wall "
+            peaks[$tool]+="$rss "
+        done
+    done
+    echo "  medians:"
+    for tool in "${tools[@]}"; do
+        # shellcheck disable=SC2086 # the lists are words on purpose
+        printf '  %-34s %8.2f s %8d MB peak RSS\n' "$tool" "$(median ${walls[$tool]})" "$(median ${peaks[$tool]})"
+    done
+    ours="$(median ${walls[refstats]})"
     for engine in duckdb polars; do
-        measure "$engine" python3 bench/others.py "$engine" "$format" "$log" "$work/$engine-$format.csv"
-        python3 -c "print(f'  ratio {\"$engine\"} / refstats: {$wall / $ours:.2f}')"
+        python3 -c "print(f'  ratio {\"$engine\"} / refstats: {$(median ${walls[$engine]}) / $ours:.2f}')"
         same "$work/out-$format/daily.csv" "$work/$engine-$format.csv"
     done
+    unset walls peaks
     rm -f "$log"
 done
 
 echo "memory as the log grows (CloudFront; three runs each, as peak memory varies from run to run):"
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 for n in 500000 5000000; do
     python3 bench/gen_logs.py cloudfront "$n" "$work/m.log"
     settle "$work/m.log"
