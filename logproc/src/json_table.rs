@@ -20,14 +20,14 @@ const FLUSH_AT: usize = 1 << 16;
 
 /// A JSON array of row objects written from slices of a table, one after the other.
 pub struct JsonRows<'w> {
-    w: &'w mut dyn Write,
+    w: &'w mut (dyn Write + Send),
     /// Rows written so far.
     rows: u64,
 }
 
 impl<'w> JsonRows<'w> {
     /// An array to be written to `w`.
-    pub fn new(w: &'w mut dyn Write) -> JsonRows<'w> {
+    pub fn new(w: &'w mut (dyn Write + Send)) -> JsonRows<'w> {
         JsonRows { w, rows: 0 }
     }
 

@@ -124,8 +124,9 @@ pub fn write_streamed(
 }
 
 /// Writes `table` into `files` (one per format of [`FORMATS`]), taking `rows` rows at a time
-/// and writing each slice in every format.
-fn in_slices<W: std::io::Write>(table: &dyn Slices, rows: usize, files: &mut [W]) -> PolarsResult<()> {
+/// and writing each slice in every format, the formats side by side (JSON in a thread of its
+/// own, as polars' CSV and Parquet writers share its threads).
+fn in_slices<W: std::io::Write + Send>(table: &dyn Slices, rows: usize, files: &mut [W]) -> PolarsResult<()> {
     let [csv, json, parquet] = files else {
         polars_bail!(ComputeError: "a table is written in {} formats, not {}", FORMATS.len(), files.len());
     };
@@ -140,9 +141,13 @@ fn in_slices<W: std::io::Write>(table: &dyn Slices, rows: usize, files: &mut [W]
         // One chunk: one Parquet row group per slice.
         let mut slice = table.slice(offset, rows.min(height - offset))?;
         slice.rechunk_mut_par();
-        csv.write_batch(&slice)?;
-        json.write(&slice)?;
-        parquet.write_batch(&slice)?;
+        let (json, slice) = (&mut json, &slice);
+        std::thread::scope(|scope| {
+            let json = scope.spawn(move || json.write(slice));
+            csv.write_batch(slice)?;
+            parquet.write_batch(slice)?;
+            json.join().unwrap_or_else(|_| Err(polars_err!(ComputeError: "the JSON writer stopped")))
+        })?;
     }
     csv.finish()?;
     json.finish()?;
