@@ -193,6 +193,18 @@ fn rekey(packed: u64, new_key: &[u32]) -> u64 {
     day_key(day, new_key[k as usize])
 }
 
+/// Sorts `rows` by packed (day, key) and adds up the counts of each (day, key) into one row.
+fn sort_and_add_up(rows: &mut Vec<(u64, Counts)>) {
+    rows.sort_unstable_by_key(|r| r.0);
+    rows.dedup_by(|row, kept| {
+        let same = row.0 == kept.0;
+        if same {
+            kept.1.add(row.1);
+        }
+        same
+    });
+}
+
 /// Two lists of rows sorted by packed (day, key), one row each, merged into one; the counts of
 /// a (day, key) in both are added.
 fn merge_rows(a: Vec<(u64, Counts)>, b: Vec<(u64, Counts)>) -> Vec<(u64, Counts)> {
@@ -337,14 +349,7 @@ impl Tally {
             row.0 = rekey(row.0, &keys);
         }
         theirs.extend(other.counts.into_iter().map(|((day, k), c)| (day_key(day, keys[k as usize]), c)));
-        theirs.sort_unstable_by_key(|r| r.0);
-        theirs.dedup_by(|row, kept| {
-            let same = row.0 == kept.0;
-            if same {
-                kept.1.add(row.1);
-            }
-            same
-        });
+        sort_and_add_up(&mut theirs);
         self.settled = merge_rows(mine, theirs);
         for ((day, k, reason), n) in other.bots {
             *self.bots.entry((day, keys[k as usize], reason)).or_default() += n;
@@ -386,15 +391,8 @@ impl Tally {
         if !stored.is_empty() {
             let counts = |c, b, h| Counts { clicks: count(c), head_hits: count(h), bot_hits: count(b) };
             rows.extend(stored.into_iter().map(|(day, k, c, b, h)| (day_key(day, k), counts(c, b, h))));
-            rows.sort_unstable_by_key(|r| r.0);
             // A day of the store read back as several rows.
-            rows.dedup_by(|row, kept| {
-                let same = row.0 == kept.0;
-                if same {
-                    kept.1.add(row.1);
-                }
-                same
-            });
+            sort_and_add_up(&mut rows);
         }
         // The packed (day, key)s as counted, for the visits, which keep the old numbers.
         let keys: Vec<u64> = rows.iter().map(|r| r.0).collect();
