@@ -122,7 +122,7 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
     let program = &loaded.program;
     let files = loaded.sources.files().count();
     print(&format!(
-        "ok: {} ({}, {} {}): {} links, {} partners, {} ads; nothing written\n",
+        "ok: {} ({}, {} {}): {} links, {} partners, {} ads{}; nothing written\n",
         program.settings.name,
         source.name(),
         files,
@@ -130,6 +130,10 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
         program.links().len(),
         program.partners().len(),
         program.ad_count(),
+        match &program.settings.commissions {
+            Some(c) => format!(", {} commission plans in {}", c.plans.len(), c.currency),
+            None => String::new(),
+        },
     ))
 }
 

@@ -31,6 +31,106 @@ pub struct ProgramFile {
     /// Where the site is hosted: which redirect rules `refgen build` writes. Only in the root
     /// file. Default: `targets = ["html"]`.
     pub redirects: Option<RedirectsSection>,
+    /// The commission structure: plans, rates per level of the partner tree, payout terms.
+    /// Only in the root file; without it the program pays no commissions.
+    pub commissions: Option<CommissionsSection>,
+}
+
+/// `[commissions]`: what partners earn on the sales and leads they refer, and when it is paid.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionsSection {
+    /// The program's one currency, an ISO 4217 code such as `USD` or `EUR`. Every amount in
+    /// this file and in the imported orders is in it.
+    #[schemars(with = "String", extend("pattern" = "^[A-Z]{3}$"))]
+    pub currency: Spanned<String>,
+    /// How many levels of the partner tree earn on a conversion: 1 (only the credited partner,
+    /// the default), 2 (and its parent) or 3 (and its grandparent).
+    #[schemars(with = "Option<u8>", extend("minimum" = 1, "maximum" = 3))]
+    pub levels: Option<Spanned<i64>>,
+    /// The code of the plan of every partner not given another one (by `plan` or a group).
+    #[schemars(with = "String")]
+    pub default_plan: Spanned<String>,
+    /// When a commission becomes payable: `on-payment` (once the customer paid, the default)
+    /// or `up-front` (when the order is placed).
+    #[schemars(with = "Option<String>", extend("enum" = ["on-payment", "up-front"]))]
+    pub payout: Option<Spanned<String>>,
+    /// Days a commission is held (refund window) before it is payable. Default 0.
+    #[schemars(with = "Option<u32>", extend("minimum" = 0))]
+    pub holding_days: Option<Spanned<i64>>,
+    /// A partner is paid only when its payable balance reaches this amount, e.g. `"50.00"`.
+    /// Default `"0"`.
+    #[schemars(with = "Option<String>")]
+    pub minimum_payout: Option<Spanned<String>>,
+    /// When set, a customer (known by a keyed hash of their e-mail) stays with the first
+    /// partner who referred them for this many days: later orders within that time are
+    /// credited to that partner whatever the order's own attribution says.
+    #[schemars(with = "Option<u32>", extend("minimum" = 1))]
+    pub first_referrer_days: Option<Spanned<i64>>,
+    /// The columns of a shop export refstats has no preset for: each key is a field
+    /// (`order_id`, `date`, `kind`, `status`, `amount`, `refunded`, `refunded_at`,
+    /// `currency`, `email`, `partner`, `link`, `ad`, `sku`), each value the export's column
+    /// header. `order_id`, `date` and `partner` are required.
+    #[schemars(with = "Option<IndexMap<String, String>>")]
+    pub columns: Option<Spanned<IndexMap<String, Spanned<String>>>>,
+    /// The commission plans.
+    #[serde(default)]
+    pub plans: Vec<PlanEntry>,
+}
+
+/// `[[commissions.plans]]`: one commission plan.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanEntry {
+    /// The plan's code: lowercase letters, digits, `-` and `_`, unique among plans.
+    #[schemars(with = "String", extend("pattern" = crate::code::CODE_PATTERN))]
+    pub code: Spanned<String>,
+    /// The plan's name, shown on partners' My Commission Structure page.
+    pub name: String,
+    /// When a partner's groups match several plans, the highest priority wins. Unique among
+    /// plans. Default 0.
+    #[schemars(with = "Option<i64>")]
+    pub priority: Option<Spanned<i64>>,
+    /// Partners in any of these groups are on this plan, unless their own `plan` says
+    /// otherwise.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub groups: Option<Vec<Spanned<String>>>,
+    /// The rates of each level of the tree, level 1 (the credited partner) first.
+    #[serde(default)]
+    pub levels: Vec<LevelEntry>,
+    /// Sale rates that replace the plan's for one link or one product.
+    #[serde(default)]
+    pub overrides: Vec<OverrideEntry>,
+}
+
+/// `[[commissions.plans.levels]]`: what one level of the partner tree earns.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelEntry {
+    /// On a sale: a percentage of the commissionable amount (`"20%"`) or a flat amount per
+    /// order (`"5.00"`).
+    #[schemars(with = "Option<String>")]
+    pub sale: Option<Spanned<String>>,
+    /// On a lead (opt-in): a flat amount, e.g. `"1.00"`.
+    #[schemars(with = "Option<String>")]
+    pub lead: Option<Spanned<String>>,
+}
+
+/// `[[commissions.plans.overrides]]`: sale rates for one link or one product.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideEntry {
+    /// The link these rates apply to (give `link` or `sku`).
+    #[schemars(with = "Option<String>")]
+    pub link: Option<Spanned<String>>,
+    /// The product SKU these rates apply to (give `link` or `sku`); a product override wins
+    /// over a link override.
+    #[schemars(with = "Option<String>")]
+    pub sku: Option<Spanned<String>>,
+    /// The sale rate per level, level 1 first, e.g. `["10%", "2%"]`; levels past the list
+    /// keep the plan's rate.
+    #[schemars(with = "Vec<String>")]
+    pub sale: Spanned<Vec<Spanned<String>>>,
 }
 
 /// `[redirects]`: the hosts to write redirect rules for.
@@ -124,6 +224,9 @@ pub struct PartnerEntry {
     pub email: Option<Spanned<String>>,
     /// An inactive partner gets no pages and no attribution. Default `true`.
     pub active: Option<bool>,
+    /// The code of the commission plan this partner is on, over any plan of its groups.
+    #[schemars(with = "Option<String>")]
+    pub plan: Option<Spanned<String>>,
     /// The ads this partner created, each with its own statistics.
     #[serde(default)]
     pub ads: Vec<AdEntry>,

@@ -38,12 +38,15 @@
 
 pub mod attribution;
 pub mod code;
+pub mod commission;
+pub mod commission_check;
 pub mod diagnostic;
 pub mod error;
 pub mod file_format;
 pub mod files;
 pub mod json_file;
 pub mod load;
+pub mod money;
 pub mod page_stats;
 pub mod program;
 pub mod request_path;

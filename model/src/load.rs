@@ -16,7 +16,10 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::Diagnostic;
 use crate::error::LoadError;
-use crate::file_format::{AdEntry, LinkEntry, PartnerEntry, ProgramFile, ProgramSection, RedirectsSection};
+use crate::file_format::{
+    AdEntry, CommissionsSection, LevelEntry, LinkEntry, OverrideEntry, PartnerEntry, PlanEntry, ProgramFile,
+    ProgramSection, RedirectsSection,
+};
 use crate::files::{Files, glob};
 use crate::source::{Location, SourceId, SourceMap};
 use crate::suggest;
@@ -46,6 +49,10 @@ pub struct RawProgram {
     pub settings: Option<Sourced<ProgramSection>>,
     /// The `[redirects]` section of the root file.
     pub redirects: Option<Sourced<RedirectsSection>>,
+    /// The `[commissions]` section of the root file, with the plans that could be read.
+    pub commissions: Option<Sourced<CommissionsSection>>,
+    /// Whether every plan of `[commissions]` could be read.
+    pub plans_complete: bool,
     /// Every link, in load order.
     pub links: Vec<Sourced<LinkEntry>>,
     /// Every partner, in load order.
@@ -67,6 +74,10 @@ struct KnownKeys {
     link: Vec<String>,
     partner: Vec<String>,
     ad: Vec<String>,
+    commissions: Vec<String>,
+    plan: Vec<String>,
+    level: Vec<String>,
+    overrides: Vec<String>,
 }
 
 impl KnownKeys {
@@ -78,6 +89,10 @@ impl KnownKeys {
             link: keys_of::<LinkEntry>(),
             partner: keys_of::<PartnerEntry>(),
             ad: keys_of::<AdEntry>(),
+            commissions: keys_of::<CommissionsSection>(),
+            plan: keys_of::<PlanEntry>(),
+            level: keys_of::<LevelEntry>(),
+            overrides: keys_of::<OverrideEntry>(),
         }
     }
 }
@@ -96,7 +111,7 @@ pub fn read_program(files: &dyn Files, root: &Path) -> Result<(RawProgram, Sourc
         sources: SourceMap::default(),
         diagnostics: Vec::new(),
         keys: KnownKeys::new(),
-        raw: RawProgram { complete: true, ..RawProgram::default() },
+        raw: RawProgram { complete: true, plans_complete: true, ..RawProgram::default() },
     };
     let bytes =
         files.read(root).map_err(|source| LoadError::Io { path: PathBuf::from(files.display(root)), source })?;
@@ -231,6 +246,7 @@ impl Reader<'_> {
                 ("redirects", true) => {
                     self.raw.redirects = self.table::<RedirectsSection>(file, value, "[redirects]", |k| &k.redirects);
                 }
+                ("commissions", true) => self.commissions(file, value),
                 ("include", true) => includes = self.value::<Vec<Spanned<String>>>(file, value, "include"),
                 ("links", _) => {
                     for entry in self.array(file, value, "links") {
@@ -246,7 +262,7 @@ impl Reader<'_> {
                         self.partner(file, entry);
                     }
                 }
-                (top @ ("program" | "include" | "redirects"), false) => self.diagnostics.push(
+                (top @ ("program" | "include" | "redirects" | "commissions"), false) => self.diagnostics.push(
                     Diagnostic::at(
                         key_at,
                         format!("`{top}` is only allowed in the root program file"),
@@ -291,6 +307,50 @@ impl Reader<'_> {
                 self.raw.partners.push(partner);
             }
             None => self.raw.broken_partners.extend(code),
+        }
+    }
+
+    /// Reads `[commissions]`, each plan and each plan's levels and overrides on their own, so
+    /// that one bad entry does not hide the others.
+    fn commissions(&mut self, file: SourceId, mut value: Spanned<DeValue<'_>>) {
+        let plans = match value.get_mut() {
+            DeValue::Table(t) => t.remove("plans"),
+            _ => None,
+        };
+        let mut read_plans = Vec::new();
+        for mut plan in plans.map(|p| self.array(file, p, "commissions.plans")).unwrap_or_default() {
+            let (levels, overrides) = match plan.get_mut() {
+                DeValue::Table(t) => (t.remove("levels"), t.remove("overrides")),
+                _ => (None, None),
+            };
+            // A level or override that cannot be read is reported and left out; the plan is
+            // still read so that references to it are checked.
+            let mut read_levels = Vec::new();
+            for level in levels.map(|l| self.array(file, l, "commissions.plans.levels")).unwrap_or_default() {
+                read_levels.extend(
+                    self.table::<LevelEntry>(file, level, "[[commissions.plans.levels]]", |k| &k.level)
+                        .map(|l| l.value),
+                );
+            }
+            let mut read_overrides = Vec::new();
+            for o in overrides.map(|o| self.array(file, o, "commissions.plans.overrides")).unwrap_or_default() {
+                read_overrides.extend(
+                    self.table::<OverrideEntry>(file, o, "[[commissions.plans.overrides]]", |k| &k.overrides)
+                        .map(|o| o.value),
+                );
+            }
+            match self.table::<PlanEntry>(file, plan, "[[commissions.plans]]", |k| &k.plan) {
+                Some(mut p) => {
+                    p.value.levels = read_levels;
+                    p.value.overrides = read_overrides;
+                    read_plans.push(p.value);
+                }
+                None => self.raw.plans_complete = false,
+            }
+        }
+        if let Some(mut section) = self.table::<CommissionsSection>(file, value, "[commissions]", |k| &k.commissions) {
+            section.value.plans = read_plans;
+            self.raw.commissions = Some(section);
         }
     }
 

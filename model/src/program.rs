@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::attribution::Attribution;
 use crate::code::Code;
+use crate::commission::Commissions;
 use crate::target::RedirectTarget;
 use crate::tree::PartnerTree;
 
@@ -34,6 +35,8 @@ pub struct Settings {
     pub attribution: Attribution,
     /// The hosts to write redirect rules for, sorted, without duplicates.
     pub targets: Vec<RedirectTarget>,
+    /// The commission structure; `None` when the program pays no commissions.
+    pub commissions: Option<Commissions>,
 }
 
 /// A tracking link.
@@ -77,6 +80,8 @@ pub struct Partner {
     pub email: Option<String>,
     /// Whether the partner is active.
     pub active: bool,
+    /// The commission plan given to this partner directly, if any.
+    pub plan: Option<Code>,
     /// The partner's ads, in file order.
     pub ads: Vec<Ad>,
 }

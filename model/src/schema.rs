@@ -19,7 +19,16 @@ mod tests {
     fn every_table_rejects_unknown_keys() {
         let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
         assert_eq!(schema["additionalProperties"], false);
-        for def in ["ProgramSection", "LinkEntry", "PartnerEntry", "AdEntry"] {
+        for def in [
+            "ProgramSection",
+            "LinkEntry",
+            "PartnerEntry",
+            "AdEntry",
+            "CommissionsSection",
+            "PlanEntry",
+            "LevelEntry",
+            "OverrideEntry",
+        ] {
             assert_eq!(schema["$defs"][def]["additionalProperties"], false, "{def}");
         }
         let media = &schema["$defs"]["MediaType"];

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::attribution::{Attribution, Template};
 use crate::code::{self, Code, CodeProblem};
+use crate::commission_check;
 use crate::diagnostic::Diagnostic;
 use crate::file_format::{AdEntry, LinkEntry, PartnerEntry, ProgramSection};
 use crate::load::{RawProgram, Sourced};
@@ -31,9 +32,11 @@ pub fn validate(raw: &RawProgram, mut diagnostics: Vec<Diagnostic>) -> Result<Pr
     let default_attribution = Attribution::default();
     let attribution = settings.as_ref().map_or(&default_attribution, |s| &s.attribution);
     let links = v.links(raw, attribution);
+    let commissions = commission_check::check(raw, &mut diagnostics);
     diagnostics.sort_by_key(Diagnostic::sort_key);
-    match (settings, links, partners) {
-        (Some(settings), Some(links), Some(partners)) if diagnostics.is_empty() => {
+    match (settings, links, partners, commissions) {
+        (Some(mut settings), Some(links), Some(partners), Some(commissions)) if diagnostics.is_empty() => {
+            settings.commissions = commissions;
             Ok(Program::new(settings, links, partners))
         }
         _ => Err(diagnostics),
@@ -124,6 +127,7 @@ impl Validator<'_> {
             fallback_url: fallback_url?,
             attribution: attribution?,
             targets: Vec::new(),
+            commissions: None,
         })
     }
 
@@ -284,6 +288,7 @@ impl Validator<'_> {
                     groups,
                     email: p.email.as_ref().map(|_| email),
                     active: p.active.unwrap_or(true),
+                    plan: p.plan.as_ref().and_then(|c| Code::parse(c.get_ref()).ok()),
                     ads,
                 }),
                 _ => ok = false,

@@ -1,12 +1,13 @@
 //! The pages of a referral program: each active partner's private Partner Center (sales
-//! websites, downline, ads, link generator, resources, Link Tracking Stats), the public index,
-//! and the list of private addresses for the admin.
+//! websites, downline, ads, link generator, resources, Link Tracking Stats, My Commission
+//! Structure), the public index, and the list of private addresses for the admin.
 //!
 //! Pages come from tera templates built into the binary ([`templates`]), which a program may
 //! replace from its own `templates/` folder. Resources come from `content/` ([`content`]), each
 //! rendered per partner with that partner's links. [`site::render`] hands each file to the
 //! caller's writer as soon as it is made.
 
+pub mod commission_view;
 pub mod content;
 pub mod front_matter;
 pub mod link_function;

@@ -11,6 +11,7 @@ use refcenter_model::{Files, Partner, Program, Secret};
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::commission_view::CommissionView;
 use crate::content::{self, Content, Kind, Resource};
 use crate::link_function::LinkFunction;
 use crate::markdown;
@@ -263,6 +264,7 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
             ("rows", to_value(&rows)),
             ("link_data", tera::Value::String(link_data(&view.generator))),
             ("resources", to_value(&rendered)),
+            ("commissions", tera::Value::Bool(program.settings.commissions.is_some())),
         ],
     )
     .map_err(one)?;
@@ -283,6 +285,11 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
     let with = [small_view.clone(), ("stats", to_value(&stats))];
     let html = render_page(shared.pages, "stats.html", &page("../../../"), &with).map_err(one)?;
     files.push((format!("{dir}/stats/index.html"), html.into_bytes()));
+    if let Some(commission) = CommissionView::of(program, partner) {
+        let with = [small_view.clone(), ("commission", to_value(&commission))];
+        let html = render_page(shared.pages, "commission.html", &page("../../../"), &with).map_err(one)?;
+        files.push((format!("{dir}/commission/index.html"), html.into_bytes()));
+    }
     if !banners.is_empty() {
         let with = [small_view, ("banners", to_value(&banners))];
         let html = render_page(shared.pages, "banners.html", &page("../../../"), &with).map_err(one)?;

@@ -19,6 +19,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("resource.html", include_str!("../templates/resource.html")),
     ("banners.html", include_str!("../templates/banners.html")),
     ("stats.html", include_str!("../templates/stats.html")),
+    ("commission.html", include_str!("../templates/commission.html")),
     ("macros.html", include_str!("../templates/macros.html")),
 ];
 

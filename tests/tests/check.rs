@@ -73,6 +73,7 @@ broken_programs! {
     bad_redirect_targets => "bad-redirect-targets",
     bad_content => "bad-content",
     bad_content_link => "bad-content-link",
+    bad_commissions => "bad-commissions",
 }
 
 #[test]
@@ -82,7 +83,10 @@ fn the_sample_program_at_the_repo_root_is_clean() {
     let out = run("refgen", &["check"], &root);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout, "ok: Martyc Hair Care (partners.toml, 4 files): 4 links, 6 partners, 6 ads; nothing written\n");
+    assert_eq!(
+        stdout,
+        "ok: Martyc Hair Care (partners.toml, 4 files): 4 links, 6 partners, 6 ads, 2 commission plans in USD; nothing written\n"
+    );
     assert_eq!(snapshot(&root.join("partners")), before);
 }
 

@@ -40,6 +40,7 @@ fn one_partners_pages_match_the_golden_files() {
         (format!("public/p/{token}/pages/getting-started/index.html"), "samantha/pages-getting-started.html"),
         (format!("public/p/{token}/banners/index.html"), "samantha/banners.html"),
         (format!("public/p/{token}/stats/index.html"), "samantha/stats.html"),
+        (format!("public/p/{token}/commission/index.html"), "samantha/commission.html"),
         ("private/partner-access.csv".to_owned(), "partner-access.csv"),
     ];
     for (file, name) in pages {
