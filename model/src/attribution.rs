@@ -91,6 +91,39 @@ impl Template {
     }
 }
 
+/// What a recorded attribution value names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slot {
+    /// The partner code.
+    Partner,
+    /// The link code.
+    Link,
+    /// The ad code.
+    Ad,
+}
+
+impl Template {
+    /// Reads a value this template wrote back into the code it stands for: for a template of
+    /// one placeholder between literal text (`{partner}`, `p-{partner}`), the placeholder and
+    /// the code; `None` for other templates and for values that do not fit.
+    pub fn read_back<'v>(&self, value: &'v str) -> Option<(Slot, &'v str)> {
+        let mut slot = None;
+        let (mut prefix, mut suffix) = ("", "");
+        for part in &self.parts {
+            match (part, slot) {
+                (Part::Text(t), None) => prefix = t,
+                (Part::Text(t), Some(_)) => suffix = t,
+                (Part::Partner, None) => slot = Some(Slot::Partner),
+                (Part::Link, None) => slot = Some(Slot::Link),
+                (Part::Ad, None) => slot = Some(Slot::Ad),
+                (_, Some(_)) => return None,
+            }
+        }
+        let code = value.strip_prefix(prefix)?.strip_suffix(suffix)?;
+        Some((slot?, code)).filter(|(_, c)| !c.is_empty())
+    }
+}
+
 /// A set of attribution parameters, in the order they are appended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribution {
@@ -139,6 +172,11 @@ impl Attribution {
     /// The parameter names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.params.keys().map(String::as_str)
+    }
+
+    /// The template of the parameter `name`.
+    pub fn template(&self, name: &str) -> Option<&Template> {
+        self.params.get(name)
     }
 
     /// The `(name, value)` pairs for `click`, in order, leaving out those that need a missing ad.

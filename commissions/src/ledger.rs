@@ -1,0 +1,468 @@
+//! The ledger: one line per commission each partner earned on the orders and leads credited
+//! to it or its downline, the clawbacks of refunds and cancellations, and each partner's
+//! balances, as of a day, with the payments the admin recorded.
+//!
+//! Rules (docs/commissions.md explains them to admins):
+//! - Level 1 is the credited partner, level 2 its parent, level 3 its grandparent, up to the
+//!   program's `levels`; each earns by its own plan's rate for its level. Inactive partners
+//!   earn nothing (the levels above them still do).
+//! - A sale's base is its commissionable amount; product lines with a product override earn on
+//!   their own amount, and the rest of the order on what remains. A percentage is rounded half
+//!   away from zero once per line ([`refcenter_model::money`]); a flat rate is paid per order
+//!   (per product line for a product override). Lines of zero are not written.
+//! - Each refunded total seen claws back `round(commission × refunded / amount)` less what
+//!   earlier refunds clawed back, so a full refund claws back exactly the commission. A
+//!   cancellation is a refund of the whole amount; a lead cancelled loses its commission.
+//! - A line is payable on its payment day (`on-payment`: the day the order was paid;
+//!   `up-front`: the day it was placed) plus the holding days; before that it is pending; a
+//!   line a recorded payment names is paid. A clawback of an unpaid line takes that line's
+//!   state, and a line wholly clawed back before it was paid is `clawed back` together with
+//!   its clawback; a clawback of a paid line is payable at once and may leave a negative
+//!   balance, which later commissions pay off first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Days, NaiveDate};
+use refcenter_model::Program;
+use refcenter_model::commission::{Commissions, PayoutBasis, Rate};
+use refcenter_model::money::Money;
+
+use crate::conversion::{Kind, Status};
+use crate::credit::{Credit, Reason, credit};
+use crate::order_book::{Order, OrderBook};
+use crate::payouts::Payment;
+
+/// What a line is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LineKind {
+    /// A commission on a sale.
+    Sale,
+    /// A commission on a lead.
+    Lead,
+    /// A refund or cancellation taking back (part of) a commission.
+    Clawback,
+}
+
+impl LineKind {
+    /// The name in the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Sale => "sale",
+            LineKind::Lead => "lead",
+            LineKind::Clawback => "clawback",
+        }
+    }
+}
+
+/// Where a line stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LineStatus {
+    /// Not payable yet (holding period, or the order is not paid).
+    Pending,
+    /// Payable now.
+    Payable,
+    /// Named by a recorded payment.
+    Paid,
+    /// Taken back before it was paid (with the clawback that took it).
+    ClawedBack,
+}
+
+impl LineStatus {
+    /// The name in the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineStatus::Pending => "pending",
+            LineStatus::Payable => "payable",
+            LineStatus::Paid => "paid",
+            LineStatus::ClawedBack => "clawed back",
+        }
+    }
+}
+
+/// One commission line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// The line's id, stable across runs: what payments name.
+    pub id: String,
+    /// The partner who earns it.
+    pub partner: String,
+    /// The order or lead id.
+    pub order: String,
+    /// Sale, lead or clawback.
+    pub kind: LineKind,
+    /// The order's day, or the refund's for a clawback.
+    pub date: NaiveDate,
+    /// 1, 2 or 3.
+    pub level: u8,
+    /// The partner credited with the order (level 1).
+    pub credited: String,
+    /// The link and ad of the order, if known.
+    pub link: Option<String>,
+    /// The ad.
+    pub ad: Option<String>,
+    /// The product of a product override.
+    pub sku: Option<String>,
+    /// The amount the rate applies to.
+    pub base: Money,
+    /// The rate, as partners read it (`20%`, `5.00 USD`; for a clawback, the refunded share).
+    pub rate: String,
+    /// The commission (negative for a clawback).
+    pub amount: Money,
+    /// Its state as of the ledger's day.
+    pub status: LineStatus,
+    /// The day it is or was payable; `None` while the order is unpaid.
+    pub payable_on: Option<NaiveDate>,
+}
+
+/// A partner's balances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Balance {
+    /// Every commission earned (positive lines).
+    pub earned: Money,
+    /// Every clawback (as a positive amount).
+    pub clawed_back: Money,
+    /// Every payment recorded.
+    pub paid: Money,
+    /// Lines not payable yet.
+    pub pending: Money,
+    /// Payable now (negative: owed back, carried forward).
+    pub payable: Money,
+    /// Whether `payable` is due for payment: positive and at least the minimum payout.
+    pub due: bool,
+}
+
+/// Something the admin should look at; nothing is changed because of it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Check {
+    /// The customer's e-mail is the credited partner's own.
+    SelfReferral {
+        /// The order.
+        order: String,
+        /// The partner.
+        partner: String,
+    },
+    /// Sightings of the order gave different amounts (the lowest is used).
+    AmountsDiffer {
+        /// The order.
+        order: String,
+        /// The amounts, in minor units.
+        amounts: Vec<i64>,
+    },
+    /// A refund or cancellation of a commission already paid.
+    RefundAfterPayment {
+        /// The order.
+        order: String,
+        /// The partner who was paid.
+        partner: String,
+        /// The clawback (negative).
+        amount: Money,
+    },
+    /// An order credited to no partner.
+    Unattributed {
+        /// The order.
+        order: String,
+        /// The partner code it named, if any.
+        named: Option<String>,
+    },
+    /// A payment names a line the ledger does not have, or its amount is not its lines' sum.
+    PaymentMismatch {
+        /// The payments file.
+        file: String,
+        /// The partner.
+        partner: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Check {
+    /// The check's kind, as the reports name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::SelfReferral { .. } => "self-referral",
+            Check::AmountsDiffer { .. } => "amounts differ",
+            Check::RefundAfterPayment { .. } => "refund after payment",
+            Check::Unattributed { .. } => "unattributed order",
+            Check::PaymentMismatch { .. } => "payment mismatch",
+        }
+    }
+}
+
+/// An order with its credit, for the reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credited {
+    /// The order or lead id.
+    pub order: String,
+    /// Order or lead.
+    pub kind: Kind,
+    /// The day it was placed.
+    pub date: NaiveDate,
+    /// Its status.
+    pub status: Status,
+    /// Its amount.
+    pub amount: Money,
+    /// The refunded total.
+    pub refunded: Money,
+    /// The credited partner.
+    pub partner: Option<String>,
+    /// The link.
+    pub link: Option<String>,
+    /// The ad.
+    pub ad: Option<String>,
+    /// Why it is credited so.
+    pub reason: Reason,
+}
+
+/// The whole ledger.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    /// The day it is as of.
+    pub as_of: Option<NaiveDate>,
+    /// Every line, by partner, then order, then id.
+    pub lines: Vec<Line>,
+    /// Every partner with a line or a payment.
+    pub balances: BTreeMap<String, Balance>,
+    /// Every order and lead with its credit, by kind and id.
+    pub orders: Vec<Credited>,
+    /// What the admin should look at.
+    pub checks: Vec<Check>,
+}
+
+/// Computes the ledger of `book` as of `as_of`, with the recorded `payments`; `emails` are
+/// the customer keys of the partners' own e-mails (for the self-referral check).
+pub fn compute(
+    program: &Program,
+    c: &Commissions,
+    book: &OrderBook,
+    payments: &[Payment],
+    emails: &BTreeMap<String, String>,
+    as_of: NaiveDate,
+) -> Ledger {
+    let paid: BTreeSet<&str> = payments.iter().flat_map(|p| p.lines.iter().map(String::as_str)).collect();
+    let mut ledger = Ledger { as_of: Some(as_of), ..Ledger::default() };
+    for cr in credit(program, book, c.first_referrer_days) {
+        let o = cr.order;
+        if o.amounts.len() > 1 {
+            ledger
+                .checks
+                .push(Check::AmountsDiffer { order: o.id.clone(), amounts: o.amounts.iter().copied().collect() });
+        }
+        match &cr.partner {
+            None => ledger.checks.push(Check::Unattributed {
+                order: o.id.clone(),
+                named: match &cr.reason {
+                    Reason::UnknownPartner(code) => Some(code.clone()),
+                    _ => None,
+                },
+            }),
+            Some(p) => {
+                if o.customer.is_some() && emails.get(p) == o.customer.as_ref() {
+                    ledger.checks.push(Check::SelfReferral { order: o.id.clone(), partner: p.clone() });
+                }
+                order_lines(program, c, &cr, p, &paid, as_of, &mut ledger);
+            }
+        }
+        ledger.orders.push(Credited {
+            order: o.id.clone(),
+            kind: o.kind,
+            date: o.date,
+            status: o.status,
+            amount: Money(o.amount),
+            refunded: Money(o.refunded()),
+            partner: cr.partner.clone(),
+            link: cr.link.clone(),
+            ad: cr.ad.clone(),
+            reason: cr.reason.clone(),
+        });
+    }
+    ledger.lines.sort_by(|a, b| (&a.partner, &a.order, &a.id).cmp(&(&b.partner, &b.order, &b.id)));
+    let known: BTreeMap<&str, Money> = ledger.lines.iter().map(|l| (l.id.as_str(), l.amount)).collect();
+    for p in payments {
+        let sum: Money = p.lines.iter().filter_map(|id| known.get(id.as_str()).copied()).sum();
+        let unknown: Vec<&str> = p.lines.iter().map(String::as_str).filter(|id| !known.contains_key(id)).collect();
+        if !unknown.is_empty() || sum != p.amount {
+            ledger.checks.push(Check::PaymentMismatch {
+                file: p.file.clone(),
+                partner: p.partner.clone(),
+                detail: if unknown.is_empty() {
+                    format!("paid {} but its lines add up to {}", c.format(p.amount), c.format(sum))
+                } else {
+                    format!("names lines the ledger does not have: {}", unknown.join(", "))
+                },
+            });
+        }
+        ledger.balances.entry(p.partner.clone()).or_default().paid += p.amount;
+    }
+    for l in &ledger.lines {
+        let b = ledger.balances.entry(l.partner.clone()).or_default();
+        if l.amount > Money::ZERO {
+            b.earned += l.amount;
+        } else {
+            b.clawed_back += -l.amount;
+        }
+        match l.status {
+            LineStatus::Pending => b.pending += l.amount,
+            LineStatus::Payable => b.payable += l.amount,
+            LineStatus::Paid | LineStatus::ClawedBack => {}
+        }
+    }
+    for b in ledger.balances.values_mut() {
+        b.due = b.payable > Money::ZERO && b.payable >= c.payout.minimum;
+    }
+    ledger.checks.sort();
+    ledger
+}
+
+/// The lines of one credited order: a commission per earning level (and product override),
+/// each with its clawbacks.
+fn order_lines(
+    program: &Program,
+    c: &Commissions,
+    cr: &Credit<'_>,
+    credited: &str,
+    paid: &BTreeSet<&str>,
+    as_of: NaiveDate,
+    ledger: &mut Ledger,
+) {
+    let o = cr.order;
+    // On payment, an unpaid order earns nothing yet, and one cancelled unpaid never will.
+    let was_paid = o.paid_at.is_some() || matches!(o.status, Status::Paid | Status::Refunded);
+    if c.payout.basis == PayoutBasis::OnPayment && o.status == Status::Cancelled && !was_paid {
+        return;
+    }
+    let payable_on = match c.payout.basis {
+        PayoutBasis::UpFront => Some(o.date),
+        PayoutBasis::OnPayment if was_paid => Some(o.paid_at.unwrap_or(o.date)),
+        PayoutBasis::OnPayment => None,
+    }
+    .and_then(|d| d.checked_add_days(Days::new(u64::from(c.payout.holding_days))));
+    let chain = std::iter::once(credited.to_owned())
+        .chain(program.tree().ancestors(credited).into_iter().map(|a| a.to_string()));
+    for (i, earner) in chain.enumerate().take(usize::from(c.levels)) {
+        let level = u8::try_from(i + 1).unwrap_or(u8::MAX);
+        let Some(partner) = program.partner(&earner).filter(|p| p.active) else { continue };
+        let plan = c.plan_for(partner);
+        let mut parts: Vec<(Option<&str>, Money, Rate)> = Vec::new();
+        match o.kind {
+            Kind::Lead => {
+                if let Some(m) = plan.lead_rate(level) {
+                    parts.push((None, Money::ZERO, Rate::Flat(m)));
+                }
+            }
+            Kind::Order => {
+                let mut rest = o.amount;
+                for item in o.items.iter().filter(|it| plan.product_overrides.contains_key(&it.sku)) {
+                    if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), Some(&item.sku)) {
+                        parts.push((Some(&item.sku), Money(item.amount), rate));
+                    }
+                    rest -= item.amount;
+                }
+                let overridden = !parts.is_empty();
+                if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), None)
+                    && (rest > 0 || !overridden)
+                {
+                    parts.push((None, Money(rest.max(0)), rate));
+                }
+            }
+        }
+        for (sku, base, rate) in parts {
+            let amount = match rate {
+                Rate::Percent(p) => p.of(base),
+                Rate::Flat(m) => m,
+            };
+            if amount == Money::ZERO {
+                continue;
+            }
+            let kind = if o.kind == Kind::Lead { LineKind::Lead } else { LineKind::Sale };
+            let id = match sku {
+                Some(sku) => format!("{}:{}:{level}:{sku}", o.kind.as_str(), o.id),
+                None => format!("{}:{}:{level}", o.kind.as_str(), o.id),
+            };
+            let status = status_of(&id, payable_on, paid, as_of);
+            let line = Line {
+                id,
+                partner: earner.clone(),
+                order: o.id.clone(),
+                kind,
+                date: o.date,
+                level,
+                credited: credited.to_owned(),
+                link: cr.link.clone(),
+                ad: cr.ad.clone(),
+                sku: sku.map(str::to_owned),
+                base,
+                rate: c.describe(rate),
+                amount,
+                status,
+                payable_on,
+            };
+            clawbacks(c, o, line, paid, as_of, ledger);
+        }
+    }
+}
+
+/// Pushes `line` and the clawbacks of `o`'s refunds against it.
+fn clawbacks(c: &Commissions, o: &Order, mut line: Line, paid: &BTreeSet<&str>, as_of: NaiveDate, ledger: &mut Ledger) {
+    let refunds: Vec<i64> = match (o.kind, o.status >= Status::Refunded) {
+        (Kind::Lead, true) => vec![1],
+        (Kind::Lead, false) => vec![],
+        (Kind::Order, _) => o.refunds.iter().copied().collect(),
+    };
+    let whole = if o.kind == Kind::Lead { 1 } else { o.amount };
+    let mut taken = Money::ZERO;
+    let mut out = Vec::new();
+    for refunded in refunds {
+        let to_date = line.amount.scaled(refunded, whole);
+        let amount = -(to_date - taken);
+        taken = to_date;
+        if amount == Money::ZERO {
+            continue;
+        }
+        let day = o.refunded_at.unwrap_or(line.date).max(line.date);
+        let id = format!("{}:refund:{refunded}", line.id);
+        let (status, payable_on) = match line.status {
+            // A paid commission is clawed back from the next payment.
+            LineStatus::Paid => (status_of(&id, Some(day), paid, as_of), Some(day)),
+            // An unpaid one is netted with it: the clawback shares its state.
+            _ if paid.contains(id.as_str()) => (LineStatus::Paid, line.payable_on),
+            s => (s, line.payable_on),
+        };
+        if line.status == LineStatus::Paid && status != LineStatus::Paid {
+            ledger.checks.push(Check::RefundAfterPayment {
+                order: o.id.clone(),
+                partner: line.partner.clone(),
+                amount,
+            });
+        }
+        out.push(Line {
+            id,
+            kind: LineKind::Clawback,
+            date: day,
+            base: Money(refunded),
+            rate: format!("{} of {} refunded", c.format(Money(refunded)), c.format(Money(whole))),
+            amount,
+            status,
+            payable_on,
+            ..line.clone()
+        });
+    }
+    if taken == line.amount && line.status != LineStatus::Paid && out.iter().all(|l| l.status != LineStatus::Paid) {
+        line.status = LineStatus::ClawedBack;
+        for l in &mut out {
+            l.status = LineStatus::ClawedBack;
+        }
+    }
+    ledger.lines.push(line);
+    ledger.lines.extend(out);
+}
+
+/// The state of a line with this id and payable day.
+fn status_of(id: &str, payable_on: Option<NaiveDate>, paid: &BTreeSet<&str>, as_of: NaiveDate) -> LineStatus {
+    if paid.contains(id) {
+        LineStatus::Paid
+    } else if payable_on.is_some_and(|d| d <= as_of) {
+        LineStatus::Payable
+    } else {
+        LineStatus::Pending
+    }
+}
