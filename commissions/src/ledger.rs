@@ -164,6 +164,16 @@ pub enum Check {
         /// The partner code it named, if any.
         named: Option<String>,
     },
+    /// A partner credited with far more orders than its links had clicks (see
+    /// [`orders_above_clicks`]).
+    ManyOrdersFewClicks {
+        /// The partner.
+        partner: String,
+        /// Orders credited to it (cancelled ones left out).
+        orders: u64,
+        /// Clicks on its links.
+        clicks: u64,
+    },
     /// A payment names a line the ledger does not have, or its amount is not its lines' sum.
     PaymentMismatch {
         /// The payments file.
@@ -183,6 +193,7 @@ impl Check {
             Check::AmountsDiffer { .. } => "amounts differ",
             Check::RefundAfterPayment { .. } => "refund after payment",
             Check::Unattributed { .. } => "unattributed order",
+            Check::ManyOrdersFewClicks { .. } => "orders far above clicks",
             Check::PaymentMismatch { .. } => "payment mismatch",
         }
     }
@@ -311,6 +322,37 @@ pub fn compute(
     }
     ledger.checks.sort();
     ledger
+}
+
+/// Orders from this many up are compared with clicks.
+pub const SUSPICIOUS_ORDERS: u64 = 5;
+
+/// Adds a check for each partner credited (by its own attribution) with at least
+/// [`SUSPICIOUS_ORDERS`] orders and more than twice as many orders as its links had clicks
+/// (`clicks`, all time, by partner code): a sign of orders attributed by hand or a leaked
+/// coupon, for the admin to look at.
+pub fn orders_above_clicks(ledger: &mut Ledger, clicks: &BTreeMap<String, u64>) {
+    let mut orders: BTreeMap<&str, u64> = BTreeMap::new();
+    for o in &ledger.orders {
+        if let (Some(p), Kind::Order, Reason::Recorded) = (&o.partner, o.kind, &o.reason)
+            && o.status != Status::Cancelled
+        {
+            *orders.entry(p.as_str()).or_default() += 1;
+        }
+    }
+    let found: Vec<Check> = orders
+        .into_iter()
+        .filter_map(|(partner, n)| {
+            let c = clicks.get(partner).copied().unwrap_or(0);
+            (n >= SUSPICIOUS_ORDERS && n > 2 * c).then(|| Check::ManyOrdersFewClicks {
+                partner: partner.to_owned(),
+                orders: n,
+                clicks: c,
+            })
+        })
+        .collect();
+    ledger.checks.extend(found);
+    ledger.checks.sort();
 }
 
 /// The lines of one credited order: a commission per earning level (and product override),

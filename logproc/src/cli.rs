@@ -10,11 +10,16 @@ use refcenter_model::secret::SecretSource;
 use refcenter_model::{DiskFiles, Program, Secret, Style, load};
 use refcenter_output::OutputWriter;
 
+use refcenter_commissions::import::Context;
+use refcenter_commissions::ledger::orders_above_clicks;
+use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
+
+use crate::commission_run;
 use crate::formats::Format;
 use crate::input::expand;
-use crate::report::{Layout, ReportError, RunInfo, write, write_streamed};
+use crate::report::{Layout, ReportError, RunInfo, write, write_streamed, write_table};
 use crate::run::{RunOptions, Seen, run};
-use crate::store::{Store, StoreError};
+use crate::store::{NewInput, Store, StoreError};
 use crate::store_run;
 use crate::tables::tables;
 use crate::tally::{Day, day_from_name, day_name, day_of};
@@ -35,8 +40,17 @@ pub const EXIT_USAGE: i32 = 2;
 #[command(name = "refstats", version, about)]
 pub struct Args {
     /// Log files, folders (read recursively), glob patterns, or - for standard input.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(value_name = "INPUT", required_unless_present_any = ["orders", "store"])]
     pub inputs: Vec<String>,
+    /// A shop's orders or leads export (Stripe, WooCommerce, Shopify, the generic CSV, or the
+    /// program's [commissions.columns]): a file, folder or pattern; repeat for more. With
+    /// --store, each export is ingested once.
+    #[arg(long, value_name = "EXPORT")]
+    pub orders: Vec<String>,
+    /// Also write the payment run of the balances due as of --as-of into this folder: PayPal
+    /// Payouts and Wise batch files, and the record to commit into payouts/ once paid.
+    #[arg(long, value_name = "DIR")]
+    pub payout: Option<PathBuf>,
     /// The root program file [default: ./partners.toml, else the built-in sample].
     #[arg(long, short, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -219,10 +233,16 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(store) => store_run::plan(store, sources).map_err(|e| store_failure(store_dir(args), e))?,
         None => (sources.into_iter().map(|s| (s, String::new(), 0, None)).collect(), Vec::new()),
     };
+    let exports = orders(args, &program, store.as_ref())?;
+    let commissions = program.settings.commissions.as_ref();
+    let reading = match commissions {
+        Some(c) => commission_run::read(&exports, &Context { program: &program, commissions: c, secret: &secret }),
+        None => commission_run::Reading::default(),
+    };
     let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
     let (mut tally, acc) = run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen));
-    let text = acc.render();
+    let text = format!("{}{}", acc.render(), reading.render(args.samples));
     if let Some(max) = args.max_rejected
         && acc.rejected_total() > max
     {
@@ -238,7 +258,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(args), StoreError::Damaged(e)))?;
     let store_info = match (store.as_mut(), ids) {
         (Some(store), Some(ids)) => Some(
-            store_run::commit(store, &mut tally, ids, &sources, &acc, skipped.len())
+            store_run::commit(store, &mut tally, ids, &sources, &acc, skipped.len(), &reading)
                 .map_err(|e| store_failure(store_dir(args), e))?,
         ),
         _ => None,
@@ -250,13 +270,32 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         (None, Some(last)) => *last,
         _ => today,
     });
-    let info = RunInfo {
+    let mut info = RunInfo {
         program: program.settings.name.clone(),
         first_day: args.since.or(days.first().copied()).map(day_name),
         last_day: args.until.or(days.last().copied()).map(day_name),
         as_of: day_name(as_of),
         bot_hits: tally.bot_reasons(),
         store: store_info,
+        commissions: None,
+    };
+    let ledger = match commissions {
+        None => None,
+        Some(c) => {
+            let conversions = match &store {
+                Some(store) => store.conversions().map_err(|e| store_failure(store_dir(args), e))?,
+                None => reading.read.iter().flat_map(|r| r.conversions.iter().cloned()).collect(),
+            };
+            let day = NaiveDate::parse_from_str(&day_name(as_of), "%Y-%m-%d").unwrap_or_default();
+            let ledger = commission_run::ledger(&program, c, &secret, conversions, &dir, day).map_err(|e| {
+                Failure::new(
+                    format!("cannot read the payments recorded: {e}"),
+                    "fix the payment record (payouts/*.toml, as refstats --payout wrote it)",
+                    EXIT_PROBLEMS,
+                )
+            })?;
+            Some((c, ledger, day))
+        }
     };
     let out_dir = args.out.clone().unwrap_or_else(|| match &args.store {
         Some(store) => store.join("report"),
@@ -278,15 +317,38 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     };
     let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
-    let t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
+    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
         write_streamed(&mut out, &layout, name, df)
     })
     .map_err(failed)?;
+    let mut payout = None;
+    if let Some((c, mut ledger, day)) = ledger {
+        let clicks = t.pages.partners.iter().map(|(p, s)| (p.clone(), s.own.all_time.clicks)).collect();
+        orders_above_clicks(&mut ledger, &clicks);
+        commission_run::page_figures(&program, &ledger, day, &mut t.pages);
+        for (name, df) in commission_run::tables(&program, c, &ledger).map_err(|e| failed(e.into()))? {
+            write_table(&mut out, name, &df).map_err(failed)?;
+        }
+        let known_exports = store.as_ref().map_or(reading.read.len(), |s| s.ledger().exports.len());
+        info.commissions = Some(commission_run::summary(&program, c, &ledger, known_exports, reading.read.len()));
+        if let Some(dir) = &args.payout {
+            payout = Some((dir, batch(&program, c, &ledger, day)));
+        }
+    }
     write(&mut out, &t, &acc, &info, &layout).map_err(failed)?;
     out.commit().map_err(|e| io(&e))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(format!("{text}report written to {}\n", out_dir.display()).as_bytes());
-    if acc.file_problems.is_empty() {
+    if let Some((dir, run)) = payout {
+        let _ = stdout.write_all(write_payout(dir, &run, &program)?.as_bytes());
+    }
+    if !reading.refused.is_empty() {
+        anstream::eprintln!(
+            "error: {} export(s) were refused (see \"refused export\" above); fix them and run again",
+            reading.refused.len()
+        );
+        Ok(EXIT_PROBLEMS)
+    } else if acc.file_problems.is_empty() {
         Ok(EXIT_OK)
     } else {
         anstream::eprintln!(
@@ -295,4 +357,71 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         );
         Ok(EXIT_PROBLEMS)
     }
+}
+
+/// The exports named with `--orders` that this run reads: with a store, those it has not
+/// ingested yet (the others are said on stderr).
+fn orders(args: &Args, program: &Program, store: Option<&Store>) -> Result<Vec<NewInput>, Failure> {
+    if args.orders.is_empty() && args.payout.is_none() {
+        return Ok(Vec::new());
+    }
+    if program.settings.commissions.is_none() {
+        return Err(Failure::new(
+            "--orders and --payout need the program's commission structure, and it has no [commissions]",
+            "add [commissions] with its plans to the program file (see docs/commissions.md)",
+            EXIT_USAGE,
+        ));
+    }
+    let sources = expand(&args.orders)
+        .map_err(|e| Failure::new(e.to_string(), "name export files, folders or patterns that match", EXIT_USAGE))?;
+    match store {
+        Some(store) => {
+            let plan = store.plan_exports(&sources).map_err(|e| store_failure(store_dir(args), e))?;
+            for k in &plan.known {
+                anstream::eprintln!("note: skipped export {}: ingested before as {}", k.name, k.first_name);
+            }
+            Ok(plan.new)
+        }
+        None => sources
+            .into_iter()
+            .map(|source| match &source {
+                crate::input::Source::File(path) => {
+                    let (sha, bytes) = crate::store::ledger::digest(path).map_err(|e| {
+                        Failure::new(format!("cannot read {}: {e}", path.display()), "check the file", EXIT_USAGE)
+                    })?;
+                    Ok((source, sha, bytes, None))
+                }
+                crate::input::Source::Stdin => Ok((source, String::new(), 0, None)),
+            })
+            .collect(),
+    }
+}
+
+/// Writes the payment run into `dir` and says what it holds.
+fn write_payout(dir: &Path, run: &Batch, program: &Program) -> Result<String, Failure> {
+    let failed = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            format!("cannot write the payment run into {}: {e}; the report was written", dir.display()),
+            "check that the folder's parent exists and is writable",
+            EXIT_USAGE,
+        )
+    };
+    let mut out = OutputWriter::begin(dir).map_err(|e| failed(&e))?;
+    for (name, bytes) in &run.files {
+        out.write(name, bytes).map_err(|e| failed(&e))?;
+    }
+    out.commit().map_err(|e| failed(&e))?;
+    let c = program.settings.commissions.as_ref();
+    let total = c.map_or_else(|| run.paid.1.0.to_string(), |c| format!("{} {}", c.format(run.paid.1), c.currency));
+    let mut text = format!(
+        "payment run written to {}: {} partners, {total}; pay with the PayPal or Wise file, then commit {}/{} into {PAYOUTS_DIR}/\n",
+        dir.display(),
+        run.paid.0,
+        dir.display(),
+        run.files.last().map_or("", |(n, _)| n.as_str()),
+    );
+    for (partner, why) in &run.skipped {
+        text.push_str(&format!("  not in the run: {partner}: {why}\n"));
+    }
+    Ok(text)
 }

@@ -6,13 +6,15 @@
 //! stream by (the distinct visits in [`visits`]); [`tables`] computes the statistics with
 //! polars; [`report`] writes them (JSON tables through [`json_table`]). [`accounting`] keeps
 //! track of every line. [`store`] keeps what scheduled runs counted, and [`store_run`] is a
-//! run's side of it.
+//! run's side of it. [`commission_run`] reads the shops' order exports and computes the
+//! commissions ledger with the `refcenter-commissions` crate.
 
 pub mod accounting;
 pub mod bots;
 pub mod chart;
 pub mod classify;
 pub mod cli;
+pub mod commission_run;
 pub mod formats;
 pub mod html;
 pub mod input;

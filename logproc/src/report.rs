@@ -41,6 +41,9 @@ pub struct RunInfo {
     /// The store, when the run kept its counts in one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreInfo>,
+    /// The commissions, when the program pays them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commissions: Option<crate::commission_run::Summary>,
 }
 
 /// What a run did to its store.
@@ -82,7 +85,7 @@ pub enum Layout {
 
 /// Writes `table` as `<stem>.<format>` in every format, side by side and a slice of rows at a
 /// time, streamed into the files (the largest tables are hundreds of megabytes as JSON).
-fn write_table(out: &mut OutputWriter, stem: &str, table: &dyn Slices) -> Result<(), ReportError> {
+pub(crate) fn write_table(out: &mut OutputWriter, stem: &str, table: &dyn Slices) -> Result<(), ReportError> {
     let paths = FORMATS.map(|format| format!("{stem}.{format}"));
     // polars' errors travel through the writer as I/O errors; the original is kept to report.
     let mut failure = None;

@@ -35,6 +35,7 @@ pub fn commit(
     inputs: &[NewInput],
     acc: &Accounting,
     skipped: usize,
+    exports: &crate::commission_run::Reading,
 ) -> Result<StoreInfo, StoreError> {
     let ingested = inputs
         .iter()
@@ -44,7 +45,9 @@ pub fn commit(
             Ingested { sha256: sha256.clone(), bytes: *bytes, name, modified: *modified, problem }
         })
         .collect();
-    let rewritten = store.commit(tally, ids, ingested)?;
+    let exports =
+        exports.read.iter().map(|r| (r.ingested.clone(), crate::store::encode_conversions(&r.conversions))).collect();
+    let rewritten = store.commit(tally, ids, ingested, exports)?;
     store.load_days(tally, &rewritten)?;
     Ok(StoreInfo {
         files: store.ledger().files.len(),

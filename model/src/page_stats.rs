@@ -69,6 +69,123 @@ pub struct PartnerStats {
     /// Its own clicks per day (`YYYY-MM-DD`) over the [`CHART_DAYS`] days to `as_of`, days
     /// without clicks left out.
     pub daily: BTreeMap<String, Figures>,
+    /// Its opt-ins, orders, commissions and ledger, when the program pays commissions and
+    /// anything was credited to it or its downline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commissions: Option<PartnerCommissions>,
+}
+
+/// Opt-ins, orders and commission over one window. Amounts are in minor units (cents) of the
+/// program's currency.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conversions {
+    /// Leads credited, cancelled ones left out.
+    pub opt_ins: u64,
+    /// Orders credited, cancelled ones left out.
+    pub orders: u64,
+    /// The commissions of those orders and leads, clawbacks taken off.
+    pub commission: i64,
+}
+
+/// [`Conversions`] over the last 7, 30 and 90 days and all time, by the day of the order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionWindows {
+    /// The last 7 days.
+    pub last_7_days: Conversions,
+    /// The last 30 days.
+    pub last_30_days: Conversions,
+    /// The last 90 days.
+    pub last_90_days: Conversions,
+    /// Every day.
+    pub all_time: Conversions,
+}
+
+impl ConversionWindows {
+    /// The figures of the window `w` (one of [`WINDOWS`]).
+    pub fn get_mut(&mut self, w: Option<u32>) -> &mut Conversions {
+        match w {
+            Some(7) => &mut self.last_7_days,
+            Some(30) => &mut self.last_30_days,
+            Some(90) => &mut self.last_90_days,
+            _ => &mut self.all_time,
+        }
+    }
+}
+
+/// One line of a partner's ledger as its page shows it. A line earned on a referral partner's
+/// order names that partner, never the order or its customer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerLine {
+    /// The order's day (the refund's for a clawback), `YYYY-MM-DD`.
+    pub date: String,
+    /// `sale`, `lead` or `clawback`.
+    pub kind: String,
+    /// 1 for the partner's own orders, 2 and 3 for its downline's.
+    pub level: u8,
+    /// The order id, for the partner's own orders only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// The referral partner credited with the order, for levels 2 and 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The link of the partner's own order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The ad of the partner's own order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ad: Option<String>,
+    /// What the rate applied to, in minor units.
+    pub base: i64,
+    /// The rate as written (`20%`, `5.00 USD`).
+    pub rate: String,
+    /// The commission in minor units (negative for a clawback).
+    pub amount: i64,
+    /// `pending`, `payable`, `paid` or `clawed back`.
+    pub status: String,
+    /// The day it is payable, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payable_on: Option<String>,
+}
+
+/// A partner's balances, in minor units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Balances {
+    /// Every commission earned.
+    pub earned: i64,
+    /// Every clawback.
+    pub clawed_back: i64,
+    /// Every payment.
+    pub paid: i64,
+    /// Not payable yet.
+    pub pending: i64,
+    /// Payable now (negative: owed back).
+    pub payable: i64,
+    /// Whether the next payment run pays it.
+    pub due: bool,
+}
+
+/// A partner's commission figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerCommissions {
+    /// Its own orders and leads (level 1) and its commission on them.
+    pub own: ConversionWindows,
+    /// Its downline's orders and leads and its commission on them (levels 2 and 3), for a
+    /// partner with referral partners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downline: Option<ConversionWindows>,
+    /// Its own, per link code.
+    pub links: BTreeMap<String, ConversionWindows>,
+    /// Its own, per ad code.
+    pub ads: BTreeMap<String, ConversionWindows>,
+    /// Its ledger, newest first.
+    pub ledger: Vec<LedgerLine>,
+    /// Its balances.
+    pub balances: Balances,
 }
 
 /// Every partner's figures.

@@ -1,6 +1,6 @@
 //! The pages of a referral program: each active partner's private Partner Center (sales
 //! websites, downline, ads, link generator, resources, Link Tracking Stats, My Commission
-//! Structure), the public index, and the list of private addresses for the admin.
+//! Structure, My Ledger), the public index, and the list of private addresses for the admin.
 //!
 //! Pages come from tera templates built into the binary ([`templates`]), which a program may
 //! replace from its own `templates/` folder. Resources come from `content/` ([`content`]), each
@@ -10,6 +10,7 @@
 pub mod commission_view;
 pub mod content;
 pub mod front_matter;
+pub mod ledger_view;
 pub mod link_function;
 pub mod markdown;
 pub mod partner_view;

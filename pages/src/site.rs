@@ -13,6 +13,7 @@ use tera::{Context, Tera};
 
 use crate::commission_view::CommissionView;
 use crate::content::{self, Content, Kind, Resource};
+use crate::ledger_view::LedgerView;
 use crate::link_function::LinkFunction;
 use crate::markdown;
 use crate::partner_view::{GenPartner, PartnerView};
@@ -289,6 +290,11 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
         let with = [small_view.clone(), ("commission", to_value(&commission))];
         let html = render_page(shared.pages, "commission.html", &page("../../../"), &with).map_err(one)?;
         files.push((format!("{dir}/commission/index.html"), html.into_bytes()));
+    }
+    if let Some(ledger) = LedgerView::of(program, partner, shared.stats) {
+        let with = [small_view.clone(), ("ledger", to_value(&ledger))];
+        let html = render_page(shared.pages, "ledger.html", &page("../../../"), &with).map_err(one)?;
+        files.push((format!("{dir}/ledger/index.html"), html.into_bytes()));
     }
     if !banners.is_empty() {
         let with = [small_view, ("banners", to_value(&banners))];

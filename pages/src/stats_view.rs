@@ -5,7 +5,10 @@
 
 use std::fmt::Write as _;
 
-use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, PartnerStats, Windows};
+use refcenter_model::money::Money;
+use refcenter_model::page_stats::{
+    CHART_DAYS, ConversionWindows, Conversions, Figures, PageStats, PartnerStats, Windows,
+};
 use refcenter_model::{Partner, Program};
 use serde::Serialize;
 
@@ -46,6 +49,46 @@ pub struct StatsView {
     pub chart: String,
     /// The chart's days with clicks, for a table beside the chart.
     pub days: Vec<(String, Figures)>,
+    /// Opt-ins, orders and commission, when the program pays commissions.
+    pub conversions: Option<ConversionsView>,
+}
+
+/// Opt-ins, orders and commission in one window, the commission as text in the program's
+/// currency.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cell {
+    /// Leads.
+    pub opt_ins: u64,
+    /// Orders.
+    pub orders: u64,
+    /// Commission, e.g. `12.50`.
+    pub commission: String,
+}
+
+/// One row of the conversions tables.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversionRow {
+    /// The code (link or ad), empty for totals.
+    pub code: String,
+    /// What the row is.
+    pub name: String,
+    /// Figures per window.
+    pub figures: [Cell; 4],
+}
+
+/// The page's opt-ins, orders and commission.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversionsView {
+    /// The program's currency code.
+    pub currency: String,
+    /// Whether anything was credited to the partner or its downline.
+    pub any: bool,
+    /// Its own totals, and its downline's when it has one.
+    pub totals: Vec<ConversionRow>,
+    /// Per link.
+    pub links: Vec<ConversionRow>,
+    /// Per ad.
+    pub ads: Vec<ConversionRow>,
 }
 
 fn figures(w: &Windows) -> [Figures; 4] {
@@ -89,9 +132,11 @@ impl StatsView {
             })
             .collect();
         let as_of = stats.map(|s| s.as_of.clone()).unwrap_or_default();
+        let clicked = |w: &Windows| w.all_time.clicks > 0;
         StatsView {
             available: stats.is_some(),
-            has_clicks: mine.is_some(),
+            has_clicks: mine.is_some_and(|m| clicked(&m.own) || m.downline.as_ref().is_some_and(clicked)),
+            conversions: conversions(program, partner, s),
             windows: WINDOW_NAMES,
             totals,
             links,
@@ -101,6 +146,44 @@ impl StatsView {
             as_of,
         }
     }
+}
+
+/// The conversions part of the page, when the program pays commissions.
+fn conversions(program: &Program, partner: &Partner, s: &PartnerStats) -> Option<ConversionsView> {
+    let c = program.settings.commissions.as_ref()?;
+    let cells = |w: &ConversionWindows| {
+        [w.last_7_days, w.last_30_days, w.last_90_days, w.all_time].map(|f: Conversions| Cell {
+            opt_ins: f.opt_ins,
+            orders: f.orders,
+            commission: c.format(Money(f.commission)),
+        })
+    };
+    let empty = Default::default();
+    let mine = s.commissions.as_ref().unwrap_or(&empty);
+    let mut totals = vec![ConversionRow { code: String::new(), name: "Mine".to_owned(), figures: cells(&mine.own) }];
+    if let Some(d) = &mine.downline {
+        totals.push(ConversionRow { code: String::new(), name: "My referral partners'".to_owned(), figures: cells(d) });
+    }
+    let row = |code: &String, name: String, w: &ConversionWindows| ConversionRow {
+        code: code.clone(),
+        name,
+        figures: cells(w),
+    };
+    Some(ConversionsView {
+        currency: c.currency.to_string(),
+        any: s.commissions.is_some(),
+        totals,
+        links: mine
+            .links
+            .iter()
+            .map(|(code, w)| row(code, program.link(code).map_or_else(|| code.clone(), |l| l.name.clone()), w))
+            .collect(),
+        ads: mine
+            .ads
+            .iter()
+            .map(|(code, w)| row(code, partner.ad(code).map_or_else(|| code.clone(), |a| a.name.clone()), w))
+            .collect(),
+    })
 }
 
 /// The days of the chart, oldest first: the [`CHART_DAYS`] days to `as_of` (`YYYY-MM-DD`).

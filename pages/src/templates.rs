@@ -20,6 +20,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("banners.html", include_str!("../templates/banners.html")),
     ("stats.html", include_str!("../templates/stats.html")),
     ("commission.html", include_str!("../templates/commission.html")),
+    ("ledger.html", include_str!("../templates/ledger.html")),
     ("macros.html", include_str!("../templates/macros.html")),
 ];
 

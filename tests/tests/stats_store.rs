@@ -1,8 +1,9 @@
 //! `refstats --store` in scheduled use, on CloudFront logs written by the tests: files ingested
 //! one run at a time (day 1, day 2, a late file for day 1, day 1 again under another name) make
 //! the same store as one run over every distinct file; records a CDN delivered twice are
-//! counted once; a run killed at random points (the real process, many times) never leaves a
-//! store that differs from a clean run's once the next run completes; a second run at the same
+//! counted once; a run killed at random points (the real process, many times, with logs and
+//! shop exports) never leaves a store that differs from a clean run's once the next run
+//! completes; a second run at the same
 //! time is refused and changes nothing.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -67,7 +68,15 @@ fn cloudfront(reqs: &[Req]) -> String {
 }
 
 fn refstats_command(dir: &Path, store: &Path, inputs: &[&Path]) -> Command {
+    refstats_with_orders(dir, store, inputs, &[])
+}
+
+/// The command of a store run over the logs `inputs` and the shop exports `orders`.
+fn refstats_with_orders(dir: &Path, store: &Path, inputs: &[&Path], orders: &[&Path]) -> Command {
     let mut cmd = command("refstats", dir);
+    for export in orders {
+        cmd.arg("--orders").arg(export);
+    }
     cmd.arg("--config")
         .arg(repo_root().join("partners.toml"))
         .arg("--store")
@@ -81,7 +90,11 @@ fn refstats_command(dir: &Path, store: &Path, inputs: &[&Path]) -> Command {
 }
 
 fn ingest(dir: &Path, store: &Path, inputs: &[&Path]) -> Output {
-    let out = refstats_command(dir, store, inputs).output().unwrap();
+    ingest_with_orders(dir, store, inputs, &[])
+}
+
+fn ingest_with_orders(dir: &Path, store: &Path, inputs: &[&Path], orders: &[&Path]) -> Output {
+    let out = refstats_with_orders(dir, store, inputs, orders).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }
@@ -92,8 +105,10 @@ fn ingest(dir: &Path, store: &Path, inputs: &[&Path]) -> Output {
 fn content(store: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut ledger: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(store.join("ledger.json")).unwrap()).unwrap();
-    for f in ledger["files"].as_object_mut().unwrap().values_mut() {
-        f.as_object_mut().unwrap().remove("name");
+    for kind in ["files", "exports"] {
+        for f in ledger[kind].as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+            f.as_object_mut().unwrap().remove("name");
+        }
     }
     let mut out = BTreeMap::new();
     out.insert("ledger.json".to_owned(), serde_json::to_vec_pretty(&ledger).unwrap());
@@ -225,6 +240,25 @@ fn a_run_killed_anywhere_is_completed_by_the_next() {
         std::fs::write(&path, cloudfront(&reqs)).unwrap();
         files.push(path);
     }
+    // A shop export per step, each repeating part of the one before with a changed status.
+    let mut exports = Vec::new();
+    for i in 0..files.len() {
+        let mut csv = String::from("order_id,date,status,amount,refunded,email,partner,link\n");
+        for o in i * 150..(i + 2) * 150 {
+            let refunded = if o < i * 150 + 20 { "5.00" } else { "" };
+            let partner = ["samantha", "aapex", "a8787", "swdf", "abc123", "nobody"][o % 6];
+            csv.push_str(&format!(
+                "o{o},2024-05-0{},paid,{}.{:02},{refunded},c{}@example.net,{partner},xyz\n",
+                1 + o % 3,
+                10 + o % 90,
+                o % 100,
+                o % 40
+            ));
+        }
+        let path = logs.join(format!("orders-{i}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        exports.push(path);
+    }
     let seed = std::env::var("REFSTATS_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
     });
@@ -234,6 +268,7 @@ fn a_run_killed_anywhere_is_completed_by_the_next() {
     let mut kills = 0;
     for n in 1..=files.len() {
         let inputs: Vec<&Path> = files[..n].iter().map(PathBuf::as_path).collect();
+        let orders: Vec<&Path> = exports[..n].iter().map(PathBuf::as_path).collect();
         // How long a whole run takes here, on a copy of the store.
         let probe = dir.path().join("probe");
         let _ = std::fs::remove_dir_all(&probe);
@@ -241,11 +276,11 @@ fn a_run_killed_anywhere_is_completed_by_the_next() {
             refcenter_tests::copy_dir(&store, &probe, &[".lock"]);
         }
         let start = Instant::now();
-        ingest(dir.path(), &probe, &inputs);
+        ingest_with_orders(dir.path(), &probe, &inputs, &orders);
         let full = start.elapsed().as_millis() as u64;
         eprintln!("{n} files: a whole run takes {full} ms");
         for _ in 0..8 {
-            let mut child = refstats_command(dir.path(), &store, &inputs).spawn().unwrap();
+            let mut child = refstats_with_orders(dir.path(), &store, &inputs, &orders).spawn().unwrap();
             std::thread::sleep(Duration::from_millis(rng.next(full + 1)));
             let finished = child.try_wait().unwrap().is_some();
             let _ = child.kill();
@@ -253,9 +288,9 @@ fn a_run_killed_anywhere_is_completed_by_the_next() {
             eprintln!("  killed: {}", if finished { "(had finished)" } else { "mid-run" });
             kills += 1;
         }
-        ingest(dir.path(), &store, &inputs);
+        ingest_with_orders(dir.path(), &store, &inputs, &orders);
         let clean = dir.path().join(format!("clean-{n}"));
-        ingest(dir.path(), &clean, &inputs);
+        ingest_with_orders(dir.path(), &clean, &inputs, &orders);
         assert_same(&store, &clean, &format!("after {n} files and {kills} kills (seed {seed})"));
         let leftovers: Vec<_> =
             snapshot(&store).into_keys().filter(|p| p.to_string_lossy().ends_with(".partial")).collect();

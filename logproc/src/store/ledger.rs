@@ -56,11 +56,15 @@ pub struct Ledger {
     pub files: BTreeMap<String, Ingested>,
     /// Each day's partition (`YYYY-MM-DD`).
     pub days: BTreeMap<String, DayFiles>,
+    /// The shop exports (orders and leads) ingested, by digest; each one's conversions are in
+    /// `conversions/<first 16 hex digits of its digest>.json`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exports: BTreeMap<String, Ingested>,
 }
 
 impl Default for Ledger {
     fn default() -> Self {
-        Ledger { format: FORMAT, files: BTreeMap::new(), days: BTreeMap::new() }
+        Ledger { format: FORMAT, files: BTreeMap::new(), days: BTreeMap::new(), exports: BTreeMap::new() }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The stats store: a folder holding what scheduled runs have counted so far, so that each run
 //! reads only the log files that are new. [`ledger`] lists the files ingested (by digest) and
 //! each day's partition; [`partition`] holds a day's aggregated rows and request ids in
-//! Parquet; [`request_ids`] drops records delivered twice; [`lock`] keeps two runs apart.
+//! Parquet; [`request_ids`] drops records delivered twice; [`lock`] keeps two runs apart. The
+//! shop exports ingested (orders and leads) are kept the same way: each one's conversions in a
+//! file of its own under `conversions/`, named by the export's digest and never rewritten.
 //!
 //! A run never changes a file the ledger names: it writes new partition files (named by their
 //! content), then the new ledger in one rename, then removes the files only the old ledger
@@ -19,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
+use refcenter_commissions::conversion::Conversion;
+
 use crate::input::Source;
 use crate::tally::{Day, Tally, day_from_name, day_name};
 use ledger::{DayFiles, Ingested, LEDGER_FILE, Ledger, LedgerError, digest, hex};
@@ -30,6 +34,13 @@ use request_ids::RequestIds;
 const DAYS_DIR: &str = "days";
 /// The folder of the day partitions' request ids.
 const IDS_DIR: &str = "request-ids";
+/// The folder of the ingested exports' conversions.
+const EXPORTS_DIR: &str = "conversions";
+
+/// The store path of the conversions of the export with this digest.
+pub fn export_path(sha256: &str) -> String {
+    format!("{EXPORTS_DIR}/{}.json", &sha256[..sha256.len().min(16)])
+}
 /// The suffix of files being written.
 const PARTIAL: &str = ".partial";
 
@@ -121,7 +132,7 @@ impl Store {
     /// Opens the store at `dir` (made if missing), locks it, reads its ledger and removes what
     /// an interrupted run left behind.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        for sub in [DAYS_DIR, IDS_DIR] {
+        for sub in [DAYS_DIR, IDS_DIR, EXPORTS_DIR] {
             std::fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
         }
         let lock = Lock::take(dir)?;
@@ -142,13 +153,15 @@ impl Store {
 
     /// Removes every partition file the ledger does not name, and partial files.
     fn sweep(&self) -> Result<(), StoreError> {
+        let exports: Vec<String> = self.ledger.exports.keys().map(|sha| export_path(sha)).collect();
         let named: BTreeSet<&str> = self
             .ledger
             .days
             .values()
             .flat_map(|d| std::iter::once(d.rows.as_str()).chain(d.request_ids.as_deref()))
+            .chain(exports.iter().map(String::as_str))
             .collect();
-        for sub in [DAYS_DIR, IDS_DIR] {
+        for sub in [DAYS_DIR, IDS_DIR, EXPORTS_DIR] {
             let folder = self.dir.join(sub);
             for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
                 let entry = entry.map_err(io(&folder))?;
@@ -165,13 +178,22 @@ impl Store {
         Ok(())
     }
 
-    /// Which of `sources` are new: a file whose bytes were ingested before, under any name,
-    /// is skipped, and so is a second copy within `sources`.
+    /// Which of the log files `sources` are new: a file whose bytes were ingested before, under
+    /// any name, is skipped, and so is a second copy within `sources`.
     pub fn plan(&self, sources: &[Source]) -> Result<Plan, StoreError> {
+        Self::plan_in(&self.ledger.files, sources)
+    }
+
+    /// Which of the shop exports `sources` are new, as [`Store::plan`] tells for log files.
+    pub fn plan_exports(&self, sources: &[Source]) -> Result<Plan, StoreError> {
+        Self::plan_in(&self.ledger.exports, sources)
+    }
+
+    fn plan_in(ingested: &BTreeMap<String, Ingested>, sources: &[Source]) -> Result<Plan, StoreError> {
         let mut plan = Plan::default();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         // Files met before under the same path, size and modification time are not read again.
-        let by_name: BTreeMap<&str, &Ingested> = self.ledger.files.values().map(|f| (f.name.as_str(), f)).collect();
+        let by_name: BTreeMap<&str, &Ingested> = ingested.values().map(|f| (f.name.as_str(), f)).collect();
         for source in sources {
             let Source::File(path) = source else {
                 return Err(StoreError::Input(
@@ -190,8 +212,7 @@ impl Store {
                 continue;
             }
             let (sha, bytes) = digest(path).map_err(io(path))?;
-            if let Some(first) = self.ledger.files.get(&sha).map(|f| f.name.clone()).or_else(|| seen.get(&sha).cloned())
-            {
+            if let Some(first) = ingested.get(&sha).map(|f| f.name.clone()).or_else(|| seen.get(&sha).cloned()) {
                 plan.known.push(Known { name, first_name: first });
                 continue;
             }
@@ -207,13 +228,15 @@ impl Store {
     }
 
     /// Stores what a run counted: `tally` (this run's counts, which gets the affected days'
-    /// stored rows added), `ids` (the request ids of each day the run added to) and the files
-    /// read. Returns the days rewritten.
+    /// stored rows added), `ids` (the request ids of each day the run added to), the log files
+    /// read, and the shop exports read with their conversions (as [`encode_conversions`] wrote
+    /// them). Returns the days rewritten.
     pub fn commit(
         &mut self,
         tally: &mut Tally,
         ids: BTreeMap<Day, Vec<u64>>,
         files: Vec<Ingested>,
+        exports: Vec<(Ingested, Vec<u8>)>,
     ) -> Result<BTreeSet<Day>, StoreError> {
         let mut affected: BTreeSet<Day> = tally.days().into_iter().collect();
         affected.extend(ids.keys().copied());
@@ -247,10 +270,32 @@ impl Store {
         for f in files {
             next.files.insert(f.sha256.clone(), f);
         }
+        for (f, conversions) in exports {
+            let path = self.dir.join(export_path(&f.sha256));
+            if !path.is_file() {
+                write_whole(&path, &conversions)?;
+            }
+            next.exports.insert(f.sha256.clone(), f);
+        }
         write_whole(&self.dir.join(LEDGER_FILE), &next.to_bytes())?;
         self.ledger = next;
         self.sweep()?;
         Ok(affected)
+    }
+
+    /// The conversions of every export in the store, in digest order.
+    pub fn conversions(&self) -> Result<Vec<Conversion>, StoreError> {
+        let mut out = Vec::new();
+        for sha in self.ledger.exports.keys() {
+            let name = export_path(sha);
+            let text = std::fs::read_to_string(self.dir.join(&name)).map_err(io(&self.dir.join(&name)))?;
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let c = serde_json::from_str(line)
+                    .map_err(|e| StoreError::Damaged(format!("{}:{}: {e}", self.dir.join(&name).display(), i + 1)))?;
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     /// Adds the stored rows of every day not in `skip` to `tally`, reading the partitions on
@@ -289,4 +334,15 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The conversions of one export as the store keeps them: one JSON object a line.
+pub fn encode_conversions(conversions: &[Conversion]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in conversions {
+        if serde_json::to_writer(&mut out, c).is_ok() {
+            out.push(b'\n');
+        }
+    }
+    out
 }

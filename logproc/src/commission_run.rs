@@ -1,0 +1,431 @@
+//! The commissions side of a run: the shop exports named with `--orders` read (each refused
+//! whole or taken with its bad rows reported), kept in the store exactly once, and the ledger
+//! of every export known computed as of the run's day with the payments recorded in git; then
+//! its tables (`commissions`, `balances`, `orders`, `checks`), the admin summary and each
+//! partner's page figures.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use refcenter_commissions::conversion::{Conversion, Kind, Status};
+use refcenter_commissions::import::{Context, ImportError, Rejected, customer_key, import};
+use refcenter_commissions::ledger::{Check, Ledger, LineKind, compute};
+use refcenter_commissions::order_book::OrderBook;
+use refcenter_commissions::payouts::{PAYOUTS_DIR, PayoutError, read_payments};
+use refcenter_model::commission::Commissions;
+use refcenter_model::money::Money;
+use refcenter_model::page_stats::{Balances, ConversionWindows, LedgerLine, PageStats, PartnerCommissions, WINDOWS};
+use refcenter_model::{Program, Secret};
+use serde::Serialize;
+
+use crate::store::NewInput;
+use crate::store::ledger::Ingested;
+
+/// An export read this run.
+pub struct Read {
+    /// What the store records of the file.
+    pub ingested: Ingested,
+    /// Its conversions.
+    pub conversions: Vec<Conversion>,
+}
+
+/// What reading the exports gave.
+#[derive(Default)]
+pub struct Reading {
+    /// The exports taken.
+    pub read: Vec<Read>,
+    /// Rows rejected in them.
+    pub rejected: Vec<Rejected>,
+    /// Exports refused whole: the error (with file and line).
+    pub refused: Vec<ImportError>,
+    /// Data rows read.
+    pub rows: u64,
+}
+
+impl Reading {
+    /// What to print about the exports: a line per file kind, each rejected row, each refused
+    /// file with its hint.
+    pub fn render(&self, samples: usize) -> String {
+        let mut out = String::new();
+        let conversions: usize = self.read.iter().map(|r| r.conversions.len()).sum();
+        if !self.read.is_empty() || !self.refused.is_empty() {
+            out.push_str(&format!(
+                "orders: {} exports read, {} rows, {} orders and leads, {} rows rejected\n",
+                self.read.len(),
+                self.rows,
+                conversions,
+                self.rejected.len()
+            ));
+        }
+        for r in self.rejected.iter().take(samples) {
+            out.push_str(&format!("  rejected row: {}: {}\n", r.at, r.reason));
+        }
+        if self.rejected.len() > samples {
+            out.push_str(&format!("  ... and {} more rejected rows\n", self.rejected.len() - samples));
+        }
+        for e in &self.refused {
+            out.push_str(&format!("  refused export: {e}\n    hint: {}\n", e.hint()));
+        }
+        out
+    }
+}
+
+/// Reads the exports `inputs` (as planned by the store, or all of them in a one-off run).
+pub fn read(inputs: &[NewInput], cx: &Context<'_>) -> Reading {
+    let mut reading = Reading::default();
+    for (source, sha256, bytes, modified) in inputs {
+        let name = source.name();
+        let data = match source {
+            crate::input::Source::File(path) => std::fs::read(path),
+            crate::input::Source::Stdin => {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+            }
+        };
+        let data = match data {
+            Ok(d) => d,
+            Err(e) => {
+                reading.refused.push(ImportError::Csv { file: name, line: 0, message: e.to_string() });
+                continue;
+            }
+        };
+        match import(&name, &data, cx) {
+            Ok(got) => {
+                reading.rows += got.rows;
+                reading.rejected.extend(got.rejected);
+                let ingested =
+                    Ingested { sha256: sha256.clone(), bytes: *bytes, name, modified: *modified, problem: None };
+                reading.read.push(Read { ingested, conversions: got.conversions });
+            }
+            Err(e) => reading.refused.push(e),
+        }
+    }
+    reading
+}
+
+/// The ledger of `conversions` as of `as_of`, with the payments recorded in `program_dir`'s
+/// `payouts/` folder.
+pub fn ledger(
+    program: &Program,
+    c: &Commissions,
+    secret: &Secret,
+    conversions: Vec<Conversion>,
+    program_dir: &Path,
+    as_of: NaiveDate,
+) -> Result<Ledger, PayoutError> {
+    let payments = read_payments(&program_dir.join(PAYOUTS_DIR), c)?;
+    let book: OrderBook = conversions.into_iter().collect();
+    let emails: BTreeMap<String, String> = program
+        .partners()
+        .iter()
+        .filter_map(|p| p.email.as_deref().map(|e| (p.code.to_string(), customer_key(secret, e))))
+        .collect();
+    Ok(compute(program, c, &book, &payments, &emails, as_of))
+}
+
+fn text(v: impl IntoIterator<Item = String>) -> Vec<String> {
+    v.into_iter().collect()
+}
+
+/// The report tables of `ledger`: one row per line (`commissions`), per partner with a line or
+/// a payment (`balances`), per order and lead with its credit (`orders`), per check (`checks`).
+/// Amounts are written twice: as exact decimal text and in minor units.
+pub fn tables(program: &Program, c: &Commissions, ledger: &Ledger) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+    let money = |m: Money| c.format(m);
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let l = &ledger.lines;
+    let commissions = DataFrame::new(
+        l.len(),
+        vec![
+            Column::new("partner".into(), text(l.iter().map(|x| x.partner.clone()))),
+            Column::new("line".into(), text(l.iter().map(|x| x.id.clone()))),
+            Column::new("order".into(), text(l.iter().map(|x| x.order.clone()))),
+            Column::new("kind".into(), text(l.iter().map(|x| x.kind.as_str().to_owned()))),
+            Column::new("date".into(), text(l.iter().map(|x| x.date.to_string()))),
+            Column::new("level".into(), l.iter().map(|x| u32::from(x.level)).collect::<Vec<_>>()),
+            Column::new("credited".into(), text(l.iter().map(|x| x.credited.clone()))),
+            Column::new("link".into(), text(l.iter().map(|x| opt(&x.link)))),
+            Column::new("ad".into(), text(l.iter().map(|x| opt(&x.ad)))),
+            Column::new("sku".into(), text(l.iter().map(|x| opt(&x.sku)))),
+            Column::new("base".into(), text(l.iter().map(|x| money(x.base)))),
+            Column::new("rate".into(), text(l.iter().map(|x| x.rate.clone()))),
+            Column::new("amount".into(), text(l.iter().map(|x| money(x.amount)))),
+            Column::new("amount_minor".into(), l.iter().map(|x| x.amount.0).collect::<Vec<_>>()),
+            Column::new("status".into(), text(l.iter().map(|x| x.status.as_str().to_owned()))),
+            Column::new(
+                "payable_on".into(),
+                text(l.iter().map(|x| x.payable_on.map(|d| d.to_string()).unwrap_or_default())),
+            ),
+        ],
+    )?;
+    let b: Vec<(&String, &refcenter_commissions::ledger::Balance)> = ledger.balances.iter().collect();
+    let name = |code: &str| program.partner(code).map(|p| p.name.clone()).unwrap_or_default();
+    let plan = |code: &str| program.partner(code).map(|p| c.plan_for(p).code.to_string()).unwrap_or_default();
+    let mut columns = vec![
+        Column::new("partner".into(), text(b.iter().map(|(p, _)| (*p).clone()))),
+        Column::new("name".into(), text(b.iter().map(|(p, _)| name(p)))),
+        Column::new("plan".into(), text(b.iter().map(|(p, _)| plan(p)))),
+    ];
+    type Field = fn(&refcenter_commissions::ledger::Balance) -> Money;
+    let fields: [(&str, Field); 5] = [
+        ("earned", |x| x.earned),
+        ("clawed_back", |x| x.clawed_back),
+        ("paid", |x| x.paid),
+        ("pending", |x| x.pending),
+        ("payable", |x| x.payable),
+    ];
+    for (field, get) in fields {
+        columns.push(Column::new(field.into(), text(b.iter().map(|(_, x)| money(get(x))))));
+        columns.push(Column::new(format!("{field}_minor").into(), b.iter().map(|(_, x)| get(x).0).collect::<Vec<_>>()));
+    }
+    columns.push(Column::new("due".into(), b.iter().map(|(_, x)| x.due).collect::<Vec<_>>()));
+    let balances = DataFrame::new(b.len(), columns)?;
+    let o = &ledger.orders;
+    let orders = DataFrame::new(
+        o.len(),
+        vec![
+            Column::new("order".into(), text(o.iter().map(|x| x.order.clone()))),
+            Column::new("kind".into(), text(o.iter().map(|x| x.kind.as_str().to_owned()))),
+            Column::new("date".into(), text(o.iter().map(|x| x.date.to_string()))),
+            Column::new("status".into(), text(o.iter().map(|x| x.status.as_str().to_owned()))),
+            Column::new("amount".into(), text(o.iter().map(|x| money(x.amount)))),
+            Column::new("refunded".into(), text(o.iter().map(|x| money(x.refunded)))),
+            Column::new("partner".into(), text(o.iter().map(|x| opt(&x.partner)))),
+            Column::new("link".into(), text(o.iter().map(|x| opt(&x.link)))),
+            Column::new("ad".into(), text(o.iter().map(|x| opt(&x.ad)))),
+            Column::new("credit".into(), text(o.iter().map(|x| x.reason.as_str().to_owned()))),
+        ],
+    )?;
+    let rows: Vec<CheckRow> = ledger.checks.iter().map(|k| CheckRow::of(k, c)).collect();
+    let checks = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("check".into(), text(rows.iter().map(|r| r.check.to_owned()))),
+            Column::new("order".into(), text(rows.iter().map(|r| r.order.clone()))),
+            Column::new("partner".into(), text(rows.iter().map(|r| r.partner.clone()))),
+            Column::new("detail".into(), text(rows.iter().map(|r| r.detail.clone()))),
+        ],
+    )?;
+    Ok(vec![("commissions", commissions), ("balances", balances), ("orders", orders), ("checks", checks)])
+}
+
+/// A check as the report lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckRow {
+    /// The kind of check.
+    pub check: &'static str,
+    /// The order, if one.
+    pub order: String,
+    /// The partner, if one.
+    pub partner: String,
+    /// What was found.
+    pub detail: String,
+}
+
+impl CheckRow {
+    fn of(k: &Check, c: &Commissions) -> CheckRow {
+        let (order, partner, detail) = match k {
+            Check::SelfReferral { order, partner } => {
+                (order.clone(), partner.clone(), "the customer's e-mail is the partner's own".to_owned())
+            }
+            Check::AmountsDiffer { order, amounts } => (
+                order.clone(),
+                String::new(),
+                format!(
+                    "exports give {}; the lowest is used",
+                    amounts.iter().map(|a| c.format(Money(*a))).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            Check::RefundAfterPayment { order, partner, amount } => (
+                order.clone(),
+                partner.clone(),
+                format!("{} clawed back after it was paid; carried into the next payment", c.format(*amount)),
+            ),
+            Check::Unattributed { order, named } => (
+                order.clone(),
+                String::new(),
+                match named {
+                    Some(code) => format!("names partner `{code}`, which the program does not have"),
+                    None => "names no partner".to_owned(),
+                },
+            ),
+            Check::PaymentMismatch { file, partner, detail } => {
+                (String::new(), partner.clone(), format!("{file}: {detail}"))
+            }
+            Check::ManyOrdersFewClicks { partner, orders, clicks } => {
+                (String::new(), partner.clone(), format!("{orders} orders against {clicks} clicks on its links"))
+            }
+        };
+        CheckRow { check: k.kind(), order, partner, detail }
+    }
+}
+
+/// What the admin report and `summary.json` say about commissions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// The program's currency.
+    pub currency: String,
+    /// Exports known (in the store, or read this run).
+    pub exports: usize,
+    /// Exports read this run.
+    pub new_exports: usize,
+    /// Orders and leads.
+    pub orders: usize,
+    /// Commission lines.
+    pub lines: usize,
+    /// Totals over every partner, as decimal text.
+    pub earned: String,
+    /// Clawed back.
+    pub clawed_back: String,
+    /// Paid.
+    pub paid: String,
+    /// Payable now.
+    pub payable: String,
+    /// Partners the next payment run pays: code, name, amount.
+    pub due: Vec<(String, String, String)>,
+    /// Orders credited to no partner: id, day, amount, the code named.
+    pub unattributed: Vec<(String, String, String, String)>,
+    /// Clawbacks: partner, order, day, amount, status.
+    pub clawbacks: Vec<(String, String, String, String, String)>,
+    /// Every check.
+    pub checks: Vec<CheckRow>,
+}
+
+/// The summary of `ledger`.
+pub fn summary(program: &Program, c: &Commissions, ledger: &Ledger, exports: usize, new_exports: usize) -> Summary {
+    let total =
+        |f: fn(&refcenter_commissions::ledger::Balance) -> Money| c.format(ledger.balances.values().map(f).sum());
+    Summary {
+        currency: c.currency.to_string(),
+        exports,
+        new_exports,
+        orders: ledger.orders.len(),
+        lines: ledger.lines.len(),
+        earned: total(|b| b.earned),
+        clawed_back: total(|b| b.clawed_back),
+        paid: total(|b| b.paid),
+        payable: total(|b| b.payable),
+        due: ledger
+            .balances
+            .iter()
+            .filter(|(_, b)| b.due)
+            .map(|(p, b)| {
+                (p.clone(), program.partner(p).map(|x| x.name.clone()).unwrap_or_default(), c.format(b.payable))
+            })
+            .collect(),
+        unattributed: ledger
+            .orders
+            .iter()
+            .filter(|o| o.partner.is_none())
+            .map(|o| {
+                let named = match &o.reason {
+                    refcenter_commissions::credit::Reason::UnknownPartner(code) => code.clone(),
+                    _ => String::new(),
+                };
+                (o.order.clone(), o.date.to_string(), c.format(o.amount), named)
+            })
+            .collect(),
+        clawbacks: ledger
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Clawback)
+            .map(|l| {
+                (
+                    l.partner.clone(),
+                    l.order.clone(),
+                    l.date.to_string(),
+                    c.format(l.amount),
+                    l.status.as_str().to_owned(),
+                )
+            })
+            .collect(),
+        checks: ledger.checks.iter().map(|k| CheckRow::of(k, c)).collect(),
+    }
+}
+
+/// Adds each partner's commission figures to `pages`: its own orders, leads and commission
+/// per window, link and ad, its downline's totals, its ledger and balances.
+pub fn page_figures(program: &Program, ledger: &Ledger, as_of: NaiveDate, pages: &mut PageStats) {
+    let first_day = |w: Option<u32>| w.and_then(|d| as_of.checked_sub_days(chrono::Days::new(u64::from(d) - 1)));
+    let in_window = |day: NaiveDate, w: Option<u32>| day <= as_of && first_day(w).is_none_or(|f| day >= f);
+    let mut figures: BTreeMap<String, PartnerCommissions> = BTreeMap::new();
+    // Orders and leads count where they are credited (level 1), and in each ancestor's downline.
+    for o in &ledger.orders {
+        let Some(partner) = &o.partner else { continue };
+        if o.status == Status::Cancelled {
+            continue;
+        }
+        let ancestors: Vec<String> = program.tree().ancestors(partner).into_iter().map(|a| a.to_string()).collect();
+        for w in WINDOWS.into_iter().filter(|w| in_window(o.date, *w)) {
+            let count = |cw: &mut ConversionWindows| {
+                let f = cw.get_mut(w);
+                match o.kind {
+                    Kind::Order => f.orders += 1,
+                    Kind::Lead => f.opt_ins += 1,
+                }
+            };
+            let own = figures.entry(partner.clone()).or_default();
+            count(&mut own.own);
+            if let Some(link) = &o.link {
+                count(own.links.entry(link.clone()).or_default());
+            }
+            if let Some(ad) = &o.ad {
+                count(own.ads.entry(ad.clone()).or_default());
+            }
+            for a in &ancestors {
+                count(figures.entry(a.clone()).or_default().downline.get_or_insert_with(Default::default));
+            }
+        }
+    }
+    for l in &ledger.lines {
+        let p = figures.entry(l.partner.clone()).or_default();
+        for w in WINDOWS.into_iter().filter(|w| in_window(l.date, *w)) {
+            if l.level == 1 {
+                p.own.get_mut(w).commission += l.amount.0;
+                if let Some(link) = &l.link {
+                    p.links.entry(link.clone()).or_default().get_mut(w).commission += l.amount.0;
+                }
+                if let Some(ad) = &l.ad {
+                    p.ads.entry(ad.clone()).or_default().get_mut(w).commission += l.amount.0;
+                }
+            } else {
+                p.downline.get_or_insert_with(Default::default).get_mut(w).commission += l.amount.0;
+            }
+        }
+        let own = l.level == 1;
+        p.ledger.push(LedgerLine {
+            date: l.date.to_string(),
+            kind: l.kind.as_str().to_owned(),
+            level: l.level,
+            order: own.then(|| l.order.clone()),
+            from: (!own).then(|| l.credited.clone()),
+            link: l.link.clone().filter(|_| own),
+            ad: l.ad.clone().filter(|_| own),
+            base: l.base.0,
+            rate: l.rate.clone(),
+            amount: l.amount.0,
+            status: l.status.as_str().to_owned(),
+            payable_on: l.payable_on.map(|d| d.to_string()),
+        });
+    }
+    for (partner, b) in &ledger.balances {
+        figures.entry(partner.clone()).or_default().balances = Balances {
+            earned: b.earned.0,
+            clawed_back: b.clawed_back.0,
+            paid: b.paid.0,
+            pending: b.pending.0,
+            payable: b.payable.0,
+            due: b.due,
+        };
+    }
+    for (partner, mut f) in figures {
+        if program.partner(&partner).is_none() {
+            continue;
+        }
+        // Newest first; the same day in the ledger's order.
+        f.ledger.sort_by(|a, b| b.date.cmp(&a.date));
+        pages.partners.entry(partner).or_default().commissions = Some(f);
+    }
+}
