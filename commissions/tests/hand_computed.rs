@@ -259,3 +259,33 @@ fn a_payment_run_pays_what_is_due_and_once_recorded_leaves_nothing_payable() {
     assert_eq!(after.balances["ann"].paid, Money(2001));
     assert!(after.checks.iter().all(|c| !matches!(c, Check::PaymentMismatch { .. })), "{:?}", after.checks);
 }
+
+#[test]
+fn partners_with_far_more_orders_than_clicks_are_reported() {
+    let s = Setup::new();
+    let book = s.book(&["orders-may.csv", "orders-june.csv"]);
+    let mut ledger = s.ledger(&book, &fixture().join("payouts"));
+    // cat's own recorded orders: o01, o02, o10, o12, o21, o23, o27, o29 (the lead o08 and the
+    // rejected o98, o99 are not orders): 8. Flagged with 3 clicks (8 > 6), not with 4 (8 = 8).
+    // dan's: o05, o19, o22, o30, o31 (o18 named him but went to bob): 5, flagged without clicks.
+    refcenter_commissions::ledger::orders_above_clicks(
+        &mut ledger,
+        &BTreeMap::from([("cat".to_owned(), 3), ("bob".to_owned(), 0), ("dan".to_owned(), 0)]),
+    );
+    let flagged: Vec<(String, u64, u64)> = ledger
+        .checks
+        .iter()
+        .filter_map(|c| match c {
+            Check::ManyOrdersFewClicks { partner, orders, clicks } => Some((partner.clone(), *orders, *clicks)),
+            _ => None,
+        })
+        .collect();
+    // bob's own recorded orders: o03, o04, o11, o17 (o18 is his by first referrer only): 4, under 5.
+    assert_eq!(flagged, vec![("cat".to_owned(), 8, 3), ("dan".to_owned(), 5, 0)]);
+    let mut again = s.ledger(&book, &fixture().join("payouts"));
+    refcenter_commissions::ledger::orders_above_clicks(
+        &mut again,
+        &BTreeMap::from([("cat".to_owned(), 4), ("dan".to_owned(), 3)]),
+    );
+    assert!(again.checks.iter().all(|c| !matches!(c, Check::ManyOrdersFewClicks { .. })));
+}

@@ -1,6 +1,7 @@
 //! A real headless Chromium on a parent partner's page, served by `refgen serve`: it picks a
 //! child, a link and one of the child's ads, clicks Generate Link and reads the exact URL;
-//! then, with JavaScript off, finds the same URL in the table of every link.
+//! then, with JavaScript off, finds the same URL in the table of every link. Partners read
+//! their click figures, their commission structure, their ledger and their orders.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -112,4 +113,85 @@ fn a_partner_finds_its_click_figures_on_its_stats_page() {
     browser.open(&page("abc123"));
     assert!(browser.find("#no-clicks").text().starts_with("No clicks yet"), "a partner without clicks");
     assert!(browser.find_all("#totals").is_empty());
+}
+
+#[test]
+fn a_partner_reads_its_commission_structure_ledger_and_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program");
+    refcenter_tests::copy_sample(&program);
+    // aapex's order (samantha is its parent), samantha's own order, swdf's lead.
+    let export = "order_id,date,kind,status,amount,refunded,refunded_at,currency,email,partner,link,ad,sku\n\
+                  A1,2024-05-01,order,paid,200.00,,,USD,ann@example.net,aapex,test,print-flyer,\n\
+                  A2,2024-05-02,order,paid,40.00,,,USD,bo@example.net,samantha,xyz,email-list,\n\
+                  A3,2024-05-03,lead,,,,,,cy@example.net,swdf,,,\n";
+    std::fs::write(dir.path().join("orders.csv"), export).unwrap();
+    let stats = refcenter_tests::run(
+        "refstats",
+        &[
+            "--config",
+            program.join("partners.toml").to_str().unwrap(),
+            "--store",
+            program.join("stats").to_str().unwrap(),
+            "--orders",
+            dir.path().join("orders.csv").to_str().unwrap(),
+            "--as-of",
+            "2024-06-30",
+        ],
+        dir.path(),
+    );
+    assert_eq!(stats.status.code(), Some(0), "{}", String::from_utf8_lossy(&stats.stderr));
+
+    let out = dir.path().join("out");
+    let server = servers::refgen_serve(&program.join("partners.toml"), &out, dir.path());
+    let paths = private_paths(&out);
+    let page = |code: &str, sub: &str| {
+        let (_, path) = paths.iter().find(|(c, _)| c == code).unwrap();
+        format!("http://{}{path}{sub}", server.addr)
+    };
+    let browser = Browser::start(dir.path(), true);
+    let cells = |selector: &str| -> Vec<String> { browser.find_all(selector).iter().map(|c| c.text()).collect() };
+
+    // From her Partner Center, samantha follows the links to her commission structure.
+    browser.open(&page("samantha", ""));
+    browser.find("nav a[href=\"commission/\"]").click();
+    assert_eq!(browser.find("h1").text(), "My Commission Structure");
+    assert_eq!(browser.find("#plan").text(), "Founding partners");
+    assert_eq!(cells("#levels tr[data-level=\"1\"] td"), ["Orders and leads you refer", "25%", "2.00 USD"]);
+    assert_eq!(cells("#levels tr[data-level=\"2\"] td"), ["Those your referral partners refer", "2.50 USD", "nothing"]);
+    assert_eq!(browser.find("#minimum-payout").text(), "25.00 USD");
+
+    // Her ledger: 25% of her 40.00 order, and 2.50 on her child's order, named by the child.
+    browser.open(&page("samantha", ""));
+    browser.find("nav a[href=\"ledger/\"]").click();
+    assert_eq!(browser.find("h1").text(), "My Ledger");
+    assert_eq!(browser.find("#balance-earned").text(), "12.50");
+    assert_eq!(browser.find("#balance-payable").text(), "12.50");
+    assert!(browser.find("#due").text().contains("once it reaches 25.00 USD"));
+    let lines = cells("#lines tbody tr");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("order A2 (xyz, email-list)") && lines[0].contains("10.00"), "{lines:?}");
+    assert!(lines[1].contains("an order of your referral partner aapex") && lines[1].contains("2.50"), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("A1")), "the parent never sees the child's order");
+
+    // Link Tracking Stats: opt-ins, orders and commission per window (7, 30, 90 days, all).
+    browser.open(&page("samantha", "stats/"));
+    let windows = ["0", "0", "0.00", "0", "0", "0.00"];
+    let mine: Vec<&str> = windows.iter().copied().chain(["0", "1", "10.00", "0", "1", "10.00"]).collect();
+    assert_eq!(cells("#conv-totals tbody tr:nth-child(1) td"), mine);
+    let downline: Vec<&str> = windows.iter().copied().chain(["1", "1", "2.50", "1", "1", "2.50"]).collect();
+    assert_eq!(cells("#conv-totals tbody tr:nth-child(2) td"), downline, "her downline's totals");
+    assert_eq!(cells("#conv-links tr[data-code=\"xyz\"] td")[9..], ["0", "1", "10.00"]);
+    assert_eq!(browser.find_all("#conv-links tbody tr").len(), 1, "only her own orders per link");
+
+    // The child sees its own order and nothing of its parent's.
+    browser.open(&page("aapex", "ledger/"));
+    assert_eq!(browser.find("#balance-payable").text(), "40.00");
+    let lines = cells("#lines tbody tr");
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].contains("order A1 (test, print-flyer)") && !lines[0].contains("A2"), "{lines:?}");
+    browser.open(&page("aapex", "stats/"));
+    assert_eq!(browser.find_all("#conv-totals tbody tr").len(), 1, "aapex has no downline of its own orders");
+    let text = browser.find("main").text();
+    assert!(!text.contains("10.00") && !text.contains("A2"), "{text}");
 }
