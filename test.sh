@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian or Ubuntu machine with only a Rust toolchain: first
+# installs what the end-to-end tests run for real when it is missing (Debian packages, with
+# apt-get, as root or through sudo), then runs `cargo test --workspace`.
+#
+#   nginx, apache2, caddy   the redirect rules refgen writes, served by the real servers
+#   nodejs                  the CloudFront Function, run as CloudFront runs it
+#   chromium, chromium-driver   a headless browser clicking the link generator and reading
+#                           the partners' stats, commission and ledger pages
+#
+# The packages are installed without starting their services. Extra arguments go to
+# `cargo test` (e.g. ./test.sh -p refcenter-commissions). Only the fast tests, without the
+# servers and the browser: cargo test --workspace --exclude refcenter-tests
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v nginx >/dev/null || need+=(nginx)
+command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ] || need+=(apache2)
+command -v caddy >/dev/null || need+=(caddy)
+command -v node >/dev/null || need+=(nodejs)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+if [ "${#need[@]}" -gt 0 ]; then
+    echo "== installing what the end-to-end tests need: ${need[*]}"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "error: ${need[*]} are missing and neither root nor sudo can install them" >&2
+            echo "  hint: install them with your package manager, or run only the fast tests: cargo test --workspace --exclude refcenter-tests" >&2
+            exit 2; }
+        sudo=(sudo)
+    fi
+    # Packages must not start their services (port 80) while installing.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+        "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+    fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+cargo test --workspace "$@"
