@@ -270,7 +270,8 @@ pub fn compute(
                 if o.customer.is_some() && emails.get(p) == o.customer.as_ref() {
                     ledger.checks.push(Check::SelfReferral { order: o.id.clone(), partner: p.clone() });
                 }
-                order_lines(program, c, &cr, p, &paid, as_of, &mut ledger);
+                let rules = Rules { program, c, paid: &paid, as_of };
+                rules.order_lines(&cr, p, &mut ledger);
             }
         }
         ledger.orders.push(Credited {
@@ -355,156 +356,168 @@ pub fn orders_above_clicks(ledger: &mut Ledger, clicks: &BTreeMap<String, u64>) 
     ledger.checks.sort();
 }
 
-/// The lines of one credited order: a commission per earning level (and product override),
-/// each with its clawbacks.
-fn order_lines(
-    program: &Program,
-    c: &Commissions,
-    cr: &Credit<'_>,
-    credited: &str,
-    paid: &BTreeSet<&str>,
+/// What every line of a ledger is computed with: the program, its commissions, the lines the
+/// recorded payments name, and the ledger's day.
+#[derive(Clone, Copy)]
+struct Rules<'a> {
+    program: &'a Program,
+    c: &'a Commissions,
+    paid: &'a BTreeSet<&'a str>,
     as_of: NaiveDate,
-    ledger: &mut Ledger,
-) {
-    let o = cr.order;
-    // On payment, an unpaid order earns nothing yet, and one cancelled unpaid never will.
-    let was_paid = o.paid_at.is_some() || matches!(o.status, Status::Paid | Status::Refunded);
-    if c.payout.basis == PayoutBasis::OnPayment && o.status == Status::Cancelled && !was_paid {
-        return;
-    }
-    let payable_on = match c.payout.basis {
-        PayoutBasis::UpFront => Some(o.date),
-        PayoutBasis::OnPayment if was_paid => Some(o.paid_at.unwrap_or(o.date)),
-        PayoutBasis::OnPayment => None,
-    }
-    .and_then(|d| d.checked_add_days(Days::new(u64::from(c.payout.holding_days))));
-    let chain = std::iter::once(credited.to_owned())
-        .chain(program.tree().ancestors(credited).into_iter().map(|a| a.to_string()));
-    for (i, earner) in chain.enumerate().take(usize::from(c.levels)) {
-        let level = u8::try_from(i + 1).unwrap_or(u8::MAX);
-        let Some(partner) = program.partner(&earner).filter(|p| p.active) else { continue };
-        let plan = c.plan_for(partner);
-        let mut parts: Vec<(Option<&str>, Money, Rate)> = Vec::new();
-        match o.kind {
-            Kind::Lead => {
-                if let Some(m) = plan.lead_rate(level) {
-                    parts.push((None, Money::ZERO, Rate::Flat(m)));
+}
+
+impl Rules<'_> {
+    /// The lines of one credited order: a commission per earning level (and product override),
+    /// each with its clawbacks.
+    fn order_lines(&self, cr: &Credit<'_>, credited: &str, ledger: &mut Ledger) {
+        let Rules { program, c, .. } = *self;
+        let o = cr.order;
+        // On payment, an unpaid order earns nothing yet, and one cancelled unpaid never will.
+        let was_paid = o.paid_at.is_some() || matches!(o.status, Status::Paid | Status::Refunded);
+        if c.payout.basis == PayoutBasis::OnPayment && o.status == Status::Cancelled && !was_paid {
+            return;
+        }
+        let payable_on = match c.payout.basis {
+            PayoutBasis::UpFront => Some(o.date),
+            PayoutBasis::OnPayment if was_paid => Some(o.paid_at.unwrap_or(o.date)),
+            PayoutBasis::OnPayment => None,
+        }
+        .and_then(|d| d.checked_add_days(Days::new(u64::from(c.payout.holding_days))));
+        let chain = std::iter::once(credited.to_owned())
+            .chain(program.tree().ancestors(credited).into_iter().map(|a| a.to_string()));
+        for (i, earner) in chain.enumerate().take(usize::from(c.levels)) {
+            let level = u8::try_from(i + 1).unwrap_or(u8::MAX);
+            let Some(partner) = program.partner(&earner).filter(|p| p.active) else { continue };
+            let plan = c.plan_for(partner);
+            let mut parts: Vec<(Option<&str>, Money, Rate)> = Vec::new();
+            match o.kind {
+                Kind::Lead => {
+                    if let Some(m) = plan.lead_rate(level) {
+                        parts.push((None, Money::ZERO, Rate::Flat(m)));
+                    }
+                }
+                Kind::Order => {
+                    let mut rest = o.amount;
+                    for item in o.items.iter().filter(|it| plan.product_overrides.contains_key(&it.sku)) {
+                        if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), Some(&item.sku)) {
+                            parts.push((Some(&item.sku), Money(item.amount), rate));
+                        }
+                        rest -= item.amount;
+                    }
+                    let overridden = !parts.is_empty();
+                    if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), None)
+                        && (rest > 0 || !overridden)
+                    {
+                        parts.push((None, Money(rest.max(0)), rate));
+                    }
                 }
             }
-            Kind::Order => {
-                let mut rest = o.amount;
-                for item in o.items.iter().filter(|it| plan.product_overrides.contains_key(&it.sku)) {
-                    if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), Some(&item.sku)) {
-                        parts.push((Some(&item.sku), Money(item.amount), rate));
-                    }
-                    rest -= item.amount;
+            for (sku, base, rate) in parts {
+                let amount = match rate {
+                    Rate::Percent(p) => p.of(base),
+                    Rate::Flat(m) => m,
+                };
+                if amount == Money::ZERO {
+                    continue;
                 }
-                let overridden = !parts.is_empty();
-                if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), None)
-                    && (rest > 0 || !overridden)
-                {
-                    parts.push((None, Money(rest.max(0)), rate));
-                }
+                let kind = if o.kind == Kind::Lead { LineKind::Lead } else { LineKind::Sale };
+                let id = match sku {
+                    Some(sku) => format!("{}:{}:{level}:{sku}", o.kind.as_str(), o.id),
+                    None => format!("{}:{}:{level}", o.kind.as_str(), o.id),
+                };
+                let status = self.status_of(&id, payable_on);
+                let line = Line {
+                    id,
+                    partner: earner.clone(),
+                    order: o.id.clone(),
+                    kind,
+                    date: o.date,
+                    level,
+                    credited: credited.to_owned(),
+                    link: cr.link.clone(),
+                    ad: cr.ad.clone(),
+                    sku: sku.map(str::to_owned),
+                    base,
+                    rate: c.describe(rate),
+                    amount,
+                    status,
+                    payable_on,
+                };
+                self.clawbacks(o, line, ledger);
             }
         }
-        for (sku, base, rate) in parts {
-            let amount = match rate {
-                Rate::Percent(p) => p.of(base),
-                Rate::Flat(m) => m,
-            };
+    }
+
+    /// Pushes `line` and the clawbacks of `o`'s refunds against it.
+    fn clawbacks(&self, o: &Order, mut line: Line, ledger: &mut Ledger) {
+        let (c, paid) = (self.c, self.paid);
+        let refunds: Vec<i64> = match (o.kind, o.status >= Status::Refunded) {
+            (Kind::Lead, true) => vec![1],
+            (Kind::Lead, false) => vec![],
+            (Kind::Order, _) => o.refunds.iter().copied().collect(),
+        };
+        let whole = if o.kind == Kind::Lead { 1 } else { o.amount };
+        let mut taken = Money::ZERO;
+        let mut out = Vec::new();
+        for refunded in refunds {
+            let to_date = line.amount.scaled(refunded, whole);
+            let amount = -(to_date - taken);
+            taken = to_date;
             if amount == Money::ZERO {
                 continue;
             }
-            let kind = if o.kind == Kind::Lead { LineKind::Lead } else { LineKind::Sale };
-            let id = match sku {
-                Some(sku) => format!("{}:{}:{level}:{sku}", o.kind.as_str(), o.id),
-                None => format!("{}:{}:{level}", o.kind.as_str(), o.id),
+            let day = o.refunded_at.unwrap_or(line.date).max(line.date);
+            let id = format!("{}:refund:{refunded}", line.id);
+            let (status, payable_on) = match line.status {
+                // A paid commission is clawed back from the next payment.
+                LineStatus::Paid => (self.status_of(&id, Some(day)), Some(day)),
+                // An unpaid one is netted with it: the clawback shares its state.
+                _ if paid.contains(id.as_str()) => (LineStatus::Paid, line.payable_on),
+                s => (s, line.payable_on),
             };
-            let status = status_of(&id, payable_on, paid, as_of);
-            let line = Line {
+            if line.status == LineStatus::Paid && status != LineStatus::Paid {
+                ledger.checks.push(Check::RefundAfterPayment {
+                    order: o.id.clone(),
+                    partner: line.partner.clone(),
+                    amount,
+                });
+            }
+            let (base, rate) = match o.kind {
+                Kind::Lead => (Money::ZERO, "lead cancelled".to_owned()),
+                Kind::Order => {
+                    (Money(refunded), format!("{} of {} refunded", c.format(Money(refunded)), c.format(Money(whole))))
+                }
+            };
+            out.push(Line {
                 id,
-                partner: earner.clone(),
-                order: o.id.clone(),
-                kind,
-                date: o.date,
-                level,
-                credited: credited.to_owned(),
-                link: cr.link.clone(),
-                ad: cr.ad.clone(),
-                sku: sku.map(str::to_owned),
+                kind: LineKind::Clawback,
+                date: day,
                 base,
-                rate: c.describe(rate),
+                rate,
                 amount,
                 status,
                 payable_on,
-            };
-            clawbacks(c, o, line, paid, as_of, ledger);
-        }
-    }
-}
-
-/// Pushes `line` and the clawbacks of `o`'s refunds against it.
-fn clawbacks(c: &Commissions, o: &Order, mut line: Line, paid: &BTreeSet<&str>, as_of: NaiveDate, ledger: &mut Ledger) {
-    let refunds: Vec<i64> = match (o.kind, o.status >= Status::Refunded) {
-        (Kind::Lead, true) => vec![1],
-        (Kind::Lead, false) => vec![],
-        (Kind::Order, _) => o.refunds.iter().copied().collect(),
-    };
-    let whole = if o.kind == Kind::Lead { 1 } else { o.amount };
-    let mut taken = Money::ZERO;
-    let mut out = Vec::new();
-    for refunded in refunds {
-        let to_date = line.amount.scaled(refunded, whole);
-        let amount = -(to_date - taken);
-        taken = to_date;
-        if amount == Money::ZERO {
-            continue;
-        }
-        let day = o.refunded_at.unwrap_or(line.date).max(line.date);
-        let id = format!("{}:refund:{refunded}", line.id);
-        let (status, payable_on) = match line.status {
-            // A paid commission is clawed back from the next payment.
-            LineStatus::Paid => (status_of(&id, Some(day), paid, as_of), Some(day)),
-            // An unpaid one is netted with it: the clawback shares its state.
-            _ if paid.contains(id.as_str()) => (LineStatus::Paid, line.payable_on),
-            s => (s, line.payable_on),
-        };
-        if line.status == LineStatus::Paid && status != LineStatus::Paid {
-            ledger.checks.push(Check::RefundAfterPayment {
-                order: o.id.clone(),
-                partner: line.partner.clone(),
-                amount,
+                ..line.clone()
             });
         }
-        out.push(Line {
-            id,
-            kind: LineKind::Clawback,
-            date: day,
-            base: Money(refunded),
-            rate: format!("{} of {} refunded", c.format(Money(refunded)), c.format(Money(whole))),
-            amount,
-            status,
-            payable_on,
-            ..line.clone()
-        });
-    }
-    if taken == line.amount && line.status != LineStatus::Paid && out.iter().all(|l| l.status != LineStatus::Paid) {
-        line.status = LineStatus::ClawedBack;
-        for l in &mut out {
-            l.status = LineStatus::ClawedBack;
+        if taken == line.amount && line.status != LineStatus::Paid && out.iter().all(|l| l.status != LineStatus::Paid) {
+            line.status = LineStatus::ClawedBack;
+            for l in &mut out {
+                l.status = LineStatus::ClawedBack;
+            }
         }
+        ledger.lines.push(line);
+        ledger.lines.extend(out);
     }
-    ledger.lines.push(line);
-    ledger.lines.extend(out);
-}
 
-/// The state of a line with this id and payable day.
-fn status_of(id: &str, payable_on: Option<NaiveDate>, paid: &BTreeSet<&str>, as_of: NaiveDate) -> LineStatus {
-    if paid.contains(id) {
-        LineStatus::Paid
-    } else if payable_on.is_some_and(|d| d <= as_of) {
-        LineStatus::Payable
-    } else {
-        LineStatus::Pending
+    /// The state of a line with this id and payable day.
+    fn status_of(&self, id: &str, payable_on: Option<NaiveDate>) -> LineStatus {
+        if self.paid.contains(id) {
+            LineStatus::Paid
+        } else if payable_on.is_some_and(|d| d <= self.as_of) {
+            LineStatus::Payable
+        } else {
+            LineStatus::Pending
+        }
     }
 }

@@ -27,23 +27,24 @@ pub struct Figures {
     pub unique_clicks: u64,
 }
 
-/// Figures over the last 7, 30 and 90 days and all time.
+/// Figures over the last 7, 30 and 90 days and all time: clicks ([`Figures`], the default)
+/// or opt-ins, orders and commission ([`Conversions`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Windows {
+pub struct Windows<F = Figures> {
     /// The last 7 days.
-    pub last_7_days: Figures,
+    pub last_7_days: F,
     /// The last 30 days.
-    pub last_30_days: Figures,
+    pub last_30_days: F,
     /// The last 90 days.
-    pub last_90_days: Figures,
+    pub last_90_days: F,
     /// Every day in the store.
-    pub all_time: Figures,
+    pub all_time: F,
 }
 
-impl Windows {
+impl<F> Windows<F> {
     /// The figures of the window `w` (one of [`WINDOWS`]).
-    pub fn get_mut(&mut self, w: Option<u32>) -> &mut Figures {
+    pub fn get_mut(&mut self, w: Option<u32>) -> &mut F {
         match w {
             Some(7) => &mut self.last_7_days,
             Some(30) => &mut self.last_30_days,
@@ -88,31 +89,9 @@ pub struct Conversions {
     pub commission: i64,
 }
 
-/// [`Conversions`] over the last 7, 30 and 90 days and all time, by the day of the order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConversionWindows {
-    /// The last 7 days.
-    pub last_7_days: Conversions,
-    /// The last 30 days.
-    pub last_30_days: Conversions,
-    /// The last 90 days.
-    pub last_90_days: Conversions,
-    /// Every day.
-    pub all_time: Conversions,
-}
-
-impl ConversionWindows {
-    /// The figures of the window `w` (one of [`WINDOWS`]).
-    pub fn get_mut(&mut self, w: Option<u32>) -> &mut Conversions {
-        match w {
-            Some(7) => &mut self.last_7_days,
-            Some(30) => &mut self.last_30_days,
-            Some(90) => &mut self.last_90_days,
-            _ => &mut self.all_time,
-        }
-    }
-}
+/// [`Conversions`] over the last 7, 30 and 90 days and all time, by the day of the order (of
+/// the refund, for a clawback).
+pub type ConversionWindows = Windows<Conversions>;
 
 /// One line of a partner's ledger as its page shows it. A line earned on a referral partner's
 /// order names that partner, never the order or its customer.

@@ -48,6 +48,15 @@ fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     assert!(cells.iter().any(|c| c == EXPECTED), "the table holds {EXPECTED}: {cells:?}");
 }
 
+/// Runs refstats with `args` into the store `stats/` of the program copied into `program`.
+fn into_store(program: &std::path::Path, args: &[&str]) {
+    let (config, store) = (program.join("partners.toml"), program.join("stats"));
+    let mut all = vec!["--config", config.to_str().unwrap(), "--store", store.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = refcenter_tests::run("refstats", &all, program);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A combined-format access log line.
 fn combined(client: &str, when: &str, path: &str, agent: &str) -> String {
     format!("{client} - - [{when} +0000] \"GET {path} HTTP/1.1\" 302 0 \"-\" \"{agent}\"\n")
@@ -73,20 +82,7 @@ fn a_partner_finds_its_click_figures_on_its_stats_page() {
         log += &combined(&format!("198.51.100.{i}"), "02/May/2024:08:00:00", "/go/test/aapex/print-flyer", firefox);
     }
     std::fs::write(dir.path().join("access.log"), log).unwrap();
-    let stats = refcenter_tests::run(
-        "refstats",
-        &[
-            "--config",
-            program.join("partners.toml").to_str().unwrap(),
-            "--store",
-            program.join("stats").to_str().unwrap(),
-            "--as-of",
-            "2024-05-03",
-            dir.path().join("access.log").to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(stats.status.code(), Some(0), "{}", String::from_utf8_lossy(&stats.stderr));
+    into_store(&program, &["--as-of", "2024-05-03", dir.path().join("access.log").to_str().unwrap()]);
 
     let out = dir.path().join("out");
     let server = servers::refgen_serve(&program.join("partners.toml"), &out, dir.path());
@@ -126,21 +122,7 @@ fn a_partner_reads_its_commission_structure_ledger_and_orders() {
                   A2,2024-05-02,order,paid,40.00,,,USD,bo@example.net,samantha,xyz,email-list,\n\
                   A3,2024-05-03,lead,,,,,,cy@example.net,swdf,,,\n";
     std::fs::write(dir.path().join("orders.csv"), export).unwrap();
-    let stats = refcenter_tests::run(
-        "refstats",
-        &[
-            "--config",
-            program.join("partners.toml").to_str().unwrap(),
-            "--store",
-            program.join("stats").to_str().unwrap(),
-            "--orders",
-            dir.path().join("orders.csv").to_str().unwrap(),
-            "--as-of",
-            "2024-06-30",
-        ],
-        dir.path(),
-    );
-    assert_eq!(stats.status.code(), Some(0), "{}", String::from_utf8_lossy(&stats.stderr));
+    into_store(&program, &["--orders", dir.path().join("orders.csv").to_str().unwrap(), "--as-of", "2024-06-30"]);
 
     let out = dir.path().join("out");
     let server = servers::refgen_serve(&program.join("partners.toml"), &out, dir.path());

@@ -47,7 +47,7 @@ fn ci_runs_the_readmes_test_command() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();
     assert!(readme.contains("\n./test.sh "), "the README names ./test.sh as its test command");
-    assert_eq!(ci.lines().filter(|l| !l.trim().is_empty()).last(), Some("./test.sh"), "CI ends with it");
+    assert_eq!(ci.lines().rfind(|l| !l.trim().is_empty()), Some("./test.sh"), "CI ends with it");
     let script = std::fs::read_to_string(repo_root().join("test.sh")).unwrap();
     for package in ["nginx", "apache2", "caddy", "nodejs", "chromium", "chromium-driver"] {
         assert!(script.contains(&format!("need+=({package})")), "test.sh installs {package} when missing");
