@@ -10,7 +10,7 @@ use refcenter_tests::{repo_root, run};
 fn the_workflows_use_only_real_commands_and_options() {
     let dir = repo_root().join("examples/github-actions");
     let mut commands = 0;
-    for name in ["check.yml", "publish.yml", "stats.yml"] {
+    for name in ["check.yml", "publish.yml", "stats.yml", "payout.yml"] {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         assert!(!text.contains('\t'), "{name}: YAML does not allow tabs");
         assert!(text.contains("\njobs:\n") && text.contains("\non:\n"), "{name}: a workflow");
