@@ -16,7 +16,9 @@ use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{PAYOUTS_DIR, PayoutError, read_payments};
 use refcenter_model::commission::Commissions;
 use refcenter_model::money::Money;
-use refcenter_model::page_stats::{Balances, ConversionWindows, LedgerLine, PageStats, PartnerCommissions, WINDOWS};
+use refcenter_model::page_stats::{
+    Balances, ConversionWindows, LedgerLine, PAGE_LEDGER_LINES, PageStats, PartnerCommissions, WINDOWS,
+};
 use refcenter_model::{Program, Secret};
 use serde::Serialize;
 
@@ -424,8 +426,13 @@ pub fn page_figures(program: &Program, ledger: &Ledger, as_of: NaiveDate, pages:
         if program.partner(&partner).is_none() {
             continue;
         }
-        // Newest first; the same day in the ledger's order.
+        // Newest first; the same day in the ledger's order. A page lists the newest lines only.
         f.ledger.sort_by(|a, b| b.date.cmp(&a.date));
+        if f.ledger.len() > PAGE_LEDGER_LINES {
+            let older = f.ledger.split_off(PAGE_LEDGER_LINES);
+            f.older_lines = older.len() as u64;
+            f.older_amount = older.iter().map(|l| l.amount).sum();
+        }
         pages.partners.entry(partner).or_default().commissions = Some(f);
     }
 }

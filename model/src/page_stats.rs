@@ -147,6 +147,18 @@ pub struct Balances {
     pub due: bool,
 }
 
+/// The most ledger lines a partner's page lists (the newest); the admin's `commissions.*`
+/// tables have every line.
+pub const PAGE_LEDGER_LINES: usize = 1_000;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
+}
+
 /// A partner's commission figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,8 +173,14 @@ pub struct PartnerCommissions {
     pub links: BTreeMap<String, ConversionWindows>,
     /// Its own, per ad code.
     pub ads: BTreeMap<String, ConversionWindows>,
-    /// Its ledger, newest first.
+    /// Its ledger, newest first, at most [`PAGE_LEDGER_LINES`] lines.
     pub ledger: Vec<LedgerLine>,
+    /// The lines left out of `ledger` (the oldest): how many, and their sum in minor units.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub older_lines: u64,
+    /// The sum of the lines left out.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub older_amount: i64,
     /// Its balances.
     pub balances: Balances,
 }

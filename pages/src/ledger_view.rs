@@ -49,6 +49,8 @@ pub struct LedgerView {
     pub minimum: String,
     /// The lines, newest first.
     pub lines: Vec<LineView>,
+    /// Older lines not listed: how many, and their sum.
+    pub older: Option<(u64, String)>,
 }
 
 impl LedgerView {
@@ -107,6 +109,7 @@ impl LedgerView {
             due: b.due,
             minimum: c.format(c.payout.minimum),
             lines,
+            older: mine.filter(|m| m.older_lines > 0).map(|m| (m.older_lines, money(m.older_amount))),
         })
     }
 }
