@@ -20,7 +20,9 @@
 //!   its clawback; a clawback of a paid line is payable at once and may leave a negative
 //!   balance, which later commissions pay off first.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use refcenter_model::Program;
@@ -79,15 +81,16 @@ impl LineStatus {
     }
 }
 
-/// One commission line.
+/// One commission line. Its text is shared with the other lines naming the same partner, order,
+/// link, ad, product or rate (a million orders make millions of lines).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
     /// The line's id, stable across runs: what payments name.
     pub id: String,
     /// The partner who earns it.
-    pub partner: String,
+    pub partner: Arc<str>,
     /// The order or lead id.
-    pub order: String,
+    pub order: Arc<str>,
     /// Sale, lead or clawback.
     pub kind: LineKind,
     /// The order's day, or the refund's for a clawback.
@@ -95,17 +98,17 @@ pub struct Line {
     /// 1, 2 or 3.
     pub level: u8,
     /// The partner credited with the order (level 1).
-    pub credited: String,
+    pub credited: Arc<str>,
     /// The link and ad of the order, if known.
-    pub link: Option<String>,
+    pub link: Option<Arc<str>>,
     /// The ad.
-    pub ad: Option<String>,
+    pub ad: Option<Arc<str>>,
     /// The product of a product override.
-    pub sku: Option<String>,
+    pub sku: Option<Arc<str>>,
     /// The amount the rate applies to.
     pub base: Money,
     /// The rate, as partners read it (`20%`, `5.00 USD`; for a clawback, the refunded share).
-    pub rate: String,
+    pub rate: Arc<str>,
     /// The commission (negative for a clawback).
     pub amount: Money,
     /// Its state as of the ledger's day.
@@ -145,8 +148,8 @@ pub enum Check {
     AmountsDiffer {
         /// The order.
         order: String,
-        /// The amounts, in minor units.
-        amounts: Vec<i64>,
+        /// The lowest and the highest amount seen, in minor units.
+        amounts: [i64; 2],
     },
     /// A refund or cancellation of a commission already paid.
     RefundAfterPayment {
@@ -250,13 +253,12 @@ pub fn compute(
     as_of: NaiveDate,
 ) -> Ledger {
     let paid: BTreeSet<&str> = payments.iter().flat_map(|p| p.lines.iter().map(String::as_str)).collect();
+    let names = Names::default();
     let mut ledger = Ledger { as_of: Some(as_of), ..Ledger::default() };
     for cr in credit(program, book, c.first_referrer_days) {
         let o = cr.order;
-        if o.amounts.len() > 1 {
-            ledger
-                .checks
-                .push(Check::AmountsDiffer { order: o.id.clone(), amounts: o.amounts.iter().copied().collect() });
+        if o.highest != o.amount {
+            ledger.checks.push(Check::AmountsDiffer { order: o.id.clone(), amounts: [o.amount, o.highest] });
         }
         match &cr.partner {
             None => ledger.checks.push(Check::Unattributed {
@@ -270,7 +272,7 @@ pub fn compute(
                 if o.customer.is_some() && emails.get(p) == o.customer.as_ref() {
                     ledger.checks.push(Check::SelfReferral { order: o.id.clone(), partner: p.clone() });
                 }
-                let rules = Rules { program, c, paid: &paid, as_of };
+                let rules = Rules { program, c, paid: &paid, as_of, names: &names };
                 rules.order_lines(&cr, p, &mut ledger);
             }
         }
@@ -306,7 +308,7 @@ pub fn compute(
         ledger.balances.entry(p.partner.clone()).or_default().paid += p.amount;
     }
     for l in &ledger.lines {
-        let b = ledger.balances.entry(l.partner.clone()).or_default();
+        let b = ledger.balances.entry(l.partner.to_string()).or_default();
         if l.amount > Money::ZERO {
             b.earned += l.amount;
         } else {
@@ -364,14 +366,34 @@ struct Rules<'a> {
     c: &'a Commissions,
     paid: &'a BTreeSet<&'a str>,
     as_of: NaiveDate,
+    names: &'a Names,
+}
+
+/// The text the lines share, one copy each.
+#[derive(Default)]
+struct Names(RefCell<HashMap<String, Arc<str>>>);
+
+impl Names {
+    fn get(&self, text: &str) -> Arc<str> {
+        let mut map = self.0.borrow_mut();
+        if let Some(shared) = map.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        map.insert(text.to_owned(), shared.clone());
+        shared
+    }
 }
 
 impl Rules<'_> {
     /// The lines of one credited order: a commission per earning level (and product override),
     /// each with its clawbacks.
     fn order_lines(&self, cr: &Credit<'_>, credited: &str, ledger: &mut Ledger) {
-        let Rules { program, c, .. } = *self;
+        let Rules { program, c, names, .. } = *self;
         let o = cr.order;
+        let order: Arc<str> = Arc::from(o.id.as_str());
+        let (credited_name, link, ad) =
+            (names.get(credited), cr.link.as_deref().map(|l| names.get(l)), cr.ad.as_deref().map(|a| names.get(a)));
         // On payment, an unpaid order earns nothing yet, and one cancelled unpaid never will.
         let was_paid = o.paid_at.is_some() || matches!(o.status, Status::Paid | Status::Refunded);
         if c.payout.basis == PayoutBasis::OnPayment && o.status == Status::Cancelled && !was_paid {
@@ -428,17 +450,17 @@ impl Rules<'_> {
                 let status = self.status_of(&id, payable_on);
                 let line = Line {
                     id,
-                    partner: earner.clone(),
-                    order: o.id.clone(),
+                    partner: names.get(&earner),
+                    order: order.clone(),
                     kind,
                     date: o.date,
                     level,
-                    credited: credited.to_owned(),
-                    link: cr.link.clone(),
-                    ad: cr.ad.clone(),
-                    sku: sku.map(str::to_owned),
+                    credited: credited_name.clone(),
+                    link: link.clone(),
+                    ad: ad.clone(),
+                    sku: sku.map(|s| names.get(s)),
                     base,
-                    rate: c.describe(rate),
+                    rate: names.get(&c.describe(rate)),
                     amount,
                     status,
                     payable_on,
@@ -478,14 +500,15 @@ impl Rules<'_> {
             if line.status == LineStatus::Paid && status != LineStatus::Paid {
                 ledger.checks.push(Check::RefundAfterPayment {
                     order: o.id.clone(),
-                    partner: line.partner.clone(),
+                    partner: line.partner.to_string(),
                     amount,
                 });
             }
-            let (base, rate) = match o.kind {
-                Kind::Lead => (Money::ZERO, "lead cancelled".to_owned()),
+            let (base, rate): (Money, Arc<str>) = match o.kind {
+                Kind::Lead => (Money::ZERO, Arc::from("lead cancelled")),
                 Kind::Order => {
-                    (Money(refunded), format!("{} of {} refunded", c.format(Money(refunded)), c.format(Money(whole))))
+                    let share = format!("{} of {} refunded", c.format(Money(refunded)), c.format(Money(whole)));
+                    (Money(refunded), Arc::from(share))
                 }
             };
             out.push(Line {

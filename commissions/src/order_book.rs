@@ -3,7 +3,7 @@
 //! (pending → paid → refunded or cancelled), its refunded amount only grows, and every
 //! refunded total seen is kept so that each partial refund becomes a clawback line of its own
 //! that never changes once written. Sightings that disagree on the amount keep the lower one
-//! and are reported.
+//! and are reported with the highest.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,8 +24,8 @@ pub struct Order {
     pub status: Status,
     /// The commissionable amount (the lowest seen), in minor units.
     pub amount: i64,
-    /// Every amount seen, when they differ.
-    pub amounts: BTreeSet<i64>,
+    /// The highest amount seen: above `amount` when sightings disagree.
+    pub highest: i64,
     /// Every refunded total seen above zero, ascending; a cancellation counts as the whole
     /// amount.
     pub refunds: BTreeSet<i64>,
@@ -40,8 +40,8 @@ pub struct Order {
     pub recorded: (Option<String>, Option<String>, Option<String>),
     /// The product lines (the longest list seen).
     pub items: Vec<Item>,
-    /// Where it was seen, sorted.
-    pub sources: BTreeSet<String>,
+    /// Where it was seen (`file:line`; the first in sort order when seen in several places).
+    pub source: String,
 }
 
 impl Order {
@@ -52,14 +52,14 @@ impl Order {
             date: c.date,
             status: c.status,
             amount: c.amount,
-            amounts: BTreeSet::from([c.amount]),
+            highest: c.amount,
             refunds: BTreeSet::new(),
             refunded_at: c.refunded_at,
             paid_at: c.paid_at,
             customer: c.customer,
             recorded: (c.partner, c.link, c.ad),
             items: c.items,
-            sources: BTreeSet::from([c.source]),
+            source: c.source,
         };
         o.note_refund(c.refunded);
         o
@@ -77,8 +77,8 @@ impl Order {
     fn merge(&mut self, other: Order) {
         self.date = self.date.min(other.date);
         self.status = self.status.max(other.status);
-        self.amounts.extend(other.amounts);
-        self.amount = self.amounts.first().copied().unwrap_or(0);
+        self.amount = self.amount.min(other.amount);
+        self.highest = self.highest.max(other.highest);
         self.refunds.extend(other.refunds);
         self.refunded_at = min_some(self.refunded_at, other.refunded_at);
         self.paid_at = min_some(self.paid_at, other.paid_at);
@@ -89,7 +89,7 @@ impl Order {
         if (other.items.len(), std::cmp::Reverse(&other.items)) > (self.items.len(), std::cmp::Reverse(&self.items)) {
             self.items = other.items;
         }
-        self.sources.extend(other.sources);
+        self.source = std::mem::take(&mut self.source).min(other.source);
         // Refunds are kept below the amount finally taken; a full refund is the whole amount.
         let amount = self.amount;
         self.refunds = self.refunds.iter().map(|r| (*r).min(amount)).collect();
@@ -195,7 +195,7 @@ mod tests {
         let o = forward.orders().next().unwrap();
         assert_eq!(o.status, Status::Refunded);
         assert_eq!(o.refunds, BTreeSet::from([1000, 5000]));
-        assert_eq!(o.sources.len(), 4);
+        assert_eq!(o.source, "a:2");
     }
 
     #[test]
@@ -204,6 +204,6 @@ mod tests {
             [sighting(Status::Paid, 5000, 0, "a:2"), sighting(Status::Paid, 4000, 0, "b:2")].into_iter().collect();
         let o = book.orders().next().unwrap();
         assert_eq!(o.amount, 4000);
-        assert_eq!(o.amounts.len(), 2);
+        assert_eq!(o.highest, 5000);
     }
 }

@@ -141,7 +141,7 @@ pub struct Batch {
 pub fn batch(program: &Program, c: &Commissions, ledger: &Ledger, date: NaiveDate) -> Batch {
     let mut lines: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for l in ledger.lines.iter().filter(|l| l.status == LineStatus::Payable) {
-        lines.entry(l.partner.as_str()).or_default().push(l.id.clone());
+        lines.entry(&*l.partner).or_default().push(l.id.clone());
     }
     let mut out = Batch::default();
     let mut due = Vec::new();

@@ -167,7 +167,7 @@ fn the_ledger_equals_the_hand_computed_one_to_the_cent() {
     assert_eq!(book.len(), 33, "30 orders and 3 leads; o01, o02, o22 and o32 twice; o98 and o99 rejected");
     let ledger = s.ledger(&book, &fixture().join("payouts"));
     let got: Vec<(&str, &str, i64, LineStatus)> =
-        ledger.lines.iter().map(|l| (l.id.as_str(), l.partner.as_str(), l.amount.0, l.status)).collect();
+        ledger.lines.iter().map(|l| (l.id.as_str(), &*l.partner, l.amount.0, l.status)).collect();
     assert_eq!(got, EXPECTED);
 
     let expected = BTreeMap::from([
@@ -185,7 +185,7 @@ fn the_ledger_equals_the_hand_computed_one_to_the_cent() {
         ledger.checks,
         vec![
             Check::SelfReferral { order: "o31".into(), partner: "dan".into() },
-            Check::AmountsDiffer { order: "o32".into(), amounts: vec![2500, 3000] },
+            Check::AmountsDiffer { order: "o32".into(), amounts: [2500, 3000] },
             Check::RefundAfterPayment { order: "o22".into(), partner: "dan".into(), amount: Money(-2250) },
             Check::Unattributed { order: "o15".into(), named: Some("zed".into()) },
             Check::Unattributed { order: "o16".into(), named: None },
@@ -196,7 +196,7 @@ fn the_ledger_equals_the_hand_computed_one_to_the_cent() {
     assert_eq!((o18.partner.as_deref(), o18.reason.as_str()), (Some("bob"), "first referrer"));
     // The lines add up to the balances.
     for (partner, b) in &ledger.balances {
-        let total: Money = ledger.lines.iter().filter(|l| &l.partner == partner).map(|l| l.amount).sum();
+        let total: Money = ledger.lines.iter().filter(|l| *l.partner == **partner).map(|l| l.amount).sum();
         assert_eq!(b.earned - b.clawed_back, total, "{partner}");
         assert_eq!(total, b.paid + b.pending + b.payable, "{partner}");
     }

@@ -117,7 +117,7 @@ fn shopify_orders_export_with_line_item_rows() {
     let book: OrderBook = got.into_iter().collect();
     let ledger = compute(&program, c, &book, &[], &Default::default(), day("2024-06-30"));
     let cat: Vec<(&str, i64)> =
-        ledger.lines.iter().filter(|l| l.partner == "cat").map(|l| (l.id.as_str(), l.amount.0)).collect();
+        ledger.lines.iter().filter(|l| &*l.partner == "cat").map(|l| (l.id.as_str(), l.amount.0)).collect();
     assert_eq!(cat, vec![("order:#1001:1", 270), ("order:#1001:1:BOOK", 150)]);
 }
 

@@ -105,7 +105,7 @@ proptest! {
         // Pay some partners their payable lines, then check the ledger again.
         let mut payments = Vec::new();
         for (i, (partner, _)) in before.balances.iter().enumerate().filter(|(i, _)| i % pay_every == 0) {
-            let lines: Vec<_> = before.lines.iter().filter(|l| &l.partner == partner && l.status == LineStatus::Payable).collect();
+            let lines: Vec<_> = before.lines.iter().filter(|l| *l.partner == **partner && l.status == LineStatus::Payable).collect();
             payments.push(Payment {
                 file: format!("run-{i}.toml"),
                 date: as_of,
@@ -116,7 +116,7 @@ proptest! {
         }
         for ledger in [before.clone(), compute(&program, c, &book, &payments, &none, as_of)] {
             for (partner, b) in &ledger.balances {
-                let total: Money = ledger.lines.iter().filter(|l| &l.partner == partner).map(|l| l.amount).sum();
+                let total: Money = ledger.lines.iter().filter(|l| *l.partner == **partner).map(|l| l.amount).sum();
                 prop_assert_eq!(b.earned - b.clawed_back, total);
                 prop_assert_eq!(total, b.paid + b.pending + b.payable);
                 prop_assert!(b.earned >= Money::ZERO && b.clawed_back >= Money::ZERO);

@@ -12,6 +12,7 @@ use refcenter_output::OutputWriter;
 
 use refcenter_commissions::import::Context;
 use refcenter_commissions::ledger::orders_above_clicks;
+use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
 
 use crate::commission_run;
@@ -235,7 +236,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     };
     let exports = orders(args, &program, store.as_ref())?;
     let commissions = program.settings.commissions.as_ref();
-    let reading = match commissions {
+    let mut reading = match commissions {
         Some(c) => commission_run::read(&exports, &Context { program: &program, commissions: c, secret: &secret }),
         None => commission_run::Reading::default(),
     };
@@ -282,12 +283,19 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     let ledger = match commissions {
         None => None,
         Some(c) => {
-            let conversions = match &store {
-                Some(store) => store.conversions().map_err(|e| store_failure(store_dir(args), e))?,
-                None => reading.read.iter().flat_map(|r| r.conversions.iter().cloned()).collect(),
-            };
+            let mut book = OrderBook::default();
+            match &store {
+                Some(store) => {
+                    // The exports read this run are in the store now: read everything from there.
+                    reading.read.iter_mut().for_each(|r| r.conversions = Vec::new());
+                    store.read_conversions(|c| book.add(c)).map_err(|e| store_failure(store_dir(args), e))?
+                }
+                None => {
+                    reading.read.iter_mut().flat_map(|r| std::mem::take(&mut r.conversions)).for_each(|c| book.add(c))
+                }
+            }
             let day = NaiveDate::parse_from_str(&day_name(as_of), "%Y-%m-%d").unwrap_or_default();
-            let ledger = commission_run::ledger(&program, c, &secret, conversions, &dir, day).map_err(|e| {
+            let ledger = commission_run::ledger(&program, c, &secret, &book, &dir, day).map_err(|e| {
                 Failure::new(
                     format!("cannot read the payments recorded: {e}"),
                     "fix the payment record (payouts/*.toml, as refstats --payout wrote it)",
@@ -325,15 +333,15 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     if let Some((c, mut ledger, day)) = ledger {
         let clicks = t.pages.partners.iter().map(|(p, s)| (p.clone(), s.own.all_time.clicks)).collect();
         orders_above_clicks(&mut ledger, &clicks);
-        commission_run::page_figures(&program, &ledger, day, &mut t.pages);
-        for (name, df) in commission_run::tables(&program, c, &ledger).map_err(|e| failed(e.into()))? {
-            write_table(&mut out, name, &df).map_err(failed)?;
-        }
+        commission_run::write_tables(&program, c, &ledger, |name, df| write_table(&mut out, name, df))
+            .map_err(failed)?;
         let known_exports = store.as_ref().map_or(reading.read.len(), |s| s.ledger().exports.len());
         info.commissions = Some(commission_run::summary(&program, c, &ledger, known_exports, reading.read.len()));
         if let Some(dir) = &args.payout {
             payout = Some((dir, batch(&program, c, &ledger, day)));
         }
+        // Last, as it takes the ledger's lines apart into the pages' own.
+        commission_run::page_figures(&program, ledger, day, &mut t.pages);
     }
     write(&mut out, &t, &acc, &info, &layout).map_err(failed)?;
     out.commit().map_err(|e| io(&e))?;

@@ -107,68 +107,73 @@ pub fn read(inputs: &[NewInput], cx: &Context<'_>) -> Reading {
     reading
 }
 
-/// The ledger of `conversions` as of `as_of`, with the payments recorded in `program_dir`'s
-/// `payouts/` folder.
+/// The ledger of the orders in `book` as of `as_of`, with the payments recorded in
+/// `program_dir`'s `payouts/` folder.
 pub fn ledger(
     program: &Program,
     c: &Commissions,
     secret: &Secret,
-    conversions: Vec<Conversion>,
+    book: &OrderBook,
     program_dir: &Path,
     as_of: NaiveDate,
 ) -> Result<Ledger, PayoutError> {
     let payments = read_payments(&program_dir.join(PAYOUTS_DIR), c)?;
-    let book: OrderBook = conversions.into_iter().collect();
     let emails: BTreeMap<String, String> = program
         .partners()
         .iter()
         .filter_map(|p| p.email.as_deref().map(|e| (p.code.to_string(), customer_key(secret, e))))
         .collect();
-    Ok(compute(program, c, &book, &payments, &emails, as_of))
+    Ok(compute(program, c, book, &payments, &emails, as_of))
 }
 
-fn text(v: impl IntoIterator<Item = String>) -> Vec<String> {
-    v.into_iter().collect()
+/// A text column made straight from its values, with no vector of them in between (a
+/// million orders make millions of lines).
+fn text<S: AsRef<str>>(name: &str, values: impl Iterator<Item = S>) -> Column {
+    StringChunked::from_iter_values(name.into(), values).into_column()
 }
 
-/// The report tables of `ledger`: one row per line (`commissions`), per partner with a line or
-/// a payment (`balances`), per order and lead with its credit (`orders`), per check (`checks`).
-/// Amounts are written twice: as exact decimal text and in minor units.
-pub fn tables(program: &Program, c: &Commissions, ledger: &Ledger) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+/// Hands the report tables of `ledger` to `write`, one at a time: one row per line
+/// (`commissions`), per partner with a line or a payment (`balances`), per order and lead with
+/// its credit (`orders`), per check (`checks`). Amounts are written twice: as exact decimal
+/// text and in minor units.
+pub fn write_tables<E: From<PolarsError>>(
+    program: &Program,
+    c: &Commissions,
+    ledger: &Ledger,
+    mut write: impl FnMut(&str, &DataFrame) -> Result<(), E>,
+) -> Result<(), E> {
     let money = |m: Money| c.format(m);
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let l = &ledger.lines;
     let commissions = DataFrame::new(
         l.len(),
         vec![
-            Column::new("partner".into(), text(l.iter().map(|x| x.partner.clone()))),
-            Column::new("line".into(), text(l.iter().map(|x| x.id.clone()))),
-            Column::new("order".into(), text(l.iter().map(|x| x.order.clone()))),
-            Column::new("kind".into(), text(l.iter().map(|x| x.kind.as_str().to_owned()))),
-            Column::new("date".into(), text(l.iter().map(|x| x.date.to_string()))),
+            text("partner", l.iter().map(|x| &*x.partner)),
+            text("line", l.iter().map(|x| x.id.as_str())),
+            text("order", l.iter().map(|x| &*x.order)),
+            text("kind", l.iter().map(|x| x.kind.as_str())),
+            text("date", l.iter().map(|x| x.date.to_string())),
             Column::new("level".into(), l.iter().map(|x| u32::from(x.level)).collect::<Vec<_>>()),
-            Column::new("credited".into(), text(l.iter().map(|x| x.credited.clone()))),
-            Column::new("link".into(), text(l.iter().map(|x| opt(&x.link)))),
-            Column::new("ad".into(), text(l.iter().map(|x| opt(&x.ad)))),
-            Column::new("sku".into(), text(l.iter().map(|x| opt(&x.sku)))),
-            Column::new("base".into(), text(l.iter().map(|x| money(x.base)))),
-            Column::new("rate".into(), text(l.iter().map(|x| x.rate.clone()))),
-            Column::new("amount".into(), text(l.iter().map(|x| money(x.amount)))),
+            text("credited", l.iter().map(|x| &*x.credited)),
+            text("link", l.iter().map(|x| x.link.as_deref().unwrap_or_default())),
+            text("ad", l.iter().map(|x| x.ad.as_deref().unwrap_or_default())),
+            text("sku", l.iter().map(|x| x.sku.as_deref().unwrap_or_default())),
+            text("base", l.iter().map(|x| money(x.base))),
+            text("rate", l.iter().map(|x| &*x.rate)),
+            text("amount", l.iter().map(|x| money(x.amount))),
             Column::new("amount_minor".into(), l.iter().map(|x| x.amount.0).collect::<Vec<_>>()),
-            Column::new("status".into(), text(l.iter().map(|x| x.status.as_str().to_owned()))),
-            Column::new(
-                "payable_on".into(),
-                text(l.iter().map(|x| x.payable_on.map(|d| d.to_string()).unwrap_or_default())),
-            ),
+            text("status", l.iter().map(|x| x.status.as_str())),
+            text("payable_on", l.iter().map(|x| x.payable_on.map(|d| d.to_string()).unwrap_or_default())),
         ],
     )?;
+    write("commissions", &commissions)?;
+    drop(commissions);
     let b: Vec<(&String, &refcenter_commissions::ledger::Balance)> = ledger.balances.iter().collect();
     let name = |code: &str| program.partner(code).map(|p| p.name.clone()).unwrap_or_default();
     let plan = |code: &str| program.partner(code).map(|p| c.plan_for(p).code.to_string()).unwrap_or_default();
     let mut columns = vec![
-        Column::new("partner".into(), text(b.iter().map(|(p, _)| (*p).clone()))),
-        Column::new("name".into(), text(b.iter().map(|(p, _)| name(p)))),
-        Column::new("plan".into(), text(b.iter().map(|(p, _)| plan(p)))),
+        text("partner", b.iter().map(|(p, _)| p.as_str())),
+        text("name", b.iter().map(|(p, _)| name(p))),
+        text("plan", b.iter().map(|(p, _)| plan(p))),
     ];
     type Field = fn(&refcenter_commissions::ledger::Balance) -> Money;
     let fields: [(&str, Field); 5] = [
@@ -179,38 +184,40 @@ pub fn tables(program: &Program, c: &Commissions, ledger: &Ledger) -> PolarsResu
         ("payable", |x| x.payable),
     ];
     for (field, get) in fields {
-        columns.push(Column::new(field.into(), text(b.iter().map(|(_, x)| money(get(x))))));
+        columns.push(text(field, b.iter().map(|(_, x)| money(get(x)))));
         columns.push(Column::new(format!("{field}_minor").into(), b.iter().map(|(_, x)| get(x).0).collect::<Vec<_>>()));
     }
     columns.push(Column::new("due".into(), b.iter().map(|(_, x)| x.due).collect::<Vec<_>>()));
-    let balances = DataFrame::new(b.len(), columns)?;
+    write("balances", &DataFrame::new(b.len(), columns)?)?;
     let o = &ledger.orders;
     let orders = DataFrame::new(
         o.len(),
         vec![
-            Column::new("order".into(), text(o.iter().map(|x| x.order.clone()))),
-            Column::new("kind".into(), text(o.iter().map(|x| x.kind.as_str().to_owned()))),
-            Column::new("date".into(), text(o.iter().map(|x| x.date.to_string()))),
-            Column::new("status".into(), text(o.iter().map(|x| x.status.as_str().to_owned()))),
-            Column::new("amount".into(), text(o.iter().map(|x| money(x.amount)))),
-            Column::new("refunded".into(), text(o.iter().map(|x| money(x.refunded)))),
-            Column::new("partner".into(), text(o.iter().map(|x| opt(&x.partner)))),
-            Column::new("link".into(), text(o.iter().map(|x| opt(&x.link)))),
-            Column::new("ad".into(), text(o.iter().map(|x| opt(&x.ad)))),
-            Column::new("credit".into(), text(o.iter().map(|x| x.reason.as_str().to_owned()))),
+            text("order", o.iter().map(|x| x.order.as_str())),
+            text("kind", o.iter().map(|x| x.kind.as_str())),
+            text("date", o.iter().map(|x| x.date.to_string())),
+            text("status", o.iter().map(|x| x.status.as_str())),
+            text("amount", o.iter().map(|x| money(x.amount))),
+            text("refunded", o.iter().map(|x| money(x.refunded))),
+            text("partner", o.iter().map(|x| x.partner.as_deref().unwrap_or_default())),
+            text("link", o.iter().map(|x| x.link.as_deref().unwrap_or_default())),
+            text("ad", o.iter().map(|x| x.ad.as_deref().unwrap_or_default())),
+            text("credit", o.iter().map(|x| x.reason.as_str())),
         ],
     )?;
+    write("orders", &orders)?;
+    drop(orders);
     let rows: Vec<CheckRow> = ledger.checks.iter().map(|k| CheckRow::of(k, c)).collect();
     let checks = DataFrame::new(
         rows.len(),
         vec![
-            Column::new("check".into(), text(rows.iter().map(|r| r.check.to_owned()))),
-            Column::new("order".into(), text(rows.iter().map(|r| r.order.clone()))),
-            Column::new("partner".into(), text(rows.iter().map(|r| r.partner.clone()))),
-            Column::new("detail".into(), text(rows.iter().map(|r| r.detail.clone()))),
+            text("check", rows.iter().map(|r| r.check)),
+            text("order", rows.iter().map(|r| r.order.as_str())),
+            text("partner", rows.iter().map(|r| r.partner.as_str())),
+            text("detail", rows.iter().map(|r| r.detail.as_str())),
         ],
     )?;
-    Ok(vec![("commissions", commissions), ("balances", balances), ("orders", orders), ("checks", checks)])
+    write("checks", &checks)
 }
 
 /// A check as the report lists it.
@@ -236,8 +243,9 @@ impl CheckRow {
                 order.clone(),
                 String::new(),
                 format!(
-                    "exports give {}; the lowest is used",
-                    amounts.iter().map(|a| c.format(Money(*a))).collect::<Vec<_>>().join(", ")
+                    "exports give amounts from {} to {}; the lowest is used",
+                    c.format(Money(amounts[0])),
+                    c.format(Money(amounts[1]))
                 ),
             ),
             Check::RefundAfterPayment { order, partner, amount } => (
@@ -335,8 +343,8 @@ pub fn summary(program: &Program, c: &Commissions, ledger: &Ledger, exports: usi
             .filter(|l| l.kind == LineKind::Clawback)
             .map(|l| {
                 (
-                    l.partner.clone(),
-                    l.order.clone(),
+                    l.partner.to_string(),
+                    l.order.to_string(),
                     l.date.to_string(),
                     c.format(l.amount),
                     l.status.as_str().to_owned(),
@@ -348,8 +356,9 @@ pub fn summary(program: &Program, c: &Commissions, ledger: &Ledger, exports: usi
 }
 
 /// Adds each partner's commission figures to `pages`: its own orders, leads and commission
-/// per window, link and ad, its downline's totals, its ledger and balances.
-pub fn page_figures(program: &Program, ledger: &Ledger, as_of: NaiveDate, pages: &mut PageStats) {
+/// per window, link and ad, its downline's totals, its ledger and balances. Takes the ledger,
+/// whose lines become the pages' lines one by one (they are not held twice).
+pub fn page_figures(program: &Program, ledger: Ledger, as_of: NaiveDate, pages: &mut PageStats) {
     let first_day = |w: Option<u32>| w.and_then(|d| as_of.checked_sub_days(chrono::Days::new(u64::from(d) - 1)));
     let in_window = |day: NaiveDate, w: Option<u32>| day <= as_of && first_day(w).is_none_or(|f| day >= f);
     let mut figures: BTreeMap<String, PartnerCommissions> = BTreeMap::new();
@@ -381,16 +390,16 @@ pub fn page_figures(program: &Program, ledger: &Ledger, as_of: NaiveDate, pages:
             }
         }
     }
-    for l in &ledger.lines {
-        let p = figures.entry(l.partner.clone()).or_default();
+    for l in ledger.lines {
+        let p = figures.entry(l.partner.to_string()).or_default();
         for w in WINDOWS.into_iter().filter(|w| in_window(l.date, *w)) {
             if l.level == 1 {
                 p.own.get_mut(w).commission += l.amount.0;
                 if let Some(link) = &l.link {
-                    p.links.entry(link.clone()).or_default().get_mut(w).commission += l.amount.0;
+                    p.links.entry(link.to_string()).or_default().get_mut(w).commission += l.amount.0;
                 }
                 if let Some(ad) = &l.ad {
-                    p.ads.entry(ad.clone()).or_default().get_mut(w).commission += l.amount.0;
+                    p.ads.entry(ad.to_string()).or_default().get_mut(w).commission += l.amount.0;
                 }
             } else {
                 p.downline.get_or_insert_with(Default::default).get_mut(w).commission += l.amount.0;
@@ -401,12 +410,12 @@ pub fn page_figures(program: &Program, ledger: &Ledger, as_of: NaiveDate, pages:
             date: l.date.to_string(),
             kind: l.kind.as_str().to_owned(),
             level: l.level,
-            order: own.then(|| l.order.clone()),
-            from: (!own).then(|| l.credited.clone()),
-            link: l.link.clone().filter(|_| own),
-            ad: l.ad.clone().filter(|_| own),
+            order: own.then(|| l.order.to_string()),
+            from: (!own).then(|| l.credited.to_string()),
+            link: l.link.as_deref().filter(|_| own).map(str::to_owned),
+            ad: l.ad.as_deref().filter(|_| own).map(str::to_owned),
             base: l.base.0,
-            rate: l.rate.clone(),
+            rate: l.rate.to_string(),
             amount: l.amount.0,
             status: l.status.as_str().to_owned(),
             payable_on: l.payable_on.map(|d| d.to_string()),

@@ -283,19 +283,19 @@ impl Store {
         Ok(affected)
     }
 
-    /// The conversions of every export in the store, in digest order.
-    pub fn conversions(&self) -> Result<Vec<Conversion>, StoreError> {
-        let mut out = Vec::new();
+    /// Hands each conversion of every export in the store to `each`, in digest order, a file
+    /// at a time (a million orders are not held twice).
+    pub fn read_conversions(&self, mut each: impl FnMut(Conversion)) -> Result<(), StoreError> {
         for sha in self.ledger.exports.keys() {
             let name = export_path(sha);
             let text = std::fs::read_to_string(self.dir.join(&name)).map_err(io(&self.dir.join(&name)))?;
             for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
                 let c = serde_json::from_str(line)
                     .map_err(|e| StoreError::Damaged(format!("{}:{}: {e}", self.dir.join(&name).display(), i + 1)))?;
-                out.push(c);
+                each(c);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Adds the stored rows of every day not in `skip` to `tally`, reading the partitions on
