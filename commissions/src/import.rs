@@ -352,6 +352,9 @@ pub fn parse_money(text: &str, currency: Currency) -> Result<Money, AmountError>
 /// `2024-05-01 10:00:00` (UTC), `2024-05-01 10:00:00 -0400` (Shopify), RFC 3339.
 pub fn parse_day(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
+    if t.len() == 10 {
+        return NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc).date_naive());
     }

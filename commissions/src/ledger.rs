@@ -289,7 +289,8 @@ pub fn compute(
             reason: cr.reason.clone(),
         });
     }
-    ledger.lines.sort_by(|a, b| (&a.partner, &a.order, &a.id).cmp(&(&b.partner, &b.order, &b.id)));
+    // Ids are unique, so the order is total and the unstable sort gives the same lines.
+    ledger.lines.sort_unstable_by(|a, b| (&a.partner, &a.order, &a.id).cmp(&(&b.partner, &b.order, &b.id)));
     let known: BTreeMap<&str, Money> = ledger.lines.iter().map(|l| (l.id.as_str(), l.amount)).collect();
     for p in payments {
         let sum: Money = p.lines.iter().filter_map(|id| known.get(id.as_str()).copied()).sum();
@@ -307,17 +308,20 @@ pub fn compute(
         }
         ledger.balances.entry(p.partner.clone()).or_default().paid += p.amount;
     }
-    for l in &ledger.lines {
-        let b = ledger.balances.entry(l.partner.to_string()).or_default();
-        if l.amount > Money::ZERO {
-            b.earned += l.amount;
-        } else {
-            b.clawed_back += -l.amount;
-        }
-        match l.status {
-            LineStatus::Pending => b.pending += l.amount,
-            LineStatus::Payable => b.payable += l.amount,
-            LineStatus::Paid | LineStatus::ClawedBack => {}
+    // The lines are sorted by partner: one balance per run of lines.
+    for run in ledger.lines.chunk_by(|a, b| a.partner == b.partner) {
+        let b = ledger.balances.entry(run[0].partner.to_string()).or_default();
+        for l in run {
+            if l.amount > Money::ZERO {
+                b.earned += l.amount;
+            } else {
+                b.clawed_back += -l.amount;
+            }
+            match l.status {
+                LineStatus::Pending => b.pending += l.amount,
+                LineStatus::Payable => b.payable += l.amount,
+                LineStatus::Paid | LineStatus::ClawedBack => {}
+            }
         }
     }
     for b in ledger.balances.values_mut() {
@@ -371,9 +375,14 @@ struct Rules<'a> {
 
 /// The text the lines share, one copy each.
 #[derive(Default)]
-struct Names(RefCell<HashMap<String, Arc<str>>>);
+struct Names(RefCell<HashMap<String, Arc<str>>>, RefCell<HashMap<Rate, Arc<str>>>);
 
 impl Names {
+    /// A rate as partners read it, written once per rate.
+    fn rate(&self, c: &Commissions, rate: Rate) -> Arc<str> {
+        self.1.borrow_mut().entry(rate).or_insert_with(|| Arc::from(c.describe(rate))).clone()
+    }
+
     fn get(&self, text: &str) -> Arc<str> {
         let mut map = self.0.borrow_mut();
         if let Some(shared) = map.get(text) {
@@ -460,7 +469,7 @@ impl Rules<'_> {
                     ad: ad.clone(),
                     sku: sku.map(|s| names.get(s)),
                     base,
-                    rate: names.get(&c.describe(rate)),
+                    rate: names.rate(c, rate),
                     amount,
                     status,
                     payable_on,

@@ -4,14 +4,14 @@
 //! its tables (`commissions`, `balances`, `orders`, `checks`), the admin summary and each
 //! partner's page figures.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 use polars::prelude::*;
 use refcenter_commissions::conversion::{Conversion, Kind, Status};
 use refcenter_commissions::import::{Context, ImportError, Rejected, customer_key, import};
-use refcenter_commissions::ledger::{Check, Ledger, LineKind, compute};
+use refcenter_commissions::ledger::{Check, Ledger, Line, LineKind, compute};
 use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{PAYOUTS_DIR, PayoutError, read_payments};
 use refcenter_model::commission::Commissions;
@@ -151,7 +151,7 @@ pub fn write_tables<E: From<PolarsError>>(
             text("line", l.iter().map(|x| x.id.as_str())),
             text("order", l.iter().map(|x| &*x.order)),
             text("kind", l.iter().map(|x| x.kind.as_str())),
-            text("date", l.iter().map(|x| x.date.to_string())),
+            text("date", l.iter().map(|x| day_text(x.date))),
             Column::new("level".into(), l.iter().map(|x| u32::from(x.level)).collect::<Vec<_>>()),
             text("credited", l.iter().map(|x| &*x.credited)),
             text("link", l.iter().map(|x| x.link.as_deref().unwrap_or_default())),
@@ -162,7 +162,7 @@ pub fn write_tables<E: From<PolarsError>>(
             text("amount", l.iter().map(|x| money(x.amount))),
             Column::new("amount_minor".into(), l.iter().map(|x| x.amount.0).collect::<Vec<_>>()),
             text("status", l.iter().map(|x| x.status.as_str())),
-            text("payable_on", l.iter().map(|x| x.payable_on.map(|d| d.to_string()).unwrap_or_default())),
+            text("payable_on", l.iter().map(|x| x.payable_on.map(day_text).unwrap_or_default())),
         ],
     )?;
     write("commissions", &commissions)?;
@@ -195,7 +195,7 @@ pub fn write_tables<E: From<PolarsError>>(
         vec![
             text("order", o.iter().map(|x| x.order.as_str())),
             text("kind", o.iter().map(|x| x.kind.as_str())),
-            text("date", o.iter().map(|x| x.date.to_string())),
+            text("date", o.iter().map(|x| day_text(x.date))),
             text("status", o.iter().map(|x| x.status.as_str())),
             text("amount", o.iter().map(|x| money(x.amount))),
             text("refunded", o.iter().map(|x| money(x.refunded))),
@@ -357,91 +357,130 @@ pub fn summary(program: &Program, c: &Commissions, ledger: &Ledger, exports: usi
 
 /// Adds each partner's commission figures to `pages`: its own orders, leads and commission
 /// per window, link and ad, its downline's totals, its ledger and balances. Takes the ledger,
-/// whose lines become the pages' lines one by one (they are not held twice).
+/// whose lines become the pages' lines a partner at a time (they are not held twice), and only
+/// the newest [`PAGE_LEDGER_LINES`] of a partner become page lines.
 pub fn page_figures(program: &Program, ledger: Ledger, as_of: NaiveDate, pages: &mut PageStats) {
+    let Ledger { lines, orders, balances, .. } = ledger;
     let first_day = |w: Option<u32>| w.and_then(|d| as_of.checked_sub_days(chrono::Days::new(u64::from(d) - 1)));
     let in_window = |day: NaiveDate, w: Option<u32>| day <= as_of && first_day(w).is_none_or(|f| day >= f);
-    let mut figures: BTreeMap<String, PartnerCommissions> = BTreeMap::new();
+    let windows = |day: NaiveDate| WINDOWS.into_iter().filter(move |w| in_window(day, *w));
+    // Every partner of the program has a slot, filled once something concerns it.
+    let mut figures: HashMap<&str, Option<PartnerCommissions>> =
+        program.partners().iter().map(|p| (p.code.as_str(), None)).collect();
+    fn slot<'m>(
+        figures: &'m mut HashMap<&str, Option<PartnerCommissions>>,
+        code: &str,
+    ) -> Option<&'m mut PartnerCommissions> {
+        figures.get_mut(code).map(|f| f.get_or_insert_with(Default::default))
+    }
+    fn keyed<'m>(map: &'m mut BTreeMap<String, ConversionWindows>, code: &str) -> &'m mut ConversionWindows {
+        if !map.contains_key(code) {
+            map.insert(code.to_owned(), ConversionWindows::default());
+        }
+        map.get_mut(code).expect("inserted above")
+    }
     // Orders and leads count where they are credited (level 1), and in each ancestor's downline.
-    for o in &ledger.orders {
-        let Some(partner) = &o.partner else { continue };
+    for o in &orders {
+        let Some(partner) = o.partner.as_deref() else { continue };
         if o.status == Status::Cancelled {
             continue;
         }
-        let ancestors: Vec<String> = program.tree().ancestors(partner).into_iter().map(|a| a.to_string()).collect();
-        for w in WINDOWS.into_iter().filter(|w| in_window(o.date, *w)) {
-            let count = |cw: &mut ConversionWindows| {
+        let count = |cw: &mut ConversionWindows| {
+            for w in windows(o.date) {
                 let f = cw.get_mut(w);
                 match o.kind {
                     Kind::Order => f.orders += 1,
                     Kind::Lead => f.opt_ins += 1,
                 }
-            };
-            let own = figures.entry(partner.clone()).or_default();
+            }
+        };
+        if let Some(own) = slot(&mut figures, partner) {
             count(&mut own.own);
             if let Some(link) = &o.link {
-                count(own.links.entry(link.clone()).or_default());
+                count(keyed(&mut own.links, link));
             }
             if let Some(ad) = &o.ad {
-                count(own.ads.entry(ad.clone()).or_default());
+                count(keyed(&mut own.ads, ad));
             }
-            for a in &ancestors {
-                count(figures.entry(a.clone()).or_default().downline.get_or_insert_with(Default::default));
+        }
+        for a in program.tree().ancestors(partner) {
+            if let Some(f) = slot(&mut figures, a.as_str()) {
+                count(f.downline.get_or_insert_with(Default::default));
             }
         }
     }
-    for l in ledger.lines {
-        let p = figures.entry(l.partner.to_string()).or_default();
-        for w in WINDOWS.into_iter().filter(|w| in_window(l.date, *w)) {
-            if l.level == 1 {
-                p.own.get_mut(w).commission += l.amount.0;
-                if let Some(link) = &l.link {
-                    p.links.entry(link.to_string()).or_default().get_mut(w).commission += l.amount.0;
-                }
-                if let Some(ad) = &l.ad {
-                    p.ads.entry(ad.to_string()).or_default().get_mut(w).commission += l.amount.0;
-                }
-            } else {
-                p.downline.get_or_insert_with(Default::default).get_mut(w).commission += l.amount.0;
-            }
+    // The lines come sorted by partner: a partner's run at a time.
+    let mut lines = lines.into_iter().peekable();
+    while let Some(first) = lines.next() {
+        let mut run = vec![first];
+        while let Some(l) = lines.next_if(|l| l.partner == run[0].partner) {
+            run.push(l);
         }
-        let own = l.level == 1;
-        p.ledger.push(LedgerLine {
-            date: l.date.to_string(),
-            kind: l.kind.as_str().to_owned(),
-            level: l.level,
-            order: own.then(|| l.order.to_string()),
-            from: (!own).then(|| l.credited.to_string()),
-            link: l.link.as_deref().filter(|_| own).map(str::to_owned),
-            ad: l.ad.as_deref().filter(|_| own).map(str::to_owned),
-            base: l.base.0,
-            rate: l.rate.to_string(),
-            amount: l.amount.0,
-            status: l.status.as_str().to_owned(),
-            payable_on: l.payable_on.map(|d| d.to_string()),
-        });
-    }
-    for (partner, b) in &ledger.balances {
-        figures.entry(partner.clone()).or_default().balances = Balances {
-            earned: b.earned.0,
-            clawed_back: b.clawed_back.0,
-            paid: b.paid.0,
-            pending: b.pending.0,
-            payable: b.payable.0,
-            due: b.due,
-        };
-    }
-    for (partner, mut f) in figures {
-        if program.partner(&partner).is_none() {
-            continue;
+        let Some(p) = slot(&mut figures, &run[0].partner) else { continue };
+        for l in &run {
+            for w in windows(l.date) {
+                if l.level == 1 {
+                    p.own.get_mut(w).commission += l.amount.0;
+                    if let Some(link) = &l.link {
+                        keyed(&mut p.links, link).get_mut(w).commission += l.amount.0;
+                    }
+                    if let Some(ad) = &l.ad {
+                        keyed(&mut p.ads, ad).get_mut(w).commission += l.amount.0;
+                    }
+                } else {
+                    p.downline.get_or_insert_with(Default::default).get_mut(w).commission += l.amount.0;
+                }
+            }
         }
         // Newest first; the same day in the ledger's order. A page lists the newest lines only.
-        f.ledger.sort_by(|a, b| b.date.cmp(&a.date));
-        if f.ledger.len() > PAGE_LEDGER_LINES {
-            let older = f.ledger.split_off(PAGE_LEDGER_LINES);
-            f.older_lines = older.len() as u64;
-            f.older_amount = older.iter().map(|l| l.amount).sum();
+        run.sort_by_key(|l| std::cmp::Reverse(l.date));
+        if run.len() > PAGE_LEDGER_LINES {
+            let older = run.split_off(PAGE_LEDGER_LINES);
+            p.older_lines = older.len() as u64;
+            p.older_amount = older.iter().map(|l| l.amount.0).sum();
         }
-        pages.partners.entry(partner).or_default().commissions = Some(f);
+        p.ledger = run.iter().map(page_line).collect();
     }
+    for (partner, b) in &balances {
+        if let Some(f) = slot(&mut figures, partner) {
+            f.balances = Balances {
+                earned: b.earned.0,
+                clawed_back: b.clawed_back.0,
+                paid: b.paid.0,
+                pending: b.pending.0,
+                payable: b.payable.0,
+                due: b.due,
+            };
+        }
+    }
+    for (partner, f) in figures {
+        if let Some(f) = f {
+            pages.partners.entry(partner.to_owned()).or_default().commissions = Some(f);
+        }
+    }
+}
+
+/// A line as the partner's page shows it: the order only for its own orders, the referral
+/// partner credited for its downline's.
+fn page_line(l: &Line) -> LedgerLine {
+    let own = l.level == 1;
+    LedgerLine {
+        date: day_text(l.date),
+        kind: l.kind.as_str().to_owned(),
+        level: l.level,
+        order: own.then(|| l.order.to_string()),
+        from: (!own).then(|| l.credited.to_string()),
+        link: l.link.as_deref().filter(|_| own).map(str::to_owned),
+        ad: l.ad.as_deref().filter(|_| own).map(str::to_owned),
+        base: l.base.0,
+        rate: l.rate.to_string(),
+        amount: l.amount.0,
+        status: l.status.as_str().to_owned(),
+        payable_on: l.payable_on.map(day_text),
+    }
+}
+
+/// `YYYY-MM-DD`, written without chrono's format parser (millions of lines).
+fn day_text(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }

@@ -13,7 +13,7 @@ use crate::program::Partner;
 pub const MAX_LEVELS: u8 = 3;
 
 /// What one commission pays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rate {
     /// A percentage of the commissionable amount.
     Percent(Percent),
