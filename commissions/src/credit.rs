@@ -54,10 +54,14 @@ pub struct Credit<'o> {
 pub fn credit<'o>(program: &Program, book: &'o OrderBook, first_referrer_days: Option<u32>) -> Vec<Credit<'o>> {
     let own: Vec<Credit<'o>> = book.orders().map(|o| recorded(program, o)).collect();
     let Some(days) = first_referrer_days else { return own };
-    // Each customer's first referral: the earliest credited order (ties by id).
+    // Each customer's first referral: the earliest credited order or lead (ties by id); a
+    // cancelled order referred no one.
     let mut first: BTreeMap<&'o str, (NaiveDate, &'o str, String)> = BTreeMap::new();
     for c in &own {
         let order: &'o Order = c.order;
+        if order.status == crate::conversion::Status::Cancelled {
+            continue;
+        }
         if let (Some(customer), Some(partner)) = (order.customer.as_deref(), c.partner.as_ref()) {
             let candidate = (order.date, order.id.as_str(), partner.clone());
             match first.get_mut(customer) {

@@ -139,7 +139,8 @@ pub fn import(file: &str, bytes: &[u8], cx: &Context<'_>) -> Result<Imported, Im
         }
     }
     let mut out = Imported { preset: Some(preset), ..Imported::default() };
-    // Shopify lists an order's further line items on rows of their own, under its `Name`.
+    // Shopify lists an order's further line items on rows of their own, under its `Name`; the
+    // generic and custom shapes may give an order a row per product, under its id.
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
@@ -158,10 +159,13 @@ pub fn import(file: &str, bytes: &[u8], cx: &Context<'_>) -> Result<Imported, Im
             continue;
         }
         match conversion(&row, preset, cx, &at) {
-            Ok(c) => {
-                if preset == Preset::Shopify {
-                    by_name.insert(row.text(F::OrderId).unwrap_or_default().to_owned(), out.conversions.len());
+            Ok(c) if preset != Preset::Shopify && by_name.contains_key(&c.id) => {
+                if let Some(&i) = by_name.get(&c.id) {
+                    add_row(&mut out.conversions[i], c);
                 }
+            }
+            Ok(c) => {
+                by_name.insert(c.id.clone(), out.conversions.len());
                 out.conversions.push(c);
             }
             Err(reason) => out.rejected.push(Rejected { at, reason }),
@@ -230,13 +234,9 @@ fn conversion(row: &Row<'_>, preset: Preset, cx: &Context<'_>, at: &str) -> Resu
     if status == Status::Refunded && refunded == 0 {
         refunded = amount.0;
     }
-    if refunded > amount.0 {
-        return Err(format!(
-            "refunded {} is more than the amount {}",
-            currency.format(Money(refunded)),
-            currency.format(amount)
-        ));
-    }
+    // Shops refund shipping and taxes too, which the commissionable amount leaves out: a
+    // refund of the amount or more refunds all of it.
+    refunded = refunded.min(amount.0);
     if refunded > 0 && refunded == amount.0 && status == Status::Paid {
         status = Status::Refunded;
     }
@@ -287,6 +287,16 @@ fn conversion(row: &Row<'_>, preset: Preset, cx: &Context<'_>, at: &str) -> Resu
     })
 }
 
+/// Adds a further row of the same order (a product line of the generic or custom shape) to
+/// the order: its amount, refund and product.
+fn add_row(order: &mut Conversion, row: Conversion) {
+    order.amount = order.amount.saturating_add(row.amount);
+    order.refunded = order.refunded.saturating_add(row.refunded);
+    order.status = order.status.max(row.status);
+    order.items.extend(row.items);
+    order.refunded_at = order.refunded_at.max(row.refunded_at);
+}
+
 /// A Shopify line item: `Lineitem sku` with `Lineitem price` × `Lineitem quantity`.
 fn shopify_item(row: &Row<'_>, currency: Currency) -> Result<Option<Item>, String> {
     let Some(sku) = row.text(F::Sku) else { return Ok(None) };
@@ -296,7 +306,11 @@ fn shopify_item(row: &Row<'_>, currency: Currency) -> Result<Option<Item>, Strin
         None => return Ok(None),
     };
     let quantity: i64 = match row.at(quantity) {
-        Some(q) => q.parse().map_err(|_| format!("Lineitem quantity `{q}` is not a whole number"))?,
+        Some(q) => q
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("Lineitem quantity `{q}` is not a whole number from 1 up"))?,
         None => 1,
     };
     Ok(Some(Item { sku: sku.to_owned(), amount: price.0.saturating_mul(quantity) }))
@@ -339,13 +353,23 @@ pub fn customer_key(secret: &Secret, email: &str) -> String {
     secret.token("customer", &[email.trim().to_lowercase().as_str()], 12)
 }
 
-/// An amount as shops write it: `1,234.50`, or with a decimal comma (`12,50`, as a Stripe
-/// dashboard in German writes it).
+/// An amount as shops write it: `1,234.50`, or with a decimal comma (`12,50`, `1.234,50`, as
+/// a Stripe dashboard in German writes it). With both marks, the last one is the decimal mark;
+/// a single comma is a decimal comma unless three digits follow it in a currency of two or no
+/// decimals (`1,234` is a thousand); several commas separate thousands.
 pub fn parse_money(text: &str, currency: Currency) -> Result<Money, AmountError> {
     let t = text.trim();
-    let decimal_comma =
-        !t.contains('.') && t.matches(',').count() == 1 && t.rsplit(',').next().is_some_and(|f| f.len() != 3);
-    if decimal_comma { currency.parse_amount(&t.replace(',', ".")) } else { currency.parse_amount(&t.replace(',', "")) }
+    let normal = match (t.rfind('.'), t.rfind(',')) {
+        (Some(d), Some(c)) if c > d => t.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => t.replace(',', ""),
+        (None, Some(c)) if t.matches(',').count() == 1 => {
+            let digits = t.len() - c - 1;
+            if digits == 3 && currency.digits() != 3 { t.replace(',', "") } else { t.replace(',', ".") }
+        }
+        (None, Some(_)) => t.replace(',', ""),
+        _ => t.to_owned(),
+    };
+    currency.parse_amount(&normal)
 }
 
 /// The UTC day of a date or date and time as the exports write them: `2024-05-01`,
@@ -387,6 +411,10 @@ mod tests {
         assert_eq!(parse_money("1,234.50", usd), Ok(Money(123_450)));
         assert_eq!(parse_money("12,50", usd), Ok(Money(1250)));
         assert_eq!(parse_money("1,234", usd), Ok(Money(123_400)));
+        assert_eq!(parse_money("1.000,00", usd), Ok(Money(100_000)));
+        assert_eq!(parse_money("1,000,000", usd), Ok(Money(100_000_000)));
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(parse_money("0,125", kwd), Ok(Money(125)));
         assert!(parse_money("12.5.0", usd).is_err());
     }
 }

@@ -292,6 +292,18 @@ pub fn compute(
     // Ids are unique, so the order is total and the unstable sort gives the same lines.
     ledger.lines.sort_unstable_by(|a, b| (&a.partner, &a.order, &a.id).cmp(&(&b.partner, &b.order, &b.id)));
     let known: BTreeMap<&str, Money> = ledger.lines.iter().map(|l| (l.id.as_str(), l.amount)).collect();
+    let mut paid_by: BTreeMap<&str, &str> = BTreeMap::new();
+    for p in payments {
+        for id in &p.lines {
+            if let Some(first) = paid_by.insert(id.as_str(), p.file.as_str()) {
+                ledger.checks.push(Check::PaymentMismatch {
+                    file: p.file.clone(),
+                    partner: p.partner.clone(),
+                    detail: format!("pays line {id} again (already paid in {first})"),
+                });
+            }
+        }
+    }
     for p in payments {
         let sum: Money = p.lines.iter().filter_map(|id| known.get(id.as_str()).copied()).sum();
         let unknown: Vec<&str> = p.lines.iter().map(String::as_str).filter(|id| !known.contains_key(id)).collect();
@@ -362,6 +374,24 @@ pub fn orders_above_clicks(ledger: &mut Ledger, clicks: &BTreeMap<String, u64>) 
     ledger.checks.sort();
 }
 
+/// The products of `o` that `plan` overrides, each SKU once with its lines added up, and their
+/// share of the order's amount: when the lines add up to more than the amount (an export
+/// listing prices before the order's discount), each is scaled down in proportion.
+fn overridden_items<'o>(o: &'o Order, plan: &refcenter_model::commission::Plan) -> Vec<(&'o str, Money)> {
+    let mut by_sku: BTreeMap<&str, i64> = BTreeMap::new();
+    for item in o.items.iter().filter(|it| plan.product_overrides.contains_key(&it.sku)) {
+        *by_sku.entry(item.sku.as_str()).or_default() += item.amount.max(0);
+    }
+    let listed: i64 = o.items.iter().map(|it| it.amount.max(0)).sum();
+    by_sku
+        .into_iter()
+        .map(|(sku, amount)| {
+            let base = if listed > o.amount { Money(amount).scaled(o.amount, listed) } else { Money(amount) };
+            (sku, base)
+        })
+        .collect()
+}
+
 /// What every line of a ledger is computed with: the program, its commissions, the lines the
 /// recorded payments name, and the ledger's day.
 #[derive(Clone, Copy)]
@@ -404,7 +434,7 @@ impl Rules<'_> {
         let (credited_name, link, ad) =
             (names.get(credited), cr.link.as_deref().map(|l| names.get(l)), cr.ad.as_deref().map(|a| names.get(a)));
         // On payment, an unpaid order earns nothing yet, and one cancelled unpaid never will.
-        let was_paid = o.paid_at.is_some() || matches!(o.status, Status::Paid | Status::Refunded);
+        let was_paid = o.was_paid;
         if c.payout.basis == PayoutBasis::OnPayment && o.status == Status::Cancelled && !was_paid {
             return;
         }
@@ -429,11 +459,11 @@ impl Rules<'_> {
                 }
                 Kind::Order => {
                     let mut rest = o.amount;
-                    for item in o.items.iter().filter(|it| plan.product_overrides.contains_key(&it.sku)) {
-                        if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), Some(&item.sku)) {
-                            parts.push((Some(&item.sku), Money(item.amount), rate));
+                    for (sku, base) in overridden_items(o, plan) {
+                        if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), Some(sku)) {
+                            parts.push((Some(sku), base, rate));
                         }
-                        rest -= item.amount;
+                        rest -= base.0;
                     }
                     let overridden = !parts.is_empty();
                     if let Some(rate) = plan.sale_rate(level, cr.link.as_deref(), None)
@@ -491,7 +521,8 @@ impl Rules<'_> {
         let mut taken = Money::ZERO;
         let mut out = Vec::new();
         for refunded in refunds {
-            let to_date = line.amount.scaled(refunded, whole);
+            // A refund of the whole amount (or of an order of no amount) takes all back.
+            let to_date = if refunded >= whole { line.amount } else { line.amount.scaled(refunded, whole) };
             let amount = -(to_date - taken);
             taken = to_date;
             if amount == Money::ZERO {

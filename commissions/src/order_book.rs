@@ -33,6 +33,9 @@ pub struct Order {
     pub refunded_at: Option<NaiveDate>,
     /// The day it was paid (the earliest seen).
     pub paid_at: Option<NaiveDate>,
+    /// Whether any sighting showed it paid (paid, refunded, or with a payment day): a paid
+    /// order cancelled later keeps its commissions, which the cancellation claws back.
+    pub was_paid: bool,
     /// The customer's key.
     pub customer: Option<String>,
     /// The attribution the shop recorded: partner, link and ad (the smallest seen when
@@ -56,6 +59,7 @@ impl Order {
             refunds: BTreeSet::new(),
             refunded_at: c.refunded_at,
             paid_at: c.paid_at,
+            was_paid: c.paid_at.is_some() || matches!(c.status, Status::Paid | Status::Refunded),
             customer: c.customer,
             recorded: (c.partner, c.link, c.ad),
             items: c.items,
@@ -82,6 +86,7 @@ impl Order {
         self.refunds.extend(other.refunds);
         self.refunded_at = min_some(self.refunded_at, other.refunded_at);
         self.paid_at = min_some(self.paid_at, other.paid_at);
+        self.was_paid |= other.was_paid;
         self.customer = min_some(self.customer.take(), other.customer);
         // A sighting naming a partner wins over one that does not; then the smallest.
         let mine = std::mem::take(&mut self.recorded);

@@ -146,9 +146,10 @@ pub fn batch(program: &Program, c: &Commissions, ledger: &Ledger, date: NaiveDat
     let mut out = Batch::default();
     let mut due = Vec::new();
     for (partner, balance) in ledger.balances.iter().filter(|(_, b)| b.due) {
-        match program.partner(partner).and_then(|p| p.email.as_deref().map(|e| (p, e))) {
-            Some((p, email)) => due.push((p, email, balance.payable)),
-            None => out.skipped.push((partner.clone(), "no e-mail address in the program file".to_owned())),
+        match program.partner(partner).map(|p| (p, p.email.as_deref())) {
+            Some((p, Some(email))) => due.push((p, email, balance.payable)),
+            Some((_, None)) => out.skipped.push((partner.clone(), "no e-mail address in the program file".to_owned())),
+            None => out.skipped.push((partner.clone(), "no longer in the program file".to_owned())),
         }
     }
     let currency = c.currency.code();
@@ -213,5 +214,5 @@ pub fn batch(program: &Program, c: &Commissions, ledger: &Ledger, date: NaiveDat
 
 /// A field a spreadsheet will not read as a formula.
 fn spreadsheet_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }

@@ -112,13 +112,14 @@ fn shopify_orders_export_with_line_item_rows() {
         got[0].items,
         vec![Item { sku: "FERN-1".into(), amount: 3200 }, Item { sku: "BOOK".into(), amount: 2000 }]
     );
-    // The BOOK override pays cat 1.50 on that line, and 10% on the other 27.00.
+    // The items list 52.00 before the order's 5.00 discount; scaled to the 47.00 subtotal, the
+    // book is 18.08, on which the BOOK override pays cat 1.50; the rest, 28.92, earns 10%.
     let c = program.settings.commissions.as_ref().unwrap();
     let book: OrderBook = got.into_iter().collect();
     let ledger = compute(&program, c, &book, &[], &Default::default(), day("2024-06-30"));
     let cat: Vec<(&str, i64)> =
         ledger.lines.iter().filter(|l| &*l.partner == "cat").map(|l| (l.id.as_str(), l.amount.0)).collect();
-    assert_eq!(cat, vec![("order:#1001:1", 270), ("order:#1001:1:BOOK", 150)]);
+    assert_eq!(cat, vec![("order:#1001:1", 289), ("order:#1001:1:BOOK", 150)]);
 }
 
 #[test]

@@ -217,8 +217,8 @@ impl Percent {
         {
             return None;
         }
-        let whole: u32 = whole.parse().ok()?;
-        let mut units = whole.checked_mul(10_000)?;
+        let whole: u32 = whole.parse().ok().filter(|w| *w <= 100)?;
+        let mut units = whole * 10_000;
         for (i, b) in fraction.bytes().enumerate() {
             units += u32::from(b - b'0') * 10u32.pow(3 - u32::try_from(i).ok()?);
         }
@@ -301,6 +301,7 @@ mod tests {
         assert_eq!(Percent::parse("12.50").unwrap().to_string(), "12.5%");
         assert_eq!(Percent::parse("0.0625").unwrap().to_string(), "0.0625%");
         assert!(Percent::parse("100.5").is_none());
+        assert!(Percent::parse("429496.7296").is_none(), "no overflow to a small rate");
         assert!(Percent::parse("0.00001").is_none());
         assert!(Percent::parse("-1").is_none());
         assert!(Percent::parse("x").is_none());
