@@ -126,3 +126,40 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// No export, however broken, makes the import panic: it is read, refused with a reason, or
+    /// has rows rejected.
+    #[test]
+    fn any_bytes_are_imported_or_refused_without_panicking(
+        header in proptest::sample::select(vec![
+            "order_id,date,kind,status,amount,refunded,refunded_at,currency,email,partner,link,ad,sku",
+            "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer Email,UTM Source,Client Reference ID",
+            "Name,Email,Financial Status,Paid at,Currency,Subtotal,Created at,Lineitem quantity,Lineitem price,Lineitem sku,Note Attributes,Cancelled at,Refunded Amount",
+            "Order ID,Order Date,Order Status,Order Subtotal Amount,Order Refund Amount,Currency,_wc_order_attribution_utm_source",
+            "",
+        ]),
+        rows in proptest::collection::vec("[ -~\u{e9}\u{feff}\"\n,]{0,60}", 0..8),
+        raw in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let program = program();
+        let secret = refcenter_model::Secret::from_text("the fuzz test's key, long enough").unwrap();
+        let cx = refcenter_commissions::import::Context {
+            program: &program,
+            commissions: program.settings.commissions.as_ref().unwrap(),
+            secret: &secret,
+        };
+        let text = format!("{header}\n{}", rows.join("\n"));
+        let _ = refcenter_commissions::import::import("fuzz.csv", text.as_bytes(), &cx);
+        let mut bytes = text.into_bytes();
+        bytes.extend(raw);
+        if let Ok(got) = refcenter_commissions::import::import("fuzz.csv", &bytes, &cx) {
+            let book: OrderBook = got.conversions.into_iter().collect();
+            let c = program.settings.commissions.as_ref().unwrap();
+            let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+            let _ = compute(&program, c, &book, &[], &Default::default(), as_of);
+        }
+    }
+}
