@@ -27,7 +27,7 @@ pub enum Command {
     /// file, line, column and a hint), 2 on usage or I/O errors.
     Check {
         /// The root program file [default: ./partners.toml, else the built-in sample].
-        #[arg(long, short, value_name = "FILE")]
+        #[arg(long, short, value_name = "FILE", env = "REFCENTER_CONFIG")]
         config: Option<PathBuf>,
     },
     /// Check the program, then write the site and the redirect rules into the output folder.
@@ -36,24 +36,24 @@ pub enum Command {
     /// the previous output as it was. The same input always gives the same bytes.
     Build {
         /// The root program file [default: ./partners.toml, else the built-in sample].
-        #[arg(long, short, value_name = "FILE")]
+        #[arg(long, short, value_name = "FILE", env = "REFCENTER_CONFIG")]
         config: Option<PathBuf>,
         /// The output folder, replaced as a whole.
-        #[arg(long, short, value_name = "DIR", default_value = "output")]
+        #[arg(long, short, value_name = "DIR", default_value = "output", env = "REFGEN_OUT")]
         out: PathBuf,
         /// The report folder of `refstats` whose partners.json fills the partners' Link
         /// Tracking Stats pages [default: stats/report beside the program file, if present].
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", env = "REFGEN_STATS")]
         stats: Option<PathBuf>,
     },
     /// Build, then serve the site on localhost and answer tracking links as the redirect rules
     /// would; rebuild when the program, content/ or templates/ change.
     Serve {
         /// The root program file [default: ./partners.toml, else the built-in sample].
-        #[arg(long, short, value_name = "FILE")]
+        #[arg(long, short, value_name = "FILE", env = "REFCENTER_CONFIG")]
         config: Option<PathBuf>,
         /// The output folder, replaced as a whole on every build.
-        #[arg(long, short, value_name = "DIR", default_value = "output")]
+        #[arg(long, short, value_name = "DIR", default_value = "output", env = "REFGEN_OUT")]
         out: PathBuf,
         /// The port to listen on (0 picks a free one).
         #[arg(long, short, default_value_t = 8000)]

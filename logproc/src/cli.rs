@@ -40,12 +40,13 @@ pub const EXIT_USAGE: i32 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "refstats", version, about)]
 pub struct Args {
-    /// Log files, folders (read recursively), glob patterns, or - for standard input.
-    #[arg(value_name = "INPUT", required_unless_present_any = ["orders", "store"])]
+    /// Log files, folders (read recursively), glob patterns, or - for standard input (none
+    /// needed with a store or shop exports).
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// A shop's orders or leads export (Stripe, WooCommerce, Shopify, the generic CSV, or the
     /// program's [commissions.columns]): a file, folder or pattern; repeat for more. With
-    /// --store, each export is ingested once.
+    /// --store, each export is ingested once [default: the program's [stats] orders].
     #[arg(long, value_name = "EXPORT")]
     pub orders: Vec<String>,
     /// Also write the payment run of the balances due as of --as-of into this folder: PayPal
@@ -53,22 +54,23 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub payout: Option<PathBuf>,
     /// The root program file [default: ./partners.toml, else the built-in sample].
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE", env = "REFCENTER_CONFIG")]
     pub config: Option<PathBuf>,
-    /// The log format; auto detects it per file from its first lines.
-    #[arg(long, short, value_enum, default_value_t = Format::Auto)]
-    pub format: Format,
+    /// The log format; auto detects it per file from its first lines [default: the program's
+    /// [stats] format, else auto].
+    #[arg(long, short, value_enum, env = "REFSTATS_FORMAT")]
+    pub format: Option<Format>,
     /// The report folder, replaced as a whole when the run succeeds [default: stats, or
     /// report inside the --store].
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Keep the counts in this stats store and read only log files it has not ingested yet;
-    /// the report then covers everything in the store.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["since", "until"])]
+    /// the report then covers everything in the store [default: the program's [stats] store].
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["since", "until"], env = "REFSTATS_STORE")]
     pub store: Option<PathBuf>,
     /// The last day of the partner pages' 7, 30 and 90-day windows [default: --until, else
     /// today with --store, else the last day with a hit].
-    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    #[arg(long, value_name = "DATE", value_parser = parse_day, env = "REFSTATS_AS_OF")]
     pub as_of: Option<Day>,
     /// Count only requests on or after this day (UTC, YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
@@ -175,8 +177,56 @@ fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
     }
 }
 
-fn store_dir(args: &Args) -> &Path {
-    args.store.as_deref().unwrap_or(Path::new("."))
+/// What the run uses, each from its flag, else its environment variable (clap reads both),
+/// else the program file's `[stats]`, else the default.
+struct Resolved {
+    store: Option<PathBuf>,
+    format: Format,
+    orders: Vec<String>,
+}
+
+fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failure> {
+    let defaults = &program.settings.stats;
+    let store = args.store.clone().or_else(|| defaults.store.as_ref().map(|s| dir.join(s)));
+    if args.store.is_none() && store.is_some() && (args.since.is_some() || args.until.is_some()) {
+        return Err(Failure::new(
+            "--since and --until do not apply to a store, and the program's [stats] names one",
+            "leave out --since and --until, or count into a report of its own with --out",
+            EXIT_USAGE,
+        ));
+    }
+    let format = match (args.format, &defaults.format) {
+        (Some(f), _) => f,
+        (None, None) => Format::Auto,
+        (None, Some(name)) => <Format as clap::ValueEnum>::from_str(name, true).map_err(|_| {
+            let names: Vec<String> = <Format as clap::ValueEnum>::value_variants()
+                .iter()
+                .filter_map(|f| clap::ValueEnum::to_possible_value(f).map(|v| v.get_name().to_owned()))
+                .collect();
+            Failure::new(
+                format!("the program's [stats] format `{name}` is not a log format refstats reads"),
+                format!("use one of {}", names.join(", ")),
+                EXIT_PROBLEMS,
+            )
+        })?,
+    };
+    let orders = if args.orders.is_empty() {
+        defaults.orders.iter().map(|o| dir.join(o).to_string_lossy().into_owned()).collect()
+    } else {
+        args.orders.clone()
+    };
+    if args.inputs.is_empty() && orders.is_empty() && store.is_none() {
+        return Err(Failure::new(
+            "nothing to count: no log file, no --orders and no --store",
+            "name the log files, folders or patterns to count (or - for standard input), or a store",
+            EXIT_USAGE,
+        ));
+    }
+    Ok(Resolved { store, format, orders })
+}
+
+fn store_dir(settings: &Resolved) -> &Path {
+    settings.store.as_deref().unwrap_or(Path::new("."))
 }
 
 /// The failure of a store operation: nothing in the store was changed by this run.
@@ -202,6 +252,7 @@ fn store_failure(dir: &Path, e: StoreError) -> Failure {
 
 fn execute(args: &Args) -> Result<i32, Failure> {
     let (program, dir) = program(args.config.as_deref())?;
+    let settings = resolve(args, &program, &dir)?;
     let (secret, source) = Secret::for_program(&dir).map_err(|e| {
         Failure::new(
             format!("cannot get the program's secret: {e}"),
@@ -219,22 +270,22 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Failure::new(e.to_string(), "name log files, folders, patterns that match, or - for stdin", EXIT_USAGE)
     })?;
     let options = RunOptions {
-        format: args.format,
+        format: settings.format,
         since: args.since,
         until: args.until,
         samples: args.samples,
         progress: !args.no_progress,
     };
     let known = crate::classify::Known::new(&program);
-    let mut store = match &args.store {
+    let mut store = match &settings.store {
         Some(dir) => Some(Store::open(dir).map_err(|e| store_failure(dir, e))?),
         None => None,
     };
     let (sources, skipped) = match &store {
-        Some(store) => store_run::plan(store, sources).map_err(|e| store_failure(store_dir(args), e))?,
+        Some(store) => store_run::plan(store, sources).map_err(|e| store_failure(store_dir(&settings), e))?,
         None => (sources.into_iter().map(|s| (s, String::new(), 0, None)).collect(), Vec::new()),
     };
-    let exports = orders(args, &program, store.as_ref())?;
+    let exports = orders(args, &settings, &program, store.as_ref())?;
     let commissions = program.settings.commissions.as_ref();
     let mut reading = match commissions {
         Some(c) => commission_run::read(&exports, &Context { program: &program, commissions: c, secret: &secret }),
@@ -256,11 +307,11 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ));
     }
     let ids =
-        ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(args), StoreError::Damaged(e)))?;
+        ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(&settings), StoreError::Damaged(e)))?;
     let store_info = match (store.as_mut(), ids) {
         (Some(store), Some(ids)) => Some(
             store_run::commit(store, &mut tally, ids, &sources, &acc, skipped.len(), &reading)
-                .map_err(|e| store_failure(store_dir(args), e))?,
+                .map_err(|e| store_failure(store_dir(&settings), e))?,
         ),
         _ => None,
     };
@@ -288,7 +339,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
                 Some(store) => {
                     // The exports read this run are in the store now: read everything from there.
                     reading.read.iter_mut().for_each(|r| r.conversions = Vec::new());
-                    store.read_conversions(|c| book.add(c)).map_err(|e| store_failure(store_dir(args), e))?
+                    store.read_conversions(|c| book.add(c)).map_err(|e| store_failure(store_dir(&settings), e))?
                 }
                 None => {
                     reading.read.iter_mut().flat_map(|r| std::mem::take(&mut r.conversions)).for_each(|c| book.add(c))
@@ -305,7 +356,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             Some((c, ledger, day))
         }
     };
-    let out_dir = args.out.clone().unwrap_or_else(|| match &args.store {
+    let out_dir = args.out.clone().unwrap_or_else(|| match &settings.store {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
     });
@@ -369,8 +420,13 @@ fn execute(args: &Args) -> Result<i32, Failure> {
 
 /// The exports named with `--orders` that this run reads: with a store, those it has not
 /// ingested yet (the others are said on stderr).
-fn orders(args: &Args, program: &Program, store: Option<&Store>) -> Result<Vec<NewInput>, Failure> {
-    if args.orders.is_empty() && args.payout.is_none() {
+fn orders(
+    args: &Args,
+    settings: &Resolved,
+    program: &Program,
+    store: Option<&Store>,
+) -> Result<Vec<NewInput>, Failure> {
+    if settings.orders.is_empty() && args.payout.is_none() {
         return Ok(Vec::new());
     }
     if program.settings.commissions.is_none() {
@@ -380,11 +436,11 @@ fn orders(args: &Args, program: &Program, store: Option<&Store>) -> Result<Vec<N
             EXIT_USAGE,
         ));
     }
-    let sources = expand(&args.orders)
+    let sources = expand(&settings.orders)
         .map_err(|e| Failure::new(e.to_string(), "name export files, folders or patterns that match", EXIT_USAGE))?;
     match store {
         Some(store) => {
-            let plan = store.plan_exports(&sources).map_err(|e| store_failure(store_dir(args), e))?;
+            let plan = store.plan_exports(&sources).map_err(|e| store_failure(store_dir(settings), e))?;
             for k in &plan.known {
                 anstream::eprintln!("note: skipped export {}: ingested before as {}", k.name, k.first_name);
             }

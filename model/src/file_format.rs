@@ -34,6 +34,25 @@ pub struct ProgramFile {
     /// The commission structure: plans, rates per level of the partner tree, payout terms.
     /// Only in the root file; without it the program pays no commissions.
     pub commissions: Option<CommissionsSection>,
+    /// Defaults of the scheduled `refstats` job. Only in the root file.
+    pub stats: Option<StatsSection>,
+}
+
+/// `[stats]`: what a scheduled `refstats` run uses when neither a flag nor an environment
+/// variable says otherwise (flags first, then `REFSTATS_*` variables, then this section).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSection {
+    /// The stats store folder, relative to this file, e.g. `"stats"` (`--store`).
+    #[schemars(with = "Option<String>")]
+    pub store: Option<Spanned<String>>,
+    /// The log format, e.g. `"cloudfront"` (`--format`; default: detected per file).
+    #[schemars(with = "Option<String>")]
+    pub format: Option<Spanned<String>>,
+    /// The shop exports to ingest: files, folders or patterns relative to this file, e.g.
+    /// `["exports/"]` (`--orders`).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub orders: Option<Vec<Spanned<String>>>,
 }
 
 /// `[commissions]`: what partners earn on the sales and leads they refer, and when it is paid.

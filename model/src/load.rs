@@ -18,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::LoadError;
 use crate::file_format::{
     AdEntry, CommissionsSection, LevelEntry, LinkEntry, OverrideEntry, PartnerEntry, PlanEntry, ProgramFile,
-    ProgramSection, RedirectsSection,
+    ProgramSection, RedirectsSection, StatsSection,
 };
 use crate::files::{Files, glob};
 use crate::source::{Location, SourceId, SourceMap};
@@ -53,6 +53,8 @@ pub struct RawProgram {
     pub commissions: Option<Sourced<CommissionsSection>>,
     /// Whether every plan of `[commissions]` could be read.
     pub plans_complete: bool,
+    /// The `[stats]` section of the root file.
+    pub stats: Option<Sourced<StatsSection>>,
     /// Every link, in load order.
     pub links: Vec<Sourced<LinkEntry>>,
     /// Every partner, in load order.
@@ -78,6 +80,7 @@ struct KnownKeys {
     plan: Vec<String>,
     level: Vec<String>,
     overrides: Vec<String>,
+    stats: Vec<String>,
 }
 
 impl KnownKeys {
@@ -93,6 +96,7 @@ impl KnownKeys {
             plan: keys_of::<PlanEntry>(),
             level: keys_of::<LevelEntry>(),
             overrides: keys_of::<OverrideEntry>(),
+            stats: keys_of::<StatsSection>(),
         }
     }
 }
@@ -247,6 +251,7 @@ impl Reader<'_> {
                     self.raw.redirects = self.table::<RedirectsSection>(file, value, "[redirects]", |k| &k.redirects);
                 }
                 ("commissions", true) => self.commissions(file, value),
+                ("stats", true) => self.raw.stats = self.table::<StatsSection>(file, value, "[stats]", |k| &k.stats),
                 ("include", true) => includes = self.value::<Vec<Spanned<String>>>(file, value, "include"),
                 ("links", _) => {
                     for entry in self.array(file, value, "links") {
@@ -262,14 +267,18 @@ impl Reader<'_> {
                         self.partner(file, entry);
                     }
                 }
-                (top @ ("program" | "include" | "redirects" | "commissions"), false) => self.diagnostics.push(
-                    Diagnostic::at(
-                        key_at,
-                        format!("`{top}` is only allowed in the root program file"),
-                        "in an included file",
+                (top @ ("program" | "include" | "redirects" | "commissions" | "stats"), false) => {
+                    self.diagnostics.push(
+                        Diagnostic::at(
+                            key_at,
+                            format!("`{top}` is only allowed in the root program file"),
+                            "in an included file",
+                        )
+                        .with_hint(
+                            "included files may only hold [[links]] and [[partners]]; move this to the root file",
+                        ),
                     )
-                    .with_hint("included files may only hold [[links]] and [[partners]]; move this to the root file"),
-                ),
+                }
                 (other, _) => {
                     let hint = unknown_key_hint(other, &self.keys.top, "a program file");
                     self.diagnostics.push(

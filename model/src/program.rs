@@ -37,6 +37,19 @@ pub struct Settings {
     pub targets: Vec<RedirectTarget>,
     /// The commission structure; `None` when the program pays no commissions.
     pub commissions: Option<Commissions>,
+    /// The scheduled `refstats` job's defaults (`[stats]`).
+    pub stats: StatsDefaults,
+}
+
+/// What `[stats]` sets for `refstats`, as written (paths relative to the program file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatsDefaults {
+    /// The store folder.
+    pub store: Option<String>,
+    /// The log format's name.
+    pub format: Option<String>,
+    /// The shop exports.
+    pub orders: Vec<String>,
 }
 
 /// A tracking link.

@@ -28,6 +28,7 @@ mod tests {
             "PlanEntry",
             "LevelEntry",
             "OverrideEntry",
+            "StatsSection",
         ] {
             assert_eq!(schema["$defs"][def]["additionalProperties"], false, "{def}");
         }

@@ -37,9 +37,21 @@ pub fn validate(raw: &RawProgram, mut diagnostics: Vec<Diagnostic>) -> Result<Pr
     match (settings, links, partners, commissions) {
         (Some(mut settings), Some(links), Some(partners), Some(commissions)) if diagnostics.is_empty() => {
             settings.commissions = commissions;
+            settings.stats = stats_defaults(raw);
             Ok(Program::new(settings, links, partners))
         }
         _ => Err(diagnostics),
+    }
+}
+
+/// The `[stats]` defaults as written.
+fn stats_defaults(raw: &RawProgram) -> crate::program::StatsDefaults {
+    let Some(s) = &raw.stats else { return Default::default() };
+    let text = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|v| v.get_ref().trim().to_owned());
+    crate::program::StatsDefaults {
+        store: text(&s.value.store).filter(|v| !v.is_empty()),
+        format: text(&s.value.format).filter(|v| !v.is_empty()),
+        orders: s.value.orders.iter().flatten().map(|o| o.get_ref().trim().to_owned()).collect(),
     }
 }
 
@@ -128,6 +140,7 @@ impl Validator<'_> {
             attribution: attribution?,
             targets: Vec::new(),
             commissions: None,
+            stats: Default::default(),
         })
     }
 

@@ -37,10 +37,19 @@ pub fn bin(name: &str) -> PathBuf {
 /// The secret every test run uses, so that private paths are the same in every build.
 pub const TEST_SECRET: &str = "test-secret-for-the-refcenter-suite";
 
-/// The binary `name` to run in `dir`, without colours, with [`TEST_SECRET`].
+/// The environment variables the binaries read their settings from; a test starts without
+/// them, whatever the shell running the suite has set.
+pub const SETTINGS_VARIABLES: [&str; 6] =
+    ["REFCENTER_CONFIG", "REFGEN_OUT", "REFGEN_STATS", "REFSTATS_STORE", "REFSTATS_FORMAT", "REFSTATS_AS_OF"];
+
+/// The binary `name` to run in `dir`, without colours, with [`TEST_SECRET`] and none of the
+/// [`SETTINGS_VARIABLES`].
 pub fn command(name: &str, dir: &Path) -> Command {
     let mut cmd = Command::new(bin(name));
     cmd.current_dir(dir).env("NO_COLOR", "1").env("REFGEN_SECRET", TEST_SECRET);
+    for variable in SETTINGS_VARIABLES {
+        cmd.env_remove(variable);
+    }
     cmd
 }
 
