@@ -23,7 +23,7 @@ use crate::run::{RunOptions, Seen, run};
 use crate::store::{NewInput, Store, StoreError};
 use crate::store_run;
 use crate::tables::tables;
-use crate::tally::{Day, day_from_name, day_name, day_of};
+use crate::tally::{Day, day_date, day_from_name, day_name, day_of};
 
 /// Exit status of a run that went well.
 pub const EXIT_OK: i32 = 0;
@@ -345,7 +345,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
                     reading.read.iter_mut().flat_map(|r| std::mem::take(&mut r.conversions)).for_each(|c| book.add(c))
                 }
             }
-            let day = NaiveDate::parse_from_str(&day_name(as_of), "%Y-%m-%d").unwrap_or_default();
+            let day = day_date(as_of).unwrap_or_default();
             let ledger = commission_run::ledger(&program, c, &secret, &book, &dir, day).map_err(|e| {
                 Failure::new(
                     format!("cannot read the payments recorded: {e}"),
@@ -446,16 +446,16 @@ fn orders(
             }
             Ok(plan.new)
         }
+        // Without a store nothing records the exports, so they need no digest (as log files).
         None => sources
             .into_iter()
-            .map(|source| match &source {
-                crate::input::Source::File(path) => {
-                    let (sha, bytes) = crate::store::ledger::digest(path).map_err(|e| {
+            .map(|source| {
+                if let crate::input::Source::File(path) = &source {
+                    std::fs::File::open(path).map_err(|e| {
                         Failure::new(format!("cannot read {}: {e}", path.display()), "check the file", EXIT_USAGE)
                     })?;
-                    Ok((source, sha, bytes, None))
                 }
-                crate::input::Source::Stdin => Ok((source, String::new(), 0, None)),
+                Ok((source, String::new(), 0, None))
             })
             .collect(),
     }

@@ -20,10 +20,14 @@ pub fn day_of(time: i64) -> Day {
     i32::try_from(time.div_euclid(86_400)).unwrap_or(i32::MAX)
 }
 
+/// The calendar date of a day.
+pub fn day_date(day: Day) -> Option<chrono::NaiveDate> {
+    chrono::DateTime::from_timestamp(i64::from(day) * 86_400, 0).map(|t| t.date_naive())
+}
+
 /// `YYYY-MM-DD` of a day.
 pub fn day_name(day: Day) -> String {
-    chrono::DateTime::from_timestamp(i64::from(day) * 86_400, 0)
-        .map_or_else(|| day.to_string(), |t| t.format("%Y-%m-%d").to_string())
+    day_date(day).map_or_else(|| day.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 /// The day named `YYYY-MM-DD`.

@@ -151,12 +151,8 @@ pub struct Balances {
 /// tables have every line.
 pub const PAGE_LEDGER_LINES: usize = 1_000;
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-fn is_zero_i64(n: &i64) -> bool {
-    *n == 0
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// A partner's commission figures.
@@ -179,7 +175,7 @@ pub struct PartnerCommissions {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub older_lines: u64,
     /// The sum of the lines left out.
-    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub older_amount: i64,
     /// Its balances.
     pub balances: Balances,
