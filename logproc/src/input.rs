@@ -40,7 +40,8 @@ pub enum InputError {
 }
 
 /// The sources named by `args`, in a stable order: each argument's files sorted by path.
-/// Hidden files (`.name`) in folders are left out.
+/// Hidden files (`.name`) in folders are left out; symbolic links are followed (a folder of links
+/// to the files of the day is a folder of those files).
 pub fn expand(args: &[String]) -> Result<Vec<Source>, InputError> {
     let mut out = Vec::new();
     for arg in args {
@@ -52,7 +53,7 @@ pub fn expand(args: &[String]) -> Result<Vec<Source>, InputError> {
         if path.is_file() {
             out.push(Source::File(path));
         } else if path.is_dir() {
-            for entry in walkdir::WalkDir::new(&path).sort_by_file_name() {
+            for entry in walkdir::WalkDir::new(&path).follow_links(true).sort_by_file_name() {
                 let entry = entry.map_err(|e| InputError::Folder(arg.clone(), e.to_string()))?;
                 let hidden = entry.file_name().to_string_lossy().starts_with('.') && entry.depth() > 0;
                 if entry.file_type().is_file() && !hidden {
@@ -171,5 +172,17 @@ mod tests {
         let pattern = format!("{}/*.log", dir.path().display());
         assert_eq!(expand(&[pattern]).unwrap().len(), 1);
         assert!(expand(&["/no/such/file".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_folder_of_links_is_a_folder_of_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.log"), "one\n").unwrap();
+        let links = dir.path().join("links");
+        std::fs::create_dir(&links).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("a.log"), links.join("a.log")).unwrap();
+        let sources = expand(&[links.display().to_string()]).unwrap();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(lines(&sources[0]), ["one"]);
     }
 }
