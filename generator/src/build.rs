@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use refcenter_model::page_stats::PageStats;
 use refcenter_model::{Files, Program, RedirectTarget, Secret};
 use refcenter_pages::{PRIVATE_ROOT, Problems, RenderError};
-use refcenter_redirects::{LimitError, RuleSet, emitter};
+use refcenter_redirects::{Emitted, LimitError, RuleSet, emitter};
 
 use refcenter_output::{OutputError, OutputWriter};
 
@@ -69,13 +69,10 @@ fn robots(rules: &RuleSet) -> String {
     format!("User-agent: *\nDisallow: {}/\nDisallow: {base}/{PRIVATE_ROOT}/\n", rules.root)
 }
 
-/// Builds `program`, whose content and templates are in `files`, into `options.out`.
-pub fn build(
-    program: &Program,
-    files: &dyn Files,
-    secret: &Secret,
-    options: &BuildOptions,
-) -> Result<BuildReport, BuildError> {
+/// The rule list of `program` and every target's files made from it, or every limit of a
+/// host the program exceeds. `refgen check` runs this too, so a program too big for a host
+/// fails the check as it would fail the build.
+pub fn redirect_rules(program: &Program) -> Result<(RuleSet, Vec<Emitted>), Vec<LimitError>> {
     let rules = RuleSet::new(program);
     let mut emitted = Vec::new();
     let mut limits = Vec::new();
@@ -86,8 +83,19 @@ pub fn build(
         }
     }
     if !limits.is_empty() {
-        return Err(BuildError::Limits(limits));
+        return Err(limits);
     }
+    Ok((rules, emitted))
+}
+
+/// Builds `program`, whose content and templates are in `files`, into `options.out`.
+pub fn build(
+    program: &Program,
+    files: &dyn Files,
+    secret: &Secret,
+    options: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    let (rules, emitted) = redirect_rules(program).map_err(BuildError::Limits)?;
     let mut out = OutputWriter::begin(&options.out)?;
     out.write("public/robots.txt", robots(&rules).as_bytes())?;
     // Pages go straight into the staging folder; on a problem the writer is dropped, which

@@ -120,9 +120,11 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
         return Err(Failure::pages(&source.name(), &p));
     }
     let program = &loaded.program;
+    // Compile every target's rules as the build does: a program too big for a host fails here.
+    let (rules, _) = crate::build::redirect_rules(program).map_err(Failure::limits)?;
     let files = loaded.sources.files().count();
     print(&format!(
-        "ok: {} ({}, {} {}): {} links, {} partners, {} ads{}; nothing written\n",
+        "ok: {} ({}, {} {}): {} links, {} partners, {} ads{}; {} redirect rules for {}; nothing written\n",
         program.settings.name,
         source.name(),
         files,
@@ -134,6 +136,8 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
             Some(c) => format!(", {} commission plans in {}", c.plans.len(), c.currency),
             None => String::new(),
         },
+        rules.rules.len(),
+        program.settings.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
     ))
 }
 

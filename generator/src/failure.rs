@@ -86,20 +86,25 @@ impl Failure {
         }
     }
 
+    /// A program too big for one or more of its hosts (in `check` as in `build`).
+    pub fn limits(limits: Vec<refcenter_redirects::LimitError>) -> Self {
+        Failure {
+            details: String::new(),
+            hint: Some(
+                limits.iter().map(|l| format!("{}: {}", l.target, l.alternatives)).collect::<Vec<_>>().join("; "),
+            ),
+            causes: limits.iter().map(ToString::to_string).collect(),
+            headline: format!("{error}; nothing was written", error = BuildError::Limits(limits)),
+            status: EXIT_PROBLEMS,
+        }
+    }
+
     /// A failed build: limits and content problems are problems of the program (exit 1),
     /// writing is I/O (exit 2).
     pub fn build(name: &str, out: &std::path::Path, error: BuildError) -> Self {
         match error {
             BuildError::Pages(problems) => Failure::pages(name, &problems),
-            BuildError::Limits(limits) => Failure {
-                details: String::new(),
-                headline: format!("{error}; nothing was written", error = BuildError::Limits(limits.clone())),
-                causes: limits.iter().map(ToString::to_string).collect(),
-                hint: Some(
-                    limits.iter().map(|l| format!("{}: {}", l.target, l.alternatives)).collect::<Vec<_>>().join("; "),
-                ),
-                status: EXIT_PROBLEMS,
-            },
+            BuildError::Limits(limits) => Failure::limits(limits),
             BuildError::Output(e) => Failure::usage(
                 format!("cannot write the output folder {}; the previous output is unchanged", out.display()),
                 &e,

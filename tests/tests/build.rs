@@ -75,6 +75,10 @@ fn a_program_too_large_for_its_host_fails_and_keeps_the_previous_output() {
          hint: cloudflare-pages: deploy behind a host without a rule limit (nginx, apache, caddy or cloudfront in [redirects] targets), or split the program\n"
     );
     assert_eq!(snapshot(&out), before, "the previous output is untouched");
+    // `check` compiles the rules too: the pull request fails before anything is built.
+    let check = run("refgen", &["check"], dir.path());
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(String::from_utf8(check.stderr).unwrap(), stderr, "check fails as build fails");
     let leftovers: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(leftovers.iter().all(|n| !n.contains("building")), "no staging folder is left: {leftovers:?}");
