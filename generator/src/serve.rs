@@ -80,7 +80,7 @@ fn announce(source: &ProgramSource, out: &Path, addr: SocketAddr, partners: &[(S
 /// The redirect for `url` when it is a tracking link.
 fn answer_redirect(rules: &RuleSet, url: &str) -> Option<Response<std::io::Empty>> {
     let target = rules.resolve(url)?;
-    let response = with_header(Response::empty(rules.status), "Location", target);
+    let response = with_header(Response::empty(rules.status), "Location", &target);
     Some(with_header(response, "Cache-Control", "no-store"))
 }
 

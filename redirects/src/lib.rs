@@ -11,17 +11,19 @@
 //!     .unwrap()
 //!     .program;
 //! let rules = RuleSet::new(&program);
-//! assert_eq!(rules.resolve("/go/nope"), Some("https://www.example.com/"));
+//! assert_eq!(rules.resolve("/go/nope").as_deref(), Some("https://www.example.com/"));
 //! let files = emitter(RedirectTarget::Netlify).emit(&rules).unwrap();
 //! assert_eq!(files[0].path, "public/_redirects");
 //! ```
 
+pub mod composed;
 pub mod emitter;
 pub mod escape;
 pub mod hosts;
 pub mod limits;
 pub mod rules;
 
+pub use composed::{Composed, LinkEntry, PartnerEntry, Piece};
 pub use emitter::{Emitted, Emitter, emitter};
 pub use limits::LimitError;
 pub use rules::{Rule, RuleSet};

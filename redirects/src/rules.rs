@@ -14,10 +14,11 @@
 //! target, so a code cannot open a redirect or smuggle query parameters.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use refcenter_model::Program;
+use refcenter_model::{Program, request_path};
 
-use refcenter_model::request_path;
+use crate::composed::{Composed, LinkEntry, PartnerEntry, fill};
 
 /// One rule: the codes it matches after the prefix, whether it also matches deeper paths,
 /// and where it redirects.
@@ -38,7 +39,8 @@ impl Rule {
     }
 }
 
-/// Every rule of a program, most specific first.
+/// Every rule of a program: the composed entries, and the full list (most specific first)
+/// made from them when a host needs it.
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     /// The path every tracking link starts with, e.g. `/go` (or `/r/go` under a base path).
@@ -47,9 +49,17 @@ pub struct RuleSet {
     pub status: u16,
     /// Where unmatched paths go.
     pub fallback: String,
-    /// The rules: ads, then partners, then links, then the fallback (`codes` empty).
-    pub rules: Vec<Rule>,
-    lookup: HashMap<String, usize>,
+    /// One entry per link and per active partner, from which every rule is made.
+    pub composed: Composed,
+    rules: OnceLock<Vec<Rule>>,
+    index: OnceLock<Index>,
+}
+
+/// Where each link's and partner's entry is in [`Composed`], for [`RuleSet::resolve`].
+#[derive(Clone, Debug, Default)]
+struct Index {
+    links: HashMap<String, usize>,
+    partners: HashMap<String, usize>,
 }
 
 impl RuleSet {
@@ -57,38 +67,48 @@ impl RuleSet {
     pub fn new(program: &Program) -> RuleSet {
         let settings = &program.settings;
         let base = settings.base_url.path().trim_end_matches('/');
-        let root = format!("{base}/{}", settings.prefix);
-        let mut ads = Vec::new();
-        let mut partners = Vec::new();
-        let mut links = Vec::new();
-        for link in program.links() {
-            for partner in program.partners().iter().filter(|p| p.active && program.may_use(p, link)) {
-                for ad in &partner.ads {
-                    ads.push(Rule {
-                        codes: vec![link.code.to_string(), partner.code.to_string(), ad.code.to_string()],
-                        deeper: false,
-                        target: program.destination_url(link, Some(partner), Some(ad)).to_string(),
+        RuleSet {
+            root: format!("{base}/{}", settings.prefix),
+            status: settings.status,
+            fallback: settings.fallback_url.to_string(),
+            composed: Composed::new(program),
+            rules: OnceLock::new(),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The full rule list, for hosts that match paths against one rule each: the ads, then
+    /// the partners, then the links (each in file order), then the fallback (`codes` empty).
+    /// Its length is links × partners × ads; made on first use.
+    pub fn rules(&self) -> &[Rule] {
+        self.rules.get_or_init(|| {
+            let composed = &self.composed;
+            let mut ads = Vec::new();
+            let mut partners = Vec::new();
+            let mut links = Vec::new();
+            for link in &composed.links {
+                for partner in composed.partners.iter().filter(|p| may_use(link, p)) {
+                    for ad in &partner.ads {
+                        ads.push(Rule {
+                            codes: vec![link.code.clone(), partner.code.clone(), ad.clone()],
+                            deeper: false,
+                            target: fill(link.ad.as_ref().unwrap_or(&link.partner), &partner.code, ad),
+                        });
+                    }
+                    partners.push(Rule {
+                        codes: vec![link.code.clone(), partner.code.clone()],
+                        deeper: true,
+                        target: fill(&link.partner, &partner.code, ""),
                     });
                 }
-                partners.push(Rule {
-                    codes: vec![link.code.to_string(), partner.code.to_string()],
-                    deeper: true,
-                    target: program.destination_url(link, Some(partner), None).to_string(),
-                });
+                links.push(Rule { codes: vec![link.code.clone()], deeper: true, target: link.plain.clone() });
             }
-            links.push(Rule {
-                codes: vec![link.code.to_string()],
-                deeper: true,
-                target: program.destination_url(link, None, None).to_string(),
-            });
-        }
-        let fallback = settings.fallback_url.to_string();
-        let mut rules = ads;
-        rules.append(&mut partners);
-        rules.append(&mut links);
-        rules.push(Rule { codes: Vec::new(), deeper: true, target: fallback.clone() });
-        let lookup = rules.iter().enumerate().map(|(i, r)| (r.codes.join("/"), i)).collect();
-        RuleSet { root, status: settings.status, fallback, rules, lookup }
+            let mut rules = ads;
+            rules.append(&mut partners);
+            rules.append(&mut links);
+            rules.push(Rule { codes: Vec::new(), deeper: true, target: self.fallback.clone() });
+            rules
+        })
     }
 
     /// The full request path of `rule`, without a trailing slash.
@@ -98,24 +118,40 @@ impl RuleSet {
 
     /// Where a request for `path` (as sent, possibly percent-encoded, with or without a
     /// query) goes, or `None` when the path is not below the tracking root (the site serves it).
-    pub fn resolve(&self, path: &str) -> Option<&str> {
+    pub fn resolve(&self, path: &str) -> Option<String> {
         let segments = request_path::segments(path);
         let root = request_path::segments(&self.root);
         if !segments.starts_with(&root) {
             return None;
         }
         let codes = &segments[root.len()..];
-        let exact = |n: usize| self.lookup.get(&codes[..n].join("/")).map(|&i| self.rules[i].target.as_str());
+        let composed = &self.composed;
+        let index = self.index.get_or_init(|| Index {
+            links: composed.links.iter().enumerate().map(|(i, l)| (l.code.clone(), i)).collect(),
+            partners: composed.partners.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect(),
+        });
+        let Some(link) = codes.first().and_then(|c| index.links.get(c)).map(|&i| &composed.links[i]) else {
+            return Some(self.fallback.clone());
+        };
+        let partner = codes.get(1).and_then(|c| index.partners.get(c)).map(|&i| &composed.partners[i]);
+        let Some(partner) = partner.filter(|p| may_use(link, p)) else {
+            return Some(link.plain.clone());
+        };
         if codes.len() == 3
-            && let Some(t) = exact(3)
+            && let Some(ad) = partner.ads.iter().find(|a| **a == codes[2])
         {
-            return Some(t);
+            return Some(fill(link.ad.as_ref().unwrap_or(&link.partner), &partner.code, ad));
         }
-        (1..=codes.len().min(2)).rev().find_map(exact).or(Some(&self.fallback))
+        Some(fill(&link.partner, &partner.code, ""))
     }
 
     /// The rules of one depth.
     pub fn at_depth(&self, depth: usize) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().filter(move |r| r.depth() == depth)
+        self.rules().iter().filter(move |r| r.depth() == depth)
     }
+}
+
+/// Whether `partner` may use `link`.
+fn may_use(link: &LinkEntry, partner: &PartnerEntry) -> bool {
+    !link.restricted || partner.restricted_links.contains(&link.code)
 }

@@ -80,28 +80,52 @@ fn vercel_routes() {
 
 #[test]
 fn cloudfront_value_size() {
-    assert!(emitter(RedirectTarget::Cloudfront).emit(&program(1, 1, 0, 1024, true)).is_ok());
-    let e = refused(RedirectTarget::Cloudfront, &program(1, 1, 0, 1025, true));
+    // A bare link's value is {"d":"<destination>","p":["<destination>"]}: 2 x 503 + 17 bytes fit.
+    assert!(emitter(RedirectTarget::Cloudfront).emit(&program(1, 1, 0, 503, true)).is_ok());
+    let e = refused(RedirectTarget::Cloudfront, &program(1, 1, 0, 504, true));
     assert_eq!((e.count, e.limit), (1025, 1024));
+    assert!(e.what.contains("/go/l0"), "names the link: {}", e.what);
+}
+
+/// A program of one link and `partners` partners whose codes and whose 5 ads' codes are all
+/// 64 characters long, the longest a code can be.
+fn long_codes(partners: usize) -> RuleSet {
+    let mut toml = String::from(
+        "[program]\nname = \"Limits\"\nbase_url = \"https://go.example.com\"\nfallback_url = \"https://example.com/\"\n\
+         [[links]]\ncode = \"l0\"\nname = \"L\"\ndestination = \"https://example.com/\"\n",
+    );
+    for p in 0..partners {
+        let _ = write!(toml, "[[partners]]\ncode = \"{p:0>64}\"\nname = \"P\"\n");
+        for a in 0..5 {
+            let _ = write!(
+                toml,
+                "[[partners.ads]]\ncode = \"{a:a>64}\"\nname = \"A\"\nmedia = \"web\"\nstart = 2024-01-01\n"
+            );
+        }
+    }
+    let files = MemoryFiles::new([(PathBuf::from("partners.toml"), toml.into_bytes())], None);
+    RuleSet::new(&refcenter_model::load(&files, Path::new("partners.toml")).unwrap().program)
 }
 
 #[test]
 fn cloudfront_store_size() {
-    // Keys "l0/p0/aNNNN" (11 bytes) with 1000-byte values, plus "l0/p0" and "l0" with theirs:
-    // the most ads that fit in 5 MiB, then one more.
-    let per_ad = 11 + 1000;
-    let fixed = (5 + 1000) + (2 + 1000);
+    // The store grows by one entry per partner: key "p:<64>" (66 bytes) and value of five
+    // 64-byte ad codes, four spaces and "|" (325 bytes); the link's entry is fixed.
+    let one = long_codes(1);
+    let link = &one.composed.links[0];
+    let fixed = 4 + refcenter_redirects::hosts::cloudfront::link_value(link).len();
+    let per_partner = 66 + 325;
     let max = 5 * 1024 * 1024;
-    let fits = (max - fixed) / per_ad;
-    assert!(emitter(RedirectTarget::Cloudfront).emit(&program(1, 1, fits, 1000, true)).is_ok());
-    let e = refused(RedirectTarget::Cloudfront, &program(1, 1, fits + 1, 1000, true));
-    assert_eq!((e.count, e.limit), (fixed + (fits + 1) * per_ad, max));
+    let fits = (max - fixed) / per_partner;
+    assert!(emitter(RedirectTarget::Cloudfront).emit(&long_codes(fits)).is_ok());
+    let e = refused(RedirectTarget::Cloudfront, &long_codes(fits + 1));
+    assert_eq!((e.count, e.limit), (fixed + (fits + 1) * per_partner, max));
 }
 
 #[test]
 fn hosts_without_limits_take_large_programs() {
     let rules = program(20, 100, 5, 60, false);
-    assert_eq!(rules.rules.len(), 20 * 100 * 6 + 20 + 1);
+    assert_eq!(rules.rules().len(), 20 * 100 * 6 + 20 + 1);
     for target in [RedirectTarget::Nginx, RedirectTarget::Apache, RedirectTarget::Caddy, RedirectTarget::Netlify] {
         assert!(emitter(target).emit(&rules).is_ok(), "{target}");
     }

@@ -52,7 +52,7 @@ impl Emitter for Apache {
         let _ = writeln!(conf, "RewriteRule \"^{root}(?:/.*)?$\" \"{}\" {flags}", for_config(&rules.fallback));
         let mut map = String::new();
         let _ = writeln!(map, "# {GENERATED}");
-        for rule in rules.rules.iter().filter(|r| r.depth() > 0) {
+        for rule in rules.rules().iter().filter(|r| r.depth() > 0) {
             let _ = writeln!(map, "{} {}", rule.codes.join("/"), for_config(&rule.target));
         }
         Ok(vec![Emitted::text(CONF_FILE, conf), Emitted::text(MAP_FILE, map)])

@@ -1,11 +1,20 @@
 //! Amazon CloudFront: a CloudFront Function (runtime `cloudfront-js-2.0`, viewer request) that
-//! looks the request path up in a CloudFront KeyValueStore, and the KeyValueStore import file
-//! holding the rules.
+//! answers tracking links from a CloudFront KeyValueStore, and the KeyValueStore import file.
 //!
-//! The function is the same for every program; only the store's content changes, so a
-//! program of any size fits the 10 KB code limit. The store is limited to keys of 512 bytes,
-//! values of 1 KB and 5 MB in all; the build fails when a program does not fit.
+//! The store holds the composed rule list ([`crate::composed`]): one key per link
+//! (`l:<link>`, its destinations as JSON pieces) and one per active partner (`p:<partner>`,
+//! `<ads>|<restricted links it may use>`, space-separated), so it grows with the sum of links,
+//! partners and ads rather than with their product. The function looks up the link, then the partner,
+//! checks the ad against the partner's list, and fills the codes it found into the link's
+//! pieces: only codes that are keys or list entries of the store reach a Location.
+//!
+//! The function is the same for every program and fits the 10 KB code limit. The store is
+//! limited to keys of 512 bytes, values of 1 KB and 5 MB in all; the build fails when a
+//! program does not fit.
 
+use serde_json::Value;
+
+use crate::composed::{LinkEntry, PartnerEntry, Piece};
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::limits::{self, LimitError};
 use crate::rules::RuleSet;
@@ -28,16 +37,64 @@ pub const MAX_VALUE: usize = 1024;
 /// The largest store, in bytes (keys and values).
 pub const MAX_STORE: usize = 5 * 1024 * 1024;
 
-const ALTERNATIVES: &str = "use nginx, apache or caddy in [redirects] targets for this program, or shorten the destinations and attribution parameters";
+const ALTERNATIVES: &str = "use nginx, apache or caddy in [redirects] targets for this program, or shorten the destinations, attribution parameters and codes";
+
+/// A link's store value: `{"d": plain, "p": pieces, "a": pieces with the ad, "r": 1}`, where
+/// pieces are strings (text) and numbers (0 the partner's code, 1 the ad's); `a` is left out
+/// when it equals `p`, `r` when the link is open to every partner.
+pub fn link_value(link: &LinkEntry) -> String {
+    let pieces = |pieces: &[Piece]| -> Value {
+        pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => Value::from(t.as_str()),
+                Piece::Partner => Value::from(0),
+                Piece::Ad => Value::from(1),
+            })
+            .collect()
+    };
+    let mut value = serde_json::Map::new();
+    value.insert("d".into(), Value::from(link.plain.as_str()));
+    value.insert("p".into(), pieces(&link.partner));
+    if let Some(ad) = &link.ad {
+        value.insert("a".into(), pieces(ad));
+    }
+    if link.restricted {
+        value.insert("r".into(), Value::from(1));
+    }
+    Value::Object(value).to_string()
+}
+
+/// A partner's store value: `<ads>|<restricted links>`, each list space-separated.
+pub fn partner_value(partner: &PartnerEntry) -> String {
+    format!("{}|{}", partner.ads.join(" "), partner.restricted_links.join(" "))
+}
 
 impl Emitter for Cloudfront {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
         let code = function(rules);
         limits::check(RedirectTarget::Cloudfront, "bytes of function code", code.len(), MAX_CODE, ALTERNATIVES)?;
+        let composed = &rules.composed;
+        limits::check(
+            RedirectTarget::Cloudfront,
+            "links whose destination holds every marker escape (%01 to %1E)",
+            composed.uncomposable.len(),
+            0,
+            ALTERNATIVES,
+        )?;
+        let entries = composed
+            .links
+            .iter()
+            .map(|l| (format!("l:{}", l.code), link_value(l), format!("{}/{}", rules.root, l.code)))
+            .chain(
+                composed
+                    .partners
+                    .iter()
+                    .map(|p| (format!("p:{}", p.code), partner_value(p), format!("partner {}", p.code))),
+            );
         let mut data = Vec::new();
         let mut total = 0;
-        for rule in rules.rules.iter().filter(|r| r.depth() > 0) {
-            let key = rule.codes.join("/");
+        for (key, value, what) in entries {
             limits::check(
                 RedirectTarget::Cloudfront,
                 "bytes in a KeyValueStore key",
@@ -45,10 +102,10 @@ impl Emitter for Cloudfront {
                 MAX_KEY,
                 ALTERNATIVES,
             )?;
-            let what = format!("bytes in a KeyValueStore value (the target of {})", rules.path(rule));
-            limits::check(RedirectTarget::Cloudfront, &what, rule.target.len(), MAX_VALUE, ALTERNATIVES)?;
-            total += key.len() + rule.target.len();
-            data.push(serde_json::json!({ "key": key, "value": rule.target }));
+            let what = format!("bytes in a KeyValueStore value (the entry of {what})");
+            limits::check(RedirectTarget::Cloudfront, &what, value.len(), MAX_VALUE, ALTERNATIVES)?;
+            total += key.len() + value.len();
+            data.push(serde_json::json!({ "key": key, "value": value }));
         }
         limits::check(RedirectTarget::Cloudfront, "bytes of KeyValueStore data", total, MAX_STORE, ALTERNATIVES)?;
         let mut store = serde_json::to_string_pretty(&serde_json::json!({ "data": data })).unwrap_or_default();
@@ -63,7 +120,7 @@ fn function(rules: &RuleSet) -> String {
     format!(
         r#"// {GENERATED}
 // CloudFront Function, runtime cloudfront-js-2.0, viewer request. Associate it with the
-// KeyValueStore imported from refcenter-kvs.json.
+// KeyValueStore imported from refcenter-kvs.json: keys l:<link> and p:<partner>.
 import cf from 'cloudfront';
 
 const kvs = cf.kvs();
@@ -77,6 +134,15 @@ async function find(key) {{
     }} catch (err) {{
         return null;
     }}
+}}
+
+// A destination from its pieces: text, 0 for the partner's code, 1 for the ad's.
+function fill(pieces, partner, ad) {{
+    let out = '';
+    for (const piece of pieces) {{
+        out += piece === 0 ? partner : piece === 1 ? ad : piece;
+    }}
+    return out;
 }}
 
 function redirect(location) {{
@@ -110,19 +176,25 @@ async function handler(event) {{
         }}
     }}
     const codes = segments.slice(ROOT.length);
-    if (codes.length === 3) {{
-        const target = await find(codes.join('/'));
-        if (target) {{
-            return redirect(target);
+    const linkValue = codes.length > 0 ? await find('l:' + codes[0]) : null;
+    if (linkValue === null) {{
+        return redirect(FALLBACK);
+    }}
+    const link = JSON.parse(linkValue);
+    if (codes.length >= 2) {{
+        // Inactive and unknown partners have no entry.
+        const partnerValue = await find('p:' + codes[1]);
+        if (partnerValue !== null) {{
+            const lists = partnerValue.split('|');
+            if (!link.r || lists[1].split(' ').indexOf(codes[0]) >= 0) {{
+                if (codes.length === 3 && lists[0].split(' ').indexOf(codes[2]) >= 0) {{
+                    return redirect(fill(link.a || link.p, codes[1], codes[2]));
+                }}
+                return redirect(fill(link.p, codes[1], ''));
+            }}
         }}
     }}
-    for (let n = Math.min(codes.length, 2); n >= 1; n--) {{
-        const target = await find(codes.slice(0, n).join('/'));
-        if (target) {{
-            return redirect(target);
-        }}
-    }}
-    return redirect(FALLBACK);
+    return redirect(link.d);
 }}
 "#,
         root = serde_json::to_string(&refcenter_model::request_path::segments(&rules.root)).unwrap_or_default(),

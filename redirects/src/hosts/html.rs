@@ -16,7 +16,7 @@ pub struct Html;
 impl Emitter for Html {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
         Ok(rules
-            .rules
+            .rules()
             .iter()
             .map(|rule| {
                 let path = format!("public{}/index.html", rules.path(rule));

@@ -24,8 +24,8 @@ pub const SERVER_FILE: &str = "servers/nginx/refcenter-locations.conf";
 impl Emitter for Nginx {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
         let root = regex_escape(&rules.root);
-        let longest_key = rules.rules.iter().map(|r| r.codes.join("/").len()).max().unwrap_or(0);
-        let entries = rules.rules.len();
+        let longest_key = rules.rules().iter().map(|r| r.codes.join("/").len()).max().unwrap_or(0);
+        let entries = rules.rules().len();
         let mut http = String::new();
         let _ = writeln!(http, "# {GENERATED}");
         let _ = writeln!(http, "# Include in the http {{}} context; include {SERVER_FILE} in the server {{}} context.");

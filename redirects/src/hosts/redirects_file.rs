@@ -18,7 +18,7 @@ pub struct Line {
 /// that also matches deeper paths.
 pub fn lines(rules: &RuleSet) -> Vec<Line> {
     let mut out = Vec::new();
-    for rule in &rules.rules {
+    for rule in rules.rules() {
         let from = rules.path(rule);
         let to = safe_target(rule);
         out.push(Line { from: from.clone(), to: to.clone(), dynamic: false });

@@ -20,7 +20,7 @@ pub const MAX_ROUTES: usize = 2048;
 impl Emitter for Vercel {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
         let redirects: Vec<serde_json::Value> = rules
-            .rules
+            .rules()
             .iter()
             .map(|rule| {
                 let path = rules.path(rule);
