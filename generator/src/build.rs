@@ -88,6 +88,11 @@ pub fn redirect_rules(program: &Program) -> Result<(RuleSet, Vec<Emitted>), Vec<
     Ok((rules, emitted))
 }
 
+/// How many rules each target holds, e.g. `nginx 42, cloudfront 14`.
+pub fn rule_counts(targets: &[RedirectTarget], rules: &RuleSet) -> String {
+    targets.iter().map(|&t| format!("{} {}", t.as_str(), emitter(t).rule_count(rules))).collect::<Vec<_>>().join(", ")
+}
+
 /// Builds `program`, whose content and templates are in `files`, into `options.out`.
 pub fn build(
     program: &Program,

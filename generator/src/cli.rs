@@ -124,7 +124,7 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
     let (rules, _) = crate::build::redirect_rules(program).map_err(Failure::limits)?;
     let files = loaded.sources.files().count();
     print(&format!(
-        "ok: {} ({}, {} {}): {} links, {} partners, {} ads{}; {} redirect rules for {}; nothing written\n",
+        "ok: {} ({}, {} {}): {} links, {} partners, {} ads{}; redirect rules: {}; nothing written\n",
         program.settings.name,
         source.name(),
         files,
@@ -136,8 +136,7 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
             Some(c) => format!(", {} commission plans in {}", c.plans.len(), c.currency),
             None => String::new(),
         },
-        rules.rules.len(),
-        program.settings.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+        crate::build::rule_counts(&program.settings.targets, &rules),
     ))
 }
 
@@ -148,15 +147,13 @@ fn build(config: Option<PathBuf>, out: PathBuf, stats: Option<PathBuf>) -> Resul
     }
     let built = source.build(&out, stats.as_deref())?;
     let report = &built.report;
-    let targets: Vec<&str> = report.targets.iter().map(|t| t.as_str()).collect();
     print(&format!(
-        "built {}: {} files in {} (pages for {} partners; {} redirect rules for {}; {}); private addresses in {}\n",
+        "built {}: {} files in {} (pages for {} partners; redirect rules: {}; {}); private addresses in {}\n",
         built.loaded.program.settings.name,
         report.files,
         out.display(),
         report.partners,
-        report.rules.rules.len(),
-        targets.join(", "),
+        crate::build::rule_counts(&report.targets, &report.rules),
         match &built.stats {
             Some(dir) => format!("click figures from {}", dir.display()),
             None => "no click figures yet".to_owned(),

@@ -28,6 +28,11 @@ impl Emitted {
 pub trait Emitter {
     /// The files for `rules`, or the limit of the host they exceed.
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError>;
+
+    /// How many rules (or store entries) the host holds for `rules`.
+    fn rule_count(&self, rules: &RuleSet) -> usize {
+        rules.rules().len()
+    }
 }
 
 /// The emitter of `target`.

@@ -112,6 +112,10 @@ impl Emitter for Cloudfront {
         store.push('\n');
         Ok(vec![Emitted::text(FUNCTION_FILE, code), Emitted::text(STORE_FILE, store)])
     }
+
+    fn rule_count(&self, rules: &RuleSet) -> usize {
+        rules.composed.links.len() + rules.composed.partners.len()
+    }
 }
 
 /// The function's source for `rules`.
