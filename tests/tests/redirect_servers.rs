@@ -64,3 +64,75 @@ fn caddy_answers_the_table() {
     let server = servers::caddy(&dir.path().join("output"), &work);
     check_table(&server, "caddy", &dir.path().join("output"));
 }
+
+/// A program of `partners` partners with 64-character codes, three ads each, on two links (the
+/// second restricted to the group of every third partner), with every other partner inactive
+/// among the last ten.
+fn large_program(dir: &std::path::Path, partners: usize) -> std::path::PathBuf {
+    use std::fmt::Write as _;
+    let mut toml = String::from(
+        "[program]\nname = \"Large\"\nbase_url = \"https://go.example.com\"\nfallback_url = \"https://example.com/\"\n\
+         [redirects]\ntargets = [\"nginx\"]\n\
+         [[links]]\ncode = \"open\"\nname = \"Open\"\ndestination = \"https://example.com/open?x=1\"\n\
+         [[links]]\ncode = \"members\"\nname = \"Members\"\ndestination = \"https://example.com/members\"\n\
+         groups = [\"gold\"]\n",
+    );
+    for p in 0..partners {
+        let code = format!("{p:0>64}");
+        let _ = write!(toml, "[[partners]]\ncode = \"{code}\"\nname = \"P\"\n");
+        if p % 3 == 0 {
+            toml.push_str("groups = [\"gold\"]\n");
+        }
+        if p + 10 >= partners && p % 2 == 1 {
+            toml.push_str("active = false\n");
+        }
+        for a in 0..3 {
+            let _ = write!(
+                toml,
+                "[[partners.ads]]\ncode = \"{:a>60}{p:04}\"\nname = \"A\"\nmedia = \"web\"\nstart = 2024-01-01\n",
+                a
+            );
+        }
+    }
+    std::fs::write(dir.join("partners.toml"), toml).unwrap();
+    dir.join("partners.toml")
+}
+
+#[test]
+fn nginx_starts_with_a_large_program_and_answers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = large_program(dir.path(), 3000);
+    build(&config, &dir.path().join("output"));
+    let program = refcenter_model::load_path(&config).unwrap().program;
+    let work = dir.path().join("nginx");
+    std::fs::create_dir(&work).unwrap();
+    let server = servers::nginx(&dir.path().join("output"), &work, "");
+    // The expected places come from the model itself, not from the emitted rules.
+    let mut failures = Vec::new();
+    for p in [0, 1, 2, 3, 1500, 2997, 2998, 2999] {
+        let partner = &program.partners()[p];
+        for link in program.links() {
+            let allowed = partner.active && program.may_use(partner, link);
+            let ad = &partner.ads[p % 3];
+            let cases = [
+                (format!("/go/{}/{}", link.code, partner.code), if allowed { Some(None) } else { None }),
+                (
+                    format!("/go/{}/{}/{}", link.code, partner.code, ad.code),
+                    if allowed { Some(Some(ad)) } else { None },
+                ),
+                (format!("/go/{}/{}/{}x", link.code, partner.code, ad.code), if allowed { Some(None) } else { None }),
+            ];
+            for (path, credit) in cases {
+                let expected = match credit {
+                    Some(ad) => program.destination_url(link, Some(partner), ad),
+                    None => program.destination_url(link, None, None),
+                };
+                let response = get(server.addr, &path).unwrap();
+                if response.location.as_deref() != Some(expected.as_str()) {
+                    failures.push(format!("{path}: {:?}, expected {expected}", response.location));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

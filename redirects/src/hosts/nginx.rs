@@ -1,13 +1,18 @@
-//! nginx: `map` blocks (in the `http` context) that turn the request path into a target, and
-//! the `location` blocks (in the `server` context) that return it.
+//! nginx: `map` blocks (in the `http` context) that compose the target from the request path,
+//! and the `location` blocks (in the `server` context) that return it.
 //!
-//! `$uri` is the decoded, normalised path. Three regex maps cut it into the keys
-//! `link/partner/ad`, `link/partner` and `link`; three hash maps look the keys up, and a last
-//! map takes the most specific hit. Hash sizes are set for the number and length of keys so
-//! that nginx starts with large programs.
+//! The rules are composed ([`crate::composed`]), so the maps grow with links + partners + ads:
+//! `$uri` (decoded and normalised) is cut into `$refcenter_link`, `$refcenter_partner` and
+//! `$refcenter_ad` (set only for exactly three codes); per link, maps give its plain destination
+//! and its destinations with the partner's and the ad's code interpolated; a map of active
+//! partners, one of the (link, partner) pairs allowed on restricted links and one of
+//! (partner, ad) pairs say which of them applies, and a last map picks it. A code from the
+//! request is interpolated only after it matched one of those maps exactly. Hash sizes are set
+//! for the number and length of keys so that nginx starts with large programs.
 
 use std::fmt::Write as _;
 
+use crate::composed::Piece;
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::escape::for_config;
 use crate::limits::LimitError;
@@ -21,11 +26,51 @@ pub const HTTP_FILE: &str = "servers/nginx/refcenter-maps.conf";
 /// The file with the `location` blocks, for the `server` context.
 pub const SERVER_FILE: &str = "servers/nginx/refcenter-locations.conf";
 
+/// A destination as an nginx string: the text escaped, the codes as the variables cut from
+/// the request path.
+fn interpolated(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => for_config(t),
+            Piece::Partner => "${refcenter_partner}".to_owned(),
+            Piece::Ad => "${refcenter_ad}".to_owned(),
+        })
+        .collect()
+}
+
+/// One `map` block from `source` to `variable` with `entries` (key and value, both written as
+/// given) and `default`.
+fn map_block(
+    out: &mut String,
+    source: &str,
+    variable: &str,
+    entries: impl Iterator<Item = (String, String)>,
+    default: &str,
+) {
+    let _ = writeln!(out, "map {source} ${variable} {{");
+    for (key, value) in entries {
+        let _ = writeln!(out, "    \"{key}\" {value};");
+    }
+    let _ = writeln!(out, "    default {default};\n}}\n");
+}
+
 impl Emitter for Nginx {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
         let root = regex_escape(&rules.root);
-        let longest_key = rules.rules().iter().map(|r| r.codes.join("/").len()).max().unwrap_or(0);
-        let entries = rules.rules().len();
+        let composed = &rules.composed;
+        let pairs: Vec<(String, String)> = composed
+            .partners
+            .iter()
+            .flat_map(|p| p.restricted_links.iter().map(move |l| (format!("{l}/{}", p.code), "w".to_owned())))
+            .collect();
+        let ads: Vec<(String, String)> = composed
+            .partners
+            .iter()
+            .flat_map(|p| p.ads.iter().map(move |a| (format!("{}/{a}", p.code), "a".to_owned())))
+            .collect();
+        let entries = composed.links.len().max(composed.partners.len()).max(pairs.len()).max(ads.len());
+        let longest_key = pairs.iter().chain(&ads).map(|(k, _)| k.len()).max().unwrap_or(0);
         let mut http = String::new();
         let _ = writeln!(http, "# {GENERATED}");
         let _ = writeln!(http, "# Include in the http {{}} context; include {SERVER_FILE} in the server {{}} context.");
@@ -33,26 +78,55 @@ impl Emitter for Nginx {
         let _ = writeln!(http, "map_hash_bucket_size {};", (longest_key + 16).next_power_of_two().max(64));
         let _ = writeln!(http);
         let cuts = [
-            ("refcenter_key3", format!("^{root}/(?<k>[^/]+/[^/]+/[^/]+)/?$")),
-            ("refcenter_key2", format!("^{root}/(?<k>[^/]+/[^/]+)(?:/.*)?$")),
-            ("refcenter_key1", format!("^{root}/(?<k>[^/]+)(?:/.*)?$")),
+            ("refcenter_link", format!("^{root}/(?<c>[^/]+)(?:/.*)?$")),
+            ("refcenter_partner", format!("^{root}/[^/]+/(?<c>[^/]+)(?:/.*)?$")),
+            ("refcenter_ad", format!("^{root}/[^/]+/[^/]+/(?<c>[^/]+)/?$")),
         ];
         for (var, regex) in &cuts {
-            let _ = writeln!(http, "map $uri ${var} {{\n    \"~{regex}\" $k;\n    default \"\";\n}}\n");
+            map_block(&mut http, "$uri", var, std::iter::once((format!("~{regex}"), "$c".to_owned())), "\"\"");
         }
-        for depth in (1..=3).rev() {
-            let _ = writeln!(http, "map $refcenter_key{depth} $refcenter_target{depth} {{\n    default \"\";");
-            for rule in rules.at_depth(depth) {
-                let _ = writeln!(http, "    \"{}\" \"{}\";", rule.codes.join("/"), for_config(&rule.target));
-            }
-            let _ = writeln!(http, "}}\n");
-        }
-        // Targets hold no spaces, so the first word of the three is the most specific hit.
-        let _ = writeln!(
-            http,
-            "map \"$refcenter_target3 $refcenter_target2 $refcenter_target1\" $refcenter_target {{\n    \"~^\\s*(?<t>\\S+)\" $t;\n    default \"{}\";\n}}",
-            for_config(&rules.fallback)
+        let links = || composed.links.iter();
+        map_block(
+            &mut http,
+            "$refcenter_link",
+            "refcenter_plain",
+            links().map(|l| (l.code.clone(), format!("\"{}\"", for_config(&l.plain)))),
+            "\"\"",
         );
+        map_block(
+            &mut http,
+            "$refcenter_link",
+            "refcenter_with_partner",
+            links().map(|l| (l.code.clone(), format!("\"{}\"", interpolated(&l.partner)))),
+            "\"\"",
+        );
+        map_block(
+            &mut http,
+            "$refcenter_link",
+            "refcenter_with_ad",
+            links().map(|l| (l.code.clone(), format!("\"{}\"", interpolated(l.ad.as_ref().unwrap_or(&l.partner))))),
+            "\"\"",
+        );
+        // o: open to every partner, r: restricted, -: no such link.
+        let open = links().map(|l| (l.code.clone(), if l.restricted { "r" } else { "o" }.to_owned()));
+        map_block(&mut http, "$refcenter_link", "refcenter_open", open, "-");
+        let active = composed.partners.iter().map(|p| (p.code.clone(), "p".to_owned()));
+        map_block(&mut http, "$refcenter_partner", "refcenter_active", active, "-");
+        map_block(&mut http, "\"$refcenter_link/$refcenter_partner\"", "refcenter_allowed", pairs.into_iter(), "-");
+        map_block(&mut http, "\"$refcenter_partner/$refcenter_ad\"", "refcenter_ad_ok", ads.into_iter(), "-");
+        let choice = [
+            ("~^-".to_owned(), "fallback".to_owned()),
+            ("~^(op.|rpw)a$".to_owned(), "ad".to_owned()),
+            ("~^(op.|rpw)-$".to_owned(), "partner".to_owned()),
+        ];
+        let key = "\"$refcenter_open$refcenter_active$refcenter_allowed$refcenter_ad_ok\"";
+        map_block(&mut http, key, "refcenter_choice", choice.into_iter(), "plain");
+        let target = [
+            ("fallback".to_owned(), format!("\"{}\"", for_config(&rules.fallback))),
+            ("ad".to_owned(), "$refcenter_with_ad".to_owned()),
+            ("partner".to_owned(), "$refcenter_with_partner".to_owned()),
+        ];
+        map_block(&mut http, "$refcenter_choice", "refcenter_target", target.into_iter(), "$refcenter_plain");
         let mut server = String::new();
         let _ = writeln!(server, "# {GENERATED}");
         let _ = writeln!(server, "# Include in the server {{}} context; {HTTP_FILE} must be included in http {{}}.");
@@ -65,6 +139,12 @@ impl Emitter for Nginx {
         );
         let _ = writeln!(server, "location ^~ {}/ {{\n    return {} $refcenter_target;\n}}", rules.root, rules.status);
         Ok(vec![Emitted::text(HTTP_FILE, http), Emitted::text(SERVER_FILE, server)])
+    }
+
+    fn rule_count(&self, rules: &RuleSet) -> usize {
+        let composed = &rules.composed;
+        let pairs: usize = composed.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();
+        4 * composed.links.len() + composed.partners.len() + pairs
     }
 }
 
