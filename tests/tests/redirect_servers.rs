@@ -68,11 +68,11 @@ fn caddy_answers_the_table() {
 /// A program of `partners` partners with 64-character codes, three ads each, on two links (the
 /// second restricted to the group of every third partner), with every other partner inactive
 /// among the last ten.
-fn large_program(dir: &std::path::Path, partners: usize) -> std::path::PathBuf {
+fn large_program(dir: &std::path::Path, partners: usize, target: &str) -> std::path::PathBuf {
     use std::fmt::Write as _;
     let mut toml = String::from(
         "[program]\nname = \"Large\"\nbase_url = \"https://go.example.com\"\nfallback_url = \"https://example.com/\"\n\
-         [redirects]\ntargets = [\"nginx\"]\n\
+         [redirects]\ntargets = [\"TARGET\"]\n\
          [[links]]\ncode = \"open\"\nname = \"Open\"\ndestination = \"https://example.com/open?x=1\"\n\
          [[links]]\ncode = \"members\"\nname = \"Members\"\ndestination = \"https://example.com/members\"\n\
          groups = [\"gold\"]\n",
@@ -94,19 +94,20 @@ fn large_program(dir: &std::path::Path, partners: usize) -> std::path::PathBuf {
             );
         }
     }
-    std::fs::write(dir.join("partners.toml"), toml).unwrap();
+    std::fs::write(dir.join("partners.toml"), toml.replace("TARGET", target)).unwrap();
     dir.join("partners.toml")
 }
 
-#[test]
-fn nginx_starts_with_a_large_program_and_answers_it() {
+/// The server `start` starts on the build of a large program for `target` answers as the
+/// model does.
+fn check_large(target: &str, start: fn(&std::path::Path, &std::path::Path) -> Server) {
     let dir = tempfile::tempdir().unwrap();
-    let config = large_program(dir.path(), 3000);
+    let config = large_program(dir.path(), 3000, target);
     build(&config, &dir.path().join("output"));
     let program = refcenter_model::load_path(&config).unwrap().program;
-    let work = dir.path().join("nginx");
+    let work = dir.path().join(target);
     std::fs::create_dir(&work).unwrap();
-    let server = servers::nginx(&dir.path().join("output"), &work, "");
+    let server = start(&dir.path().join("output"), &work);
     // The expected places come from the model itself, not from the emitted rules.
     let mut failures = Vec::new();
     for p in [0, 1, 2, 3, 1500, 2997, 2998, 2999] {
@@ -116,10 +117,7 @@ fn nginx_starts_with_a_large_program_and_answers_it() {
             let ad = &partner.ads[p % 3];
             let cases = [
                 (format!("/go/{}/{}", link.code, partner.code), if allowed { Some(None) } else { None }),
-                (
-                    format!("/go/{}/{}/{}", link.code, partner.code, ad.code),
-                    if allowed { Some(Some(ad)) } else { None },
-                ),
+                (format!("/go/{}/{}/{}", link.code, partner.code, ad.code), if allowed { Some(Some(ad)) } else { None }),
                 (format!("/go/{}/{}/{}x", link.code, partner.code, ad.code), if allowed { Some(None) } else { None }),
             ];
             for (path, credit) in cases {
@@ -134,5 +132,15 @@ fn nginx_starts_with_a_large_program_and_answers_it() {
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(failures.is_empty(), "{target}:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn nginx_starts_with_a_large_program_and_answers_it() {
+    check_large("nginx", |output, work| servers::nginx(output, work, ""));
+}
+
+#[test]
+fn caddy_starts_with_a_large_program_and_answers_it() {
+    check_large("caddy", servers::caddy);
 }
