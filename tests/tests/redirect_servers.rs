@@ -117,7 +117,10 @@ fn check_large(target: &str, start: fn(&std::path::Path, &std::path::Path) -> Se
             let ad = &partner.ads[p % 3];
             let cases = [
                 (format!("/go/{}/{}", link.code, partner.code), if allowed { Some(None) } else { None }),
-                (format!("/go/{}/{}/{}", link.code, partner.code, ad.code), if allowed { Some(Some(ad)) } else { None }),
+                (
+                    format!("/go/{}/{}/{}", link.code, partner.code, ad.code),
+                    if allowed { Some(Some(ad)) } else { None },
+                ),
                 (format!("/go/{}/{}/{}x", link.code, partner.code, ad.code), if allowed { Some(None) } else { None }),
             ];
             for (path, credit) in cases {
@@ -143,4 +146,9 @@ fn nginx_starts_with_a_large_program_and_answers_it() {
 #[test]
 fn caddy_starts_with_a_large_program_and_answers_it() {
     check_large("caddy", servers::caddy);
+}
+
+#[test]
+fn apache_starts_with_a_large_program_and_answers_it() {
+    check_large("apache", servers::apache);
 }

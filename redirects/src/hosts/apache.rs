@@ -1,5 +1,13 @@
-//! Apache httpd: mod_rewrite rules that look the request path up in a `RewriteMap` text file,
-//! most specific key first.
+//! Apache httpd: mod_rewrite rules that compose the target from a `RewriteMap` text file.
+//!
+//! The rules are composed ([`crate::composed`]): the map holds one key per link (`l:<link>`
+//! its plain destination, `o:<link>` open or restricted, `tp<i>:<link>` and `ta<i>:<link>` the
+//! text pieces of its destinations with the partner's and with the ad's code), per active
+//! partner (`p:<partner>`), per (link, partner) pair allowed on a restricted link
+//! (`w:<link>/<partner>`) and per ad (`a:<partner>/<ad>`), so it grows with links + partners +
+//! ads. A destination's pieces have a shape (where the texts and the codes come); one rule per
+//! shape in use joins the link's text pieces with the codes of the request, once the
+//! conditions found those codes in the map. Only codes found in the map reach a `Location`.
 //!
 //! `RewriteMap` is only allowed in the server or virtual-host context, so the rules are meant
 //! for a `<VirtualHost>`, not `.htaccess`. The map file's location comes from
@@ -7,8 +15,10 @@
 //! like every other escape, as nginx and Caddy do, instead of answering 404. Needs httpd
 //! 2.4.60 or later (for the `UnsafeAllow3F` flag).
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use crate::composed::Piece;
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::escape::for_config;
 use crate::hosts::nginx::regex_escape;
@@ -23,12 +33,66 @@ pub const CONF_FILE: &str = "servers/apache/refcenter.conf";
 /// The map of keys to targets.
 pub const MAP_FILE: &str = "servers/apache/refcenter.map";
 
+/// The shape of a destination's pieces: `T` text, `P` the partner's code, `A` the ad's.
+fn shape(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(_) => 'T',
+            Piece::Partner => 'P',
+            Piece::Ad => 'A',
+        })
+        .collect()
+}
+
+/// The substitution for a shape: the link's text pieces from the map (`<prefix><i>:<link>`,
+/// the link being `$1`), the partner's code `$2`, the ad's `$3`.
+fn substitution(shape: &str, prefix: &str) -> String {
+    let mut out = String::new();
+    for (i, kind) in shape.chars().enumerate() {
+        match kind {
+            'P' => out.push_str("$2"),
+            'A' => out.push_str("$3"),
+            _ => {
+                let _ = write!(out, "${{refcenter:{prefix}{i}:$1}}");
+            }
+        }
+    }
+    out
+}
+
 impl Emitter for Apache {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
+        let composed = &rules.composed;
         let root = regex_escape(&rules.root);
         // UnsafeAllow3F: the `?` of a target comes from the map (the program), never from the
         // request, which is the case httpd 2.4.60 and later ask to be told about.
         let flags = format!("[R={},L,NE,QSD,UnsafeAllow3F]", rules.status);
+        let with_ad = |l: &crate::composed::LinkEntry| l.ad.clone().unwrap_or_else(|| l.partner.clone());
+        let mut map = String::new();
+        let _ = writeln!(map, "# {GENERATED}");
+        for link in &composed.links {
+            let code = &link.code;
+            let _ = writeln!(map, "l:{code} {}", for_config(&link.plain));
+            let _ = writeln!(map, "o:{code} {}", if link.restricted { "r" } else { "o" });
+            for (prefix, pieces) in [("tp", link.partner.clone()), ("ta", with_ad(link))] {
+                let _ = writeln!(map, "s{prefix}:{code} {}", shape(&pieces));
+                for (i, piece) in pieces.iter().enumerate() {
+                    if let Piece::Text(text) = piece {
+                        let _ = writeln!(map, "{prefix}{i}:{code} {}", for_config(text));
+                    }
+                }
+            }
+        }
+        for partner in &composed.partners {
+            let _ = writeln!(map, "p:{} p", partner.code);
+            for link in &partner.restricted_links {
+                let _ = writeln!(map, "w:{link}/{} w", partner.code);
+            }
+            for ad in &partner.ads {
+                let _ = writeln!(map, "a:{}/{ad} a", partner.code);
+            }
+        }
         let mut conf = String::new();
         let _ = writeln!(conf, "# {GENERATED}");
         let _ = writeln!(
@@ -38,23 +102,53 @@ impl Emitter for Apache {
         let _ = writeln!(conf, "AllowEncodedSlashes On");
         let _ = writeln!(conf, "RewriteEngine On");
         let _ = writeln!(conf, "RewriteMap refcenter \"txt:${{REFCENTER_MAP}}\"");
-        let cuts = [
-            ("an ad of a partner", format!("^{root}/([^/]+/[^/]+/[^/]+)/?$")),
-            ("a partner, with or without an unknown ad", format!("^{root}/([^/]+/[^/]+)(?:/.*)?$")),
-            ("a link, with or without an unknown partner", format!("^{root}/([^/]+)(?:/.*)?$")),
-        ];
-        for (what, regex) in cuts {
-            let _ = writeln!(conf, "# {what}");
-            let _ = writeln!(conf, "RewriteCond \"${{refcenter:$1|-}}\" \"^(https?://.+)$\"");
-            let _ = writeln!(conf, "RewriteRule \"{regex}\" \"%1\" {flags}");
+        // An active partner allowed on the link: its code is in the map, and the link is open or
+        // the pair is listed.
+        let partner_conds = "RewriteCond \"${refcenter:p:$2|-}\" \"=p\"\n\
+                             RewriteCond \"${refcenter:o:$1|-}\" \"=o\" [OR]\n\
+                             RewriteCond \"${refcenter:w:$1/$2|-}\" \"=w\"\n";
+        let shapes = |prefix: &str, pieces: &dyn Fn(&crate::composed::LinkEntry) -> Vec<Piece>| {
+            composed
+                .links
+                .iter()
+                .map(|l| shape(&pieces(l)))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|s| (prefix.to_owned(), s))
+                .collect::<Vec<_>>()
+        };
+        for (prefix, shape) in shapes("ta", &with_ad) {
+            let _ = writeln!(conf, "# an ad of a partner, destinations of the shape {shape}");
+            conf.push_str(partner_conds);
+            let _ = writeln!(conf, "RewriteCond \"${{refcenter:a:$2/$3|-}}\" \"=a\"");
+            let _ = writeln!(conf, "RewriteCond \"${{refcenter:s{prefix}:$1|-}}\" \"={shape}\"");
+            let _ = writeln!(
+                conf,
+                "RewriteRule \"^{root}/([^/]+)/([^/]+)/([^/]+)/?$\" \"{}\" {flags}",
+                substitution(&shape, &prefix)
+            );
         }
+        for (prefix, shape) in shapes("tp", &|l| l.partner.clone()) {
+            let _ = writeln!(conf, "# a partner, with or without an unknown ad, destinations of the shape {shape}");
+            conf.push_str(partner_conds);
+            let _ = writeln!(conf, "RewriteCond \"${{refcenter:s{prefix}:$1|-}}\" \"={shape}\"");
+            let _ = writeln!(
+                conf,
+                "RewriteRule \"^{root}/([^/]+)/([^/]+)(?:/.*)?$\" \"{}\" {flags}",
+                substitution(&shape, &prefix)
+            );
+        }
+        let _ = writeln!(conf, "# a link, with or without an unknown, inactive or not allowed partner");
+        let _ = writeln!(conf, "RewriteCond \"${{refcenter:l:$1|-}}\" \"^(https?://.+)$\"");
+        let _ = writeln!(conf, "RewriteRule \"^{root}/([^/]+)(?:/.*)?$\" \"%1\" {flags}");
         let _ = writeln!(conf, "# anything else below the tracking root");
         let _ = writeln!(conf, "RewriteRule \"^{root}(?:/.*)?$\" \"{}\" {flags}", for_config(&rules.fallback));
-        let mut map = String::new();
-        let _ = writeln!(map, "# {GENERATED}");
-        for rule in rules.rules().iter().filter(|r| r.depth() > 0) {
-            let _ = writeln!(map, "{} {}", rule.codes.join("/"), for_config(&rule.target));
-        }
         Ok(vec![Emitted::text(CONF_FILE, conf), Emitted::text(MAP_FILE, map)])
+    }
+
+    fn rule_count(&self, rules: &RuleSet) -> usize {
+        let composed = &rules.composed;
+        let pairs: usize = composed.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();
+        composed.links.len() + composed.partners.len() + pairs
     }
 }
