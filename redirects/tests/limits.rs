@@ -130,3 +130,20 @@ fn hosts_without_limits_take_large_programs() {
         assert!(emitter(target).emit(&rules).is_ok(), "{target}");
     }
 }
+
+/// The capacity table of docs/redirects.md, at its shape (20 links, 5 ads per partner): the
+/// largest program each host with a rule limit holds, and one partner more.
+#[test]
+fn the_capacity_table_at_twenty_links_and_five_ads() {
+    for (target, fits) in [(RedirectTarget::CloudflarePages, 3), (RedirectTarget::Vercel, 16)] {
+        assert!(emitter(target).emit(&program(20, fits, 5, 40, false)).is_ok(), "{target} holds {fits} partners");
+        let e = refused(target, &program(20, fits + 1, 5, 40, false));
+        assert!(e.count > e.limit, "{target}: {e}");
+    }
+    // CloudFront and the servers compose: their size grows with partners + ads.
+    let rules = program(20, 300, 5, 40, false);
+    for target in [RedirectTarget::Cloudfront, RedirectTarget::Nginx, RedirectTarget::Apache, RedirectTarget::Caddy] {
+        assert!(emitter(target).emit(&rules).is_ok(), "{target}");
+        assert!(emitter(target).rule_count(&rules) <= 20 * 4 + 300 * 6, "{target} grows with partners and ads");
+    }
+}
