@@ -98,7 +98,7 @@ impl LineParser for Cloudfront {
             count += 1;
             start = end + 1;
         }
-        let fields = &fields[..count];
+        let mut fields = &fields[..count];
         let columns = match &self.columns {
             Some(c) => c,
             None => {
@@ -108,7 +108,14 @@ impl LineParser for Cloudfront {
                 self.columns.as_ref().unwrap_or_else(|| unreachable!())
             }
         };
-        if fields.len() != columns.count && !(self.columns_are_default() && fields.len() == 24) {
+        let legacy = self.columns_are_default();
+        let fits = |n: usize| n == columns.count || (legacy && n == 24);
+        // Trailing empty fields (a record ending in a stray tab, as in CloudFront's own
+        // documentation) are not columns.
+        while !fits(fields.len()) && fields.last().is_some_and(|f| f.is_empty()) {
+            fields = &fields[..fields.len() - 1];
+        }
+        if !fits(fields.len()) {
             return Parsed::Reject("wrong number of fields for the #Fields header");
         }
         let get = |i: usize| fields.get(i).copied().map(dash);
@@ -176,5 +183,13 @@ mod tests {
         let Parsed::Record(r) = parser.parse(line) else { panic!() };
         assert_eq!(r.user_agent, "Mozilla/4.0 (compatible; MSIE 5.0b1; Mac_PowerPC)");
         assert!(matches!(parser.parse("2014-05-23\t01:13:11\tshort"), Parsed::Reject(_)));
+        // A record ending in a stray tab, or two, is read; a missing field is not made up.
+        let stray = format!("{line}\t");
+        let Parsed::Record(r) = parser.parse(&stray) else { panic!() };
+        assert_eq!(r.path, "/go/xyz/abc123");
+        assert!(matches!(parser.parse(&format!("{line}\t\t")), Parsed::Record(_)));
+        let short = line.rsplit_once('\t').unwrap().0;
+        assert!(matches!(parser.parse(short), Parsed::Reject(_)), "a field short");
+        assert!(matches!(parser.parse(&format!("{line}\tx")), Parsed::Reject(_)), "an extra field that is not empty");
     }
 }

@@ -1,7 +1,9 @@
 //! nginx and Apache text logs: "common" (`host ident user [time] "request" status bytes`) and
 //! "combined" (common plus `"referrer" "user agent"`), with an optional virtual host before
-//! them (Apache's `vhost_combined`), local time with its offset, `-` for missing values,
-//! escaped quotes inside quoted fields, and any extra fields after the user agent ignored.
+//! them (Apache's `vhost_combined`), an X-Forwarded-For list in place of the address (the
+//! common `log_format` of servers behind a proxy: the first address is the client), local time
+//! with its offset, `-` for missing values, escaped quotes inside quoted fields, an empty
+//! quoted request, and any extra fields after the user agent ignored.
 //!
 //! Sample lines (real shapes; the tests below parse every one):
 //! ```text
@@ -10,10 +12,12 @@
 //! 192.0.2.1 - - [01/May/2024:10:00:01 -0500] "HEAD /go/xyz/samantha HTTP/1.1" 302 0 "-" "-"
 //! 192.0.2.2 - - [01/May/2024:10:00:02 +0000] "GET /robots.txt HTTP/1.1" 200 24
 //! 192.0.2.3 - - [01/May/2024:10:00:03 +0000] "-" 400 0 "-" "-"
+//! 203.0.113.50, 10.0.0.2, 10.0.0.1 - - [01/May/2024:10:00:04 +0000] "GET /go/xyz/samantha HTTP/1.1" 302 0 "-" "Mozilla/5.0 Firefox/125.0"
+//! 192.0.2.4 - - [01/May/2024:10:00:05 +0000] "" 400 0 "-" "-"
 //! ```
 
 use crate::formats::LineParser;
-use crate::formats::fields::{clf_time, dash, quoted, request_line, unescape};
+use crate::formats::fields::{clf_time, dash, first_forwarded, quoted, request_line, unescape};
 use crate::record::{Parsed, Record};
 
 /// The common/combined parser.
@@ -42,12 +46,23 @@ pub struct ClfLine<'a> {
 /// Splits a common or combined line into its fields.
 pub fn parse_clf(line: &str) -> Option<ClfLine<'_>> {
     let open = line.find(" [")?;
-    let head: Vec<&str> = line[..open].split(' ').collect();
+    // An address list ("a, b, c") is one field: its words end with commas.
+    let mut head: Vec<&str> = Vec::with_capacity(4);
+    let mut start = 0;
+    let raw = &line[..open];
+    for (at, _) in raw.match_indices(' ').chain(std::iter::once((raw.len(), ""))) {
+        if at > start && raw[..at].ends_with(',') {
+            continue;
+        }
+        head.push(&raw[start..at]);
+        start = at + 1;
+    }
     let host = match head.len() {
         3 => head[0],
         4 => head[1],
         _ => return None,
     };
+    let host = if host.contains(',') { first_forwarded(host).unwrap_or("-") } else { host };
     let rest = &line[open + 2..];
     let close = rest.find(']')?;
     let time = &rest[..close];
@@ -126,6 +141,10 @@ mod tests {
         let mut common = Combined { with_agent: false };
         assert!(matches!(common.parse(samples()[3]), Parsed::Record(r) if r.status == 200));
         assert_eq!(parser.parse(samples()[4]), Parsed::Skip("no request line"));
+        let Parsed::Record(forwarded) = parser.parse(samples()[5]) else { panic!("{}", samples()[5]) };
+        assert_eq!(forwarded.client, "203.0.113.50", "the first address of the list is the client");
+        assert_eq!(forwarded.path, "/go/xyz/samantha");
+        assert_eq!(parser.parse(samples()[6]), Parsed::Skip("no request line"), "an empty request is accounted for");
     }
 
     #[test]
