@@ -18,7 +18,7 @@ use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
 use crate::commission_run;
 use crate::formats::Format;
 use crate::input::expand;
-use crate::report::{Layout, ReportError, RunInfo, write, write_streamed, write_table};
+use crate::report::{Formats, Layout, ReportError, RunInfo, write, write_streamed, write_table};
 use crate::run::{RunOptions, Seen, run};
 use crate::store::{NewInput, Store, StoreError};
 use crate::store_run;
@@ -60,6 +60,10 @@ pub struct Args {
     /// [stats] format, else auto].
     #[arg(long, short, value_enum, env = "REFSTATS_FORMAT")]
     pub format: Option<Format>,
+    /// The formats of the report's tables: csv, json and parquet, comma-separated, or none
+    /// (then the report is summary.json, partners.json and report.html).
+    #[arg(long, value_name = "LIST", env = "REFSTATS_FORMATS", default_value_t = Formats::default())]
+    pub formats: Formats,
     /// The report folder, replaced as a whole when the run succeeds [default: stats, or
     /// report inside the --store].
     #[arg(long, short, value_name = "DIR")]
@@ -362,7 +366,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     });
     let (layout, daily_days) = match &store {
         None => (Layout::Whole, None),
-        Some(store) => store_run::layout(store, &days, &out_dir),
+        Some(store) => store_run::layout(store, &days, &out_dir, &args.formats),
     };
     let io = |e: &dyn std::fmt::Display| {
         Failure::new(
@@ -377,14 +381,14 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     };
     let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
     let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
-        write_streamed(&mut out, &layout, name, df)
+        write_streamed(&mut out, &layout, name, df, &args.formats)
     })
     .map_err(failed)?;
     let mut payout = None;
     if let Some((c, mut ledger, day)) = ledger {
         let clicks = t.pages.partners.iter().map(|(p, s)| (p.clone(), s.own.all_time.clicks)).collect();
         orders_above_clicks(&mut ledger, &clicks);
-        commission_run::write_tables(&program, c, &ledger, |name, df| write_table(&mut out, name, df))
+        commission_run::write_tables(&program, c, &ledger, |name, df| write_table(&mut out, name, df, &args.formats))
             .map_err(failed)?;
         let known_exports = store.as_ref().map_or(reading.read.len(), |s| s.ledger().exports.len());
         info.commissions = Some(commission_run::summary(&program, c, &ledger, known_exports, reading.read.len()));
@@ -394,7 +398,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         // Last, as it takes the ledger's lines apart into the pages' own.
         commission_run::page_figures(&program, ledger, day, &mut t.pages);
     }
-    write(&mut out, &t, &acc, &info, &layout).map_err(failed)?;
+    write(&mut out, &t, &acc, &info, &layout, &args.formats).map_err(failed)?;
     out.commit().map_err(|e| io(&e))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(format!("{text}report written to {}\n", out_dir.display()).as_bytes());

@@ -1,5 +1,5 @@
-//! The report folder: every table as CSV, JSON and Parquet for machines; `summary.json` with
-//! the accounting; `partners.json`, each partner's page figures keyed by its code, for the
+//! The report folder: every table as CSV, JSON and Parquet for machines (the formats the user
+//! chose, [`Formats`]); `summary.json` with the accounting; `partners.json`, each partner's page figures keyed by its code, for the
 //! generator to render; and `report.html`, a self-contained page for admins.
 
 use std::collections::BTreeMap;
@@ -61,8 +61,81 @@ pub struct StoreInfo {
     pub days_rewritten: Vec<String>,
 }
 
-/// The formats every table is written in.
-const FORMATS: [&str; 3] = ["csv", "json", "parquet"];
+/// A format tables are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON array of row objects.
+    Json,
+    /// Parquet, one row group per slice of rows.
+    Parquet,
+}
+
+impl TableFormat {
+    /// Every format, in the order files are named and written.
+    pub const ALL: [TableFormat; 3] = [TableFormat::Csv, TableFormat::Json, TableFormat::Parquet];
+
+    /// The file extension, which is also the name on the command line.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Json => "json",
+            TableFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// The formats the tables are written in: any of CSV, JSON and Parquet, or none (then the
+/// report is `summary.json`, `partners.json` and `report.html`). Written `csv,parquet` or
+/// `none`; the default is all three.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Formats(Vec<TableFormat>);
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats(TableFormat::ALL.to_vec())
+    }
+}
+
+impl Formats {
+    /// The formats, in [`TableFormat::ALL`]'s order.
+    pub fn list(&self) -> &[TableFormat] {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Formats {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Ok(Formats(Vec::new()));
+        }
+        let mut formats = Vec::new();
+        for name in s.split(',').map(str::trim) {
+            let Some(format) = TableFormat::ALL.into_iter().find(|f| f.extension().eq_ignore_ascii_case(name)) else {
+                return Err(format!(
+                    "`{name}` is not a table format: use csv, json, parquet (comma-separated), or none"
+                ));
+            };
+            formats.push(format);
+        }
+        formats.sort();
+        formats.dedup();
+        Ok(Formats(formats))
+    }
+}
+
+impl std::fmt::Display for Formats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.0.iter().map(|t| t.extension()).collect();
+        f.write_str(&names.join(","))
+    }
+}
 
 /// How the per-day tables are laid out.
 #[derive(Clone, Debug)]
@@ -83,20 +156,35 @@ pub enum Layout {
     },
 }
 
-/// Writes `table` as `<stem>.<format>` in every format, side by side and a slice of rows at a
-/// time, streamed into the files (the largest tables are hundreds of megabytes as JSON).
-pub(crate) fn write_table(out: &mut OutputWriter, stem: &str, table: &dyn Slices) -> Result<(), ReportError> {
-    let paths = FORMATS.map(|format| format!("{stem}.{format}"));
+/// Writes `table` as `<stem>.<format>` in each of `formats`, side by side and a slice of rows
+/// at a time, streamed into the files (the largest tables are hundreds of megabytes as JSON).
+pub(crate) fn write_table(
+    out: &mut OutputWriter,
+    stem: &str,
+    table: &dyn Slices,
+    formats: &Formats,
+) -> Result<(), ReportError> {
+    if formats.list().is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<String> = formats.list().iter().map(|f| format!("{stem}.{}", f.extension())).collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
     // polars' errors travel through the writer as I/O errors; the original is kept to report.
     let mut failure = None;
-    out.write_many(&paths.each_ref().map(String::as_str), |files| {
-        in_slices(table, SLICE, files).map_err(|e| {
+    out.write_many(&paths, |files| {
+        in_slices(table, SLICE, formats, files).map_err(|e| {
             let message = e.to_string();
             failure = Some(e);
             std::io::Error::other(message)
         })
     })
     .map_err(|e| failure.take().map_or(ReportError::Output(e), ReportError::Polars))
+}
+
+/// What a day's `partition.txt` records: the partition its tables were made from and their
+/// formats, so that a day is written again when either changes.
+pub fn partition_record(partition: &str, formats: &Formats) -> String {
+    format!("{partition} {formats}")
 }
 
 /// The path of a day's table file in a store's report.
@@ -116,28 +204,41 @@ pub fn write_streamed(
     layout: &Layout,
     name: &str,
     table: &Sliced<'_>,
+    formats: &Formats,
 ) -> Result<(), ReportError> {
     match layout {
         // A store's run computes the per-day table of the changed days only.
         Layout::PerDay { days, write, .. } if name == "daily" => {
-            per_day(out, days, write, name, &table.slice(0, table.height())?)
+            per_day(out, days, write, name, &table.slice(0, table.height())?, formats)
         }
-        _ => write_table(out, name, table),
+        _ => write_table(out, name, table, formats),
     }
 }
 
-/// Writes `table` into `files` (one per format of [`FORMATS`]), taking `rows` rows at a time
-/// and writing each slice in every format, the formats side by side (JSON in a thread of its
-/// own, as polars' CSV and Parquet writers share its threads).
-fn in_slices<W: std::io::Write + Send>(table: &dyn Slices, rows: usize, files: &mut [W]) -> PolarsResult<()> {
-    let [csv, json, parquet] = files else {
-        polars_bail!(ComputeError: "a table is written in {} formats, not {}", FORMATS.len(), files.len());
-    };
+/// Writes `table` into `files` (one per format of `formats`, in its order), taking `rows` rows
+/// at a time and writing each slice in every format, the formats side by side (JSON in a
+/// thread of its own, as polars' CSV and Parquet writers share its threads).
+fn in_slices<W: std::io::Write + Send>(
+    table: &dyn Slices,
+    rows: usize,
+    formats: &Formats,
+    files: &mut [W],
+) -> PolarsResult<()> {
+    if files.len() != formats.list().len() {
+        polars_bail!(ComputeError: "a table is written in {} formats, not {}", formats.list().len(), files.len());
+    }
     let schema = table.slice(0, 0)?.schema().as_ref().clone();
-    let mut csv = CsvWriter::new(csv).batched(&schema)?;
-    let mut json = crate::json_table::JsonRows::new(json);
-    let mut parquet =
-        ParquetWriter::new(parquet).with_compression(ParquetCompression::Uncompressed).batched(&schema)?;
+    let (mut csv, mut json, mut parquet) = (None, None, None);
+    for (format, file) in formats.list().iter().zip(files.iter_mut()) {
+        match format {
+            TableFormat::Csv => csv = Some(CsvWriter::new(file).batched(&schema)?),
+            TableFormat::Json => json = Some(crate::json_table::JsonRows::new(file)),
+            TableFormat::Parquet => {
+                parquet =
+                    Some(ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).batched(&schema)?);
+            }
+        }
+    }
     let height = table.height();
     // An empty table is written as one empty slice, as a whole empty table would be.
     for offset in (0..height.max(1)).step_by(rows.max(1)) {
@@ -146,15 +247,23 @@ fn in_slices<W: std::io::Write + Send>(table: &dyn Slices, rows: usize, files: &
         slice.rechunk_mut_par();
         let (json, slice) = (&mut json, &slice);
         std::thread::scope(|scope| {
-            let json = scope.spawn(move || json.write(slice));
-            csv.write_batch(slice)?;
-            parquet.write_batch(slice)?;
+            let json = scope.spawn(move || json.as_mut().map_or(Ok(()), |j| j.write(slice)));
+            if let Some(csv) = &mut csv {
+                csv.write_batch(slice)?;
+            }
+            if let Some(parquet) = &mut parquet {
+                parquet.write_batch(slice)?;
+            }
             json.join().unwrap_or_else(|_| Err(polars_err!(ComputeError: "the JSON writer stopped")))
         })?;
     }
-    csv.finish()?;
-    json.finish()?;
-    parquet.finish().map(|_| ())
+    if let Some(mut csv) = csv {
+        csv.finish()?;
+    }
+    if let Some(json) = json {
+        json.finish()?;
+    }
+    parquet.map_or(Ok(()), |p| p.finish().map(|_| ()))
 }
 
 impl Slices for DataFrame {
@@ -175,14 +284,15 @@ fn per_day(
     write: &std::collections::BTreeSet<String>,
     name: &str,
     df: &DataFrame,
+    formats: &Formats,
 ) -> Result<(), ReportError> {
     for day in days {
         if write.contains(day) {
             let one = df.clone().lazy().filter(col("day").eq(lit(day.as_str()))).collect()?;
-            write_table(out, &format!("days/{day}/{name}"), &one)?;
+            write_table(out, &format!("days/{day}/{name}"), &one, formats)?;
         } else {
-            for format in FORMATS {
-                out.keep(&day_file(day, name, format))?;
+            for format in formats.list() {
+                out.keep(&day_file(day, name, format.extension()))?;
             }
         }
     }
@@ -197,6 +307,7 @@ pub fn write(
     acc: &Accounting,
     info: &RunInfo,
     layout: &Layout,
+    formats: &Formats,
 ) -> Result<(), ReportError> {
     let named: [(&str, &DataFrame); 6] = [
         ("by_day", &tables.by_day),
@@ -207,20 +318,21 @@ pub fn write(
         ("by_parent", &tables.by_parent),
     ];
     for (name, df) in named {
-        write_table(out, name, df)?;
+        write_table(out, name, df, formats)?;
     }
     match layout {
-        Layout::Whole => write_table(out, "by_partner_day", &tables.by_partner_day)?,
+        Layout::Whole => write_table(out, "by_partner_day", &tables.by_partner_day, formats)?,
         Layout::PerDay { days, write, sources } => {
             for day in days {
                 let source = day_file(day, "partition", "txt");
                 if write.contains(day) {
-                    out.write(&source, format!("{}\n", sources.get(day).map_or("", String::as_str)).as_bytes())?;
+                    let made_from = partition_record(sources.get(day).map_or("", String::as_str), formats);
+                    out.write(&source, format!("{made_from}\n").as_bytes())?;
                 } else {
                     out.keep(&source)?;
                 }
             }
-            per_day(out, days, write, "by_partner", &tables.by_partner_day)?;
+            per_day(out, days, write, "by_partner", &tables.by_partner_day, formats)?;
         }
     }
     let summary = serde_json::json!({ "run": info, "accounting": acc });
@@ -242,7 +354,7 @@ mod tests {
     /// The three files of `df` written in slices of `rows`.
     fn sliced(df: &DataFrame, rows: usize) -> [Vec<u8>; 3] {
         let mut files = [Vec::new(), Vec::new(), Vec::new()];
-        in_slices(df, rows, &mut files).unwrap();
+        in_slices(df, rows, &Formats::default(), &mut files).unwrap();
         files
     }
 

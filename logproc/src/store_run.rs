@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::accounting::Accounting;
 use crate::input::Source;
-use crate::report::{Layout, StoreInfo, day_file};
+use crate::report::{Formats, Layout, StoreInfo, day_file, partition_record};
 use crate::store::ledger::Ingested;
 use crate::store::{Known, NewInput, Store, StoreError};
 use crate::tally::{Day, Tally, day_name};
@@ -62,7 +62,7 @@ pub fn commit(
 /// files are kept while the partition they were made from (`partition.txt` beside them) is
 /// still the ledger's; a changed day, a missing file, or files a killed run made from an older
 /// partition are written again.
-pub fn layout(store: &Store, days: &[Day], out_dir: &Path) -> (Layout, Option<BTreeSet<Day>>) {
+pub fn layout(store: &Store, days: &[Day], out_dir: &Path, formats: &Formats) -> (Layout, Option<BTreeSet<Day>>) {
     let sources: BTreeMap<String, String> =
         store.ledger().days.iter().map(|(day, files)| (day.clone(), files.rows.clone())).collect();
     let write: BTreeSet<Day> = days
@@ -71,7 +71,8 @@ pub fn layout(store: &Store, days: &[Day], out_dir: &Path) -> (Layout, Option<BT
         .filter(|d| {
             let name = day_name(*d);
             let made_from = std::fs::read_to_string(out_dir.join(day_file(&name, "partition", "txt")));
-            made_from.ok().as_deref().map(str::trim) != sources.get(&name).map(String::as_str)
+            let wanted = sources.get(&name).map(|source| partition_record(source, formats));
+            made_from.ok().as_deref().map(str::trim) != wanted.as_deref()
         })
         .collect();
     let layout = Layout::PerDay {

@@ -39,8 +39,15 @@ pub const TEST_SECRET: &str = "test-secret-for-the-refcenter-suite";
 
 /// The environment variables the binaries read their settings from; a test starts without
 /// them, whatever the shell running the suite has set.
-pub const SETTINGS_VARIABLES: [&str; 6] =
-    ["REFCENTER_CONFIG", "REFGEN_OUT", "REFGEN_STATS", "REFSTATS_STORE", "REFSTATS_FORMAT", "REFSTATS_AS_OF"];
+pub const SETTINGS_VARIABLES: [&str; 7] = [
+    "REFCENTER_CONFIG",
+    "REFGEN_OUT",
+    "REFGEN_STATS",
+    "REFSTATS_STORE",
+    "REFSTATS_FORMAT",
+    "REFSTATS_FORMATS",
+    "REFSTATS_AS_OF",
+];
 
 /// The binary `name` to run in `dir`, without colours, with [`TEST_SECRET`] and none of the
 /// [`SETTINGS_VARIABLES`].

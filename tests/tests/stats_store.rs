@@ -361,3 +361,51 @@ fn a_damaged_ledger_is_reported_with_its_line_and_left_alone() {
     assert!(stderr.contains("unknown field `dayz`"), "{stderr}");
     assert_eq!(unlocked(&store), before, "nothing was changed or swept");
 }
+
+/// The table files under `dir`, by extension.
+fn table_files(dir: &Path) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (path, _) in snapshot(dir) {
+        let name = path.to_string_lossy().into_owned();
+        let is_table =
+            !["summary.json", "partners.json", "report.html", "partition.txt"].iter().any(|f| name.ends_with(f));
+        if is_table && let Some(ext) = path.extension() {
+            *out.entry(ext.to_string_lossy().into_owned()).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_report_is_written_in_the_formats_asked_for_and_days_follow_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = story(dir.path());
+    let store = dir.path().join("store");
+    ingest(dir.path(), &store, &[&files[0], &files[1]]);
+    let report = store.join("report");
+    let all = table_files(&report);
+    assert_eq!(all.keys().collect::<Vec<_>>(), ["csv", "json", "parquet"], "every format by default");
+    let csv_before = std::fs::read(report.join("days/2024-05-01/daily.csv")).unwrap();
+    // The same store in Parquet only: every day's files are written again in that format.
+    let out = refstats_command(dir.path(), &store, &[]).args(["--formats", "parquet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(table_files(&report), BTreeMap::from([("parquet".to_owned(), all["parquet"])]));
+    let made_from = std::fs::read_to_string(report.join("days/2024-05-01/partition.txt")).unwrap();
+    assert!(made_from.trim_end().ends_with(" parquet"), "{made_from}");
+    // Back to CSV from the environment: the days are written again, with the same rows.
+    let out = refstats_command(dir.path(), &store, &[]).env("REFSTATS_FORMATS", "csv").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(table_files(&report), BTreeMap::from([("csv".to_owned(), all["csv"])]));
+    assert_eq!(std::fs::read(report.join("days/2024-05-01/daily.csv")).unwrap(), csv_before);
+    // None: the pages' figures, the summary and the HTML page only.
+    let out = refstats_command(dir.path(), &store, &[]).args(["--formats", "none"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(table_files(&report).is_empty(), "{:?}", table_files(&report));
+    assert!(report.join("partners.json").is_file() && report.join("report.html").is_file());
+    // A format that does not exist is a usage error, and changes nothing.
+    let before = snapshot(&store);
+    let out = refstats_command(dir.path(), &store, &[]).args(["--formats", "csv,xml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`xml` is not a table format"));
+    assert_eq!(snapshot(&store), before);
+}
