@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::failure::NOTHING_WRITTEN;
 use crate::failure::{EXIT_OK, EXIT_USAGE, Failure};
-use crate::program_source::ProgramSource;
+use crate::program_source::{BuildProgram as _, ProgramSource};
 
 /// Compiles a referral program (partners.toml) into private partner pages and redirect rules.
 #[derive(Debug, Parser)]
@@ -107,7 +108,7 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
     if source == ProgramSource::Sample {
         anstream::eprintln!("note: no partners.toml here and no --config given; checking the built-in sample program");
     }
-    let loaded = source.load()?;
+    let loaded = source.load(NOTHING_WRITTEN)?;
     // Render every page in memory (with a throwaway key: paths do not matter here), so that a
     // content template naming an unknown link fails the check as it would fail the build.
     let (program_files, _) = source.files();
@@ -117,11 +118,11 @@ fn check(config: Option<PathBuf>) -> Result<(), Failure> {
     if let Err(refcenter_pages::RenderError::Problems(p)) =
         refcenter_pages::render(&loaded.program, program_files.as_ref(), &key, None, &mut discard)
     {
-        return Err(Failure::pages(&source.name(), &p));
+        return Err(crate::failure::pages(&source.name(), &p));
     }
     let program = &loaded.program;
     // Compile every target's rules as the build does: a program too big for a host fails here.
-    let (rules, _) = crate::build::redirect_rules(program).map_err(Failure::limits)?;
+    let (rules, _) = crate::build::redirect_rules(program).map_err(crate::failure::limits)?;
     let files = loaded.sources.files().count();
     print(&format!(
         "ok: {} ({}, {} {}): {} links, {} partners, {} ads{}; redirect rules: {}; nothing written\n",

@@ -14,7 +14,7 @@ use refcenter_redirects::RuleSet;
 use tiny_http::{Header, Request, Response, Server};
 
 use crate::failure::Failure;
-use crate::program_source::ProgramSource;
+use crate::program_source::{BuildProgram as _, ProgramSource};
 
 /// What a running preview serves: the redirect rules of the last good build.
 struct State {

@@ -1,13 +1,14 @@
 //! The `refstats` command line.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::Parser;
+use refcenter_common::{Failure, ProgramSource};
 use refcenter_model::secret::SecretSource;
-use refcenter_model::{DiskFiles, Program, Secret, Style, load};
+use refcenter_model::{Program, Secret};
 use refcenter_output::OutputWriter;
 
 use refcenter_commissions::import::Context;
@@ -25,13 +26,9 @@ use crate::store_run;
 use crate::tables::tables;
 use crate::tally::{Day, day_date, day_from_name, day_name, day_of};
 
-/// Exit status of a run that went well.
-pub const EXIT_OK: i32 = 0;
-/// Exit status when the input has problems (a program error, a file that could not be read to
-/// its end, more rejected lines than `--max-rejected`).
-pub const EXIT_PROBLEMS: i32 = 1;
-/// Exit status of a usage or I/O error.
-pub const EXIT_USAGE: i32 = 2;
+// Exit statuses: 0 ok; 1 the input has problems (a program error, a file that could not be
+// read to its end, more rejected lines than `--max-rejected`); 2 usage or I/O.
+pub use refcenter_common::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 
 /// Counts clicks on a referral program's tracking links in CDN and web server access logs.
 ///
@@ -98,24 +95,6 @@ fn parse_day(s: &str) -> Result<Day, String> {
     day_from_name(s).ok_or_else(|| format!("{s} is out of range"))
 }
 
-/// A failure: headline, causes, hint and exit status.
-struct Failure {
-    details: String,
-    headline: String,
-    hint: String,
-    status: i32,
-}
-
-impl Failure {
-    fn new(headline: impl Into<String>, hint: impl Into<String>, status: i32) -> Failure {
-        Failure { details: String::new(), headline: headline.into(), hint: hint.into(), status }
-    }
-
-    fn render(&self) -> String {
-        format!("{}error: {}\n  hint: {}\n", self.details, self.headline, self.hint)
-    }
-}
-
 /// Runs `refstats` with `args` and returns the exit status.
 pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
     let args = match Args::try_parse_from(args) {
@@ -134,51 +113,16 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 
     }
 }
 
-fn style() -> Style {
-    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() { Style::Color } else { Style::Plain }
-}
-
 /// The program and its folder: `--config`, else `./partners.toml`, else the sample.
 fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
-    let path = match config {
-        Some(p) => Some(p.to_path_buf()),
-        None if Path::new("partners.toml").is_file() => Some(PathBuf::from("partners.toml")),
-        None => None,
-    };
-    let (result, dir, name) = match &path {
-        Some(path) => {
-            let (files, root) = DiskFiles::for_program_file(path);
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            (load(&files, &root), dir, path.display().to_string())
-        }
-        None => {
-            anstream::eprintln!(
-                "note: no partners.toml here and no --config given; counting for the built-in sample program"
-            );
-            let files = refcenter_sample::files();
-            (load(&files, Path::new(refcenter_sample::ROOT)), PathBuf::from("."), "the built-in sample".to_owned())
-        }
-    };
-    match result {
-        Ok(loaded) => Ok((loaded.program, dir)),
-        Err(refcenter_model::LoadError::Io { .. }) => Err(Failure::new(
-            format!("cannot read the program file `{name}`"),
-            "name the program file with --config FILE",
-            EXIT_USAGE,
-        )),
-        Err(e) => {
-            let mut f = Failure::new(
-                format!("the program `{name}` has problems; no report was written"),
-                "fix them (refgen check lists them) and run again",
-                EXIT_PROBLEMS,
-            );
-            f.details = e.render(style());
-            Err(f)
-        }
+    let source = ProgramSource::resolve(config);
+    if source == ProgramSource::Sample {
+        anstream::eprintln!(
+            "note: no partners.toml here and no --config given; counting for the built-in sample program"
+        );
     }
+    let loaded = source.load("no report was written")?;
+    Ok((loaded.program, source.dir()))
 }
 
 /// What the run uses, each from its flag, else its environment variable (clap reads both),

@@ -61,11 +61,6 @@ fn text(df: &DataFrame, col: &str, i: usize) -> String {
     df.column(col).ok().and_then(|c| c.str().ok()).and_then(|s| s.get(i)).unwrap_or("").to_owned()
 }
 
-/// HTML escaping that leaves `/` alone (tera's default escapes it, which garbles codes).
-fn escape(input: &str) -> String {
-    input.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
 /// The report page.
 pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, ReportError> {
     let daily = &t.by_day;
@@ -110,7 +105,7 @@ pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, Re
         .map(|(reason, &hits)| Share { reason, hits, percent: format!("{:.1}", hits as f64 * 100.0 / all_hits as f64) })
         .collect();
     let mut tera = Tera::default();
-    tera.set_escape_fn(escape);
+    tera.set_escape_fn(refcenter_common::escape_html);
     tera.add_raw_template("report.html", TEMPLATE).map_err(|e| ReportError::Html(format!("{e:?}")))?;
     let mut ctx = Context::new();
     ctx.insert("info", info);

@@ -8,6 +8,8 @@ use tera::Tera;
 
 use crate::problem::{Problem, tera_message};
 
+pub use refcenter_common::escape_html;
+
 /// The folder of a program's own templates, relative to the program file.
 pub const TEMPLATES_DIR: &str = "templates";
 
@@ -63,23 +65,6 @@ pub fn load(files: &dyn Files) -> Result<Tera, Vec<Problem>> {
         )]
     })?;
     Ok(tera)
-}
-
-/// HTML escaping for text and quoted attribute values: `&`, `<`, `>`, `"` and `'`. (Tera's
-/// default also escapes `/`, which makes every URL in the page source unreadable.)
-pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ fn a_missing_program_file_is_an_io_error() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(
         stderr,
-        "error: cannot read the program file `nope.toml`\n  cause: No such file or directory (os error 2)\n  hint: name the program file with --config FILE, or run refgen in the program's folder\n"
+        "error: cannot read the program file `nope.toml`\n  cause: No such file or directory (os error 2)\n  hint: name the program file with --config FILE, or run in the program's folder\n"
     );
     assert!(Path::new(work.path()).read_dir().unwrap().next().is_none());
 }

@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use refcenter_common::escape_html;
+
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::limits::LimitError;
 use crate::rules::RuleSet;
@@ -28,7 +30,7 @@ impl Emitter for Html {
 
 /// The redirect page for `target`.
 pub fn page(target: &str) -> String {
-    let t = escape_attribute(target);
+    let t = escape_html(target);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -39,8 +41,4 @@ pub fn page(target: &str) -> String {
          <title>Redirecting</title>\n</head>\n<body>\n<p>Redirecting to <a href=\"{t}\">{t}</a>.</p>\n</body>\n</html>\n"
     );
     out
-}
-
-fn escape_attribute(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }

@@ -1,0 +1,11 @@
+//! What both binaries share, so that they find the same program, fail the same way and escape
+//! HTML alike: [`ProgramSource`] (the file named with `--config`, else `partners.toml` here,
+//! else the built-in sample), [`Failure`] with the exit statuses, and [`escape_html`].
+
+pub mod failure;
+pub mod html;
+pub mod program_source;
+
+pub use failure::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Failure, diagnostic_style};
+pub use html::escape_html;
+pub use program_source::{DEFAULT_FILE, ProgramSource};
