@@ -36,6 +36,21 @@ refgen_wall="$last_wall"
 measure "refgen build (replacing output)" "$refgen" build --config "$work/program/partners.toml" --out "$work/out"
 tail -1 "$work/stdout"
 echo "output: $(du -sh "$work/out" | cut -f1) in $(find "$work/out" -type f | wc -l) files; partner pages $(du -sh "$work/out/public/p" | cut -f1)"
+echo "public site (what the host publishes): $(du -sh "$work/out/public" | cut -f1) in $(find "$work/out/public" -type f | wc -l) files"
+
+# Each target alone: `refgen check` compiles its rules (and renders the pages in memory), so it
+# prints how many rules the target holds, or refuses the program with the host's limit.
+echo "per target (refgen check with that target alone):"
+for target in cloudfront nginx apache caddy netlify vercel cloudflare-pages html; do
+    sed "s/^targets = .*/targets = [\"$target\"]/" "$work/program/partners.toml" > "$work/program/partners-$target.toml"
+    /usr/bin/time -f "%e %M" -o "$work/time" "$refgen" check --config "$work/program/partners-$target.toml" \
+        > "$work/stdout" 2> "$work/stderr" || true
+    # time writes "Command exited with non-zero status 1" first when check refuses the program.
+    read -r wall rss < <(tail -n 1 "$work/time")
+    answer=$(grep -ho "redirect rules: .*; nothing" "$work/stdout" | sed 's/; nothing$//' || true)
+    [ -n "$answer" ] || answer=$(grep -m1 "^error:" "$work/stderr" || true)
+    printf '  %-17s %7.2f s %6d MB  %s\n' "$target" "$wall" "$((rss / 1024))" "$answer"
+done
 
 if command -v hugo > /dev/null; then
     python3 bench/hugo_site.py "$work/out" "$work/hugo" > /dev/null
