@@ -160,7 +160,7 @@ pub fn batch(program: &Program, c: &Commissions, ledger: &Ledger, date: NaiveDat
         for (p, email, amount) in chunk {
             let row =
                 [email.to_string(), c.format(*amount), currency.to_owned(), reference(p.code.as_str()), note.clone()];
-            let _ = w.write_record(row.iter().map(|f| spreadsheet_safe(f)));
+            let _ = w.write_record(row.iter().map(|f| refcenter_common::spreadsheet_safe(f)));
         }
         out.files.push((format!("paypal-{}.csv", i + 1), w.into_inner().unwrap_or_default()));
     }
@@ -187,7 +187,7 @@ pub fn batch(program: &Program, c: &Commissions, ledger: &Ledger, date: NaiveDat
                 currency.to_owned(),
                 currency.to_owned(),
             ];
-            let _ = w.write_record(row.iter().map(|f| spreadsheet_safe(f)));
+            let _ = w.write_record(row.iter().map(|f| refcenter_common::spreadsheet_safe(f)));
         }
         out.files.push((format!("wise-{}.csv", i + 1), w.into_inner().unwrap_or_default()));
     }
@@ -210,9 +210,4 @@ pub fn batch(program: &Program, c: &Commissions, ledger: &Ledger, date: NaiveDat
     out.files.push((format!("{date}.toml"), text.into_bytes()));
     out.paid = (due.len(), due.iter().map(|d| d.2).sum());
     out
-}
-
-/// A field a spreadsheet will not read as a formula.
-fn spreadsheet_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }

@@ -413,10 +413,9 @@ pub fn link_data(generator: &[GenPartner]) -> String {
     json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
-/// A CSV field: quoted when needed, and with a leading `'` when a spreadsheet would read it as
-/// a formula.
+/// A CSV field: quoted when needed, and defused when a spreadsheet would read it as a formula.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let s = refcenter_common::spreadsheet_safe(s);
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
