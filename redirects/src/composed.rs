@@ -39,6 +39,13 @@ pub struct LinkEntry {
     pub restricted: bool,
 }
 
+impl LinkEntry {
+    /// Where it goes for a partner's ad: [`LinkEntry::ad`], else the partner's destination.
+    pub fn with_ad(&self) -> &[Piece] {
+        self.ad.as_deref().unwrap_or(&self.partner)
+    }
+}
+
 /// An active partner's entry (inactive partners have none: their links go to the plain
 /// destination).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,18 +112,41 @@ impl Composed {
             .collect();
         Composed { links, partners, uncomposable }
     }
+
+    /// The (restricted link, partner) pairs allowed, partner by partner.
+    pub fn allowed_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.partners.iter().flat_map(|p| p.restricted_links.iter().map(move |l| (l.as_str(), p.code.as_str())))
+    }
+
+    /// The (partner, ad) pairs, partner by partner.
+    pub fn ad_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.partners.iter().flat_map(|p| p.ads.iter().map(move |a| (p.code.as_str(), a.as_str())))
+    }
+
+    /// How many entries a host keyed by link, partner, allowed pair and ad holds, each once.
+    pub fn entry_count(&self) -> usize {
+        let pairs: usize = self.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();
+        self.links.len() + self.partners.len() + pairs
+    }
 }
 
 /// Fills `pieces` with a partner's and an ad's code.
 pub fn fill(pieces: &[Piece], partner: &str, ad: &str) -> String {
-    pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Text(t) => t.as_str(),
-            Piece::Partner => partner,
-            Piece::Ad => ad,
-        })
-        .collect()
+    render(pieces, &|t| t.to_owned(), partner, ad)
+}
+
+/// `pieces` as one string: each text as `text` writes it (escaped for a configuration file,
+/// say), the codes as `partner` and `ad` (the codes, or a host's placeholders for them).
+pub fn render(pieces: &[Piece], text: &dyn Fn(&str) -> String, partner: &str, ad: &str) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(&text(t)),
+            Piece::Partner => out.push_str(partner),
+            Piece::Ad => out.push_str(ad),
+        }
+    }
+    out
 }
 
 /// The pieces of the destination `render` makes (from a partner code and an ad code), found
@@ -181,7 +211,7 @@ mod tests {
                 assert_eq!(fill(&entry.partner, partner.code.as_str(), ""), expected.as_str());
                 for ad in &partner.ads {
                     let expected = program.destination_url(link, Some(partner), Some(ad));
-                    let pieces = entry.ad.as_ref().unwrap_or(&entry.partner);
+                    let pieces = entry.with_ad();
                     assert_eq!(fill(pieces, partner.code.as_str(), ad.code.as_str()), expected.as_str());
                     checked += 1;
                 }

@@ -92,7 +92,7 @@ impl RuleSet {
                         ads.push(Rule {
                             codes: vec![link.code.clone(), partner.code.clone(), ad.clone()],
                             deeper: false,
-                            target: fill(link.ad.as_ref().unwrap_or(&link.partner), &partner.code, ad),
+                            target: fill(link.with_ad(), &partner.code, ad),
                         });
                     }
                     partners.push(Rule {
@@ -140,7 +140,7 @@ impl RuleSet {
         if codes.len() == 3
             && let Some(ad) = partner.ads.iter().find(|a| **a == codes[2])
         {
-            return Some(fill(link.ad.as_ref().unwrap_or(&link.partner), &partner.code, ad));
+            return Some(fill(link.with_ad(), &partner.code, ad));
         }
         Some(fill(&link.partner, &partner.code, ""))
     }

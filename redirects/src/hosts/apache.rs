@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::composed::Piece;
+use crate::composed::{LinkEntry, Piece};
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::escape::for_config;
 use crate::hosts::nginx::regex_escape;
@@ -68,15 +68,14 @@ impl Emitter for Apache {
         // UnsafeAllow3F: the `?` of a target comes from the map (the program), never from the
         // request, which is the case httpd 2.4.60 and later ask to be told about.
         let flags = format!("[R={},L,NE,QSD,UnsafeAllow3F]", rules.status);
-        let with_ad = |l: &crate::composed::LinkEntry| l.ad.clone().unwrap_or_else(|| l.partner.clone());
         let mut map = String::new();
         let _ = writeln!(map, "# {GENERATED}");
         for link in &composed.links {
             let code = &link.code;
             let _ = writeln!(map, "l:{code} {}", for_config(&link.plain));
             let _ = writeln!(map, "o:{code} {}", if link.restricted { "r" } else { "o" });
-            for (prefix, pieces) in [("tp", link.partner.clone()), ("ta", with_ad(link))] {
-                let _ = writeln!(map, "s{prefix}:{code} {}", shape(&pieces));
+            for (prefix, pieces) in [("tp", link.partner.as_slice()), ("ta", link.with_ad())] {
+                let _ = writeln!(map, "s{prefix}:{code} {}", shape(pieces));
                 for (i, piece) in pieces.iter().enumerate() {
                     if let Piece::Text(text) = piece {
                         let _ = writeln!(map, "{prefix}{i}:{code} {}", for_config(text));
@@ -107,35 +106,29 @@ impl Emitter for Apache {
         let partner_conds = "RewriteCond \"${refcenter:p:$2|-}\" \"=p\"\n\
                              RewriteCond \"${refcenter:o:$1|-}\" \"=o\" [OR]\n\
                              RewriteCond \"${refcenter:w:$1/$2|-}\" \"=w\"\n";
-        let shapes = |prefix: &str, pieces: &dyn Fn(&crate::composed::LinkEntry) -> Vec<Piece>| {
-            composed
-                .links
-                .iter()
-                .map(|l| shape(&pieces(l)))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .map(|s| (prefix.to_owned(), s))
-                .collect::<Vec<_>>()
+        // The shapes in use, each once.
+        let shapes = |pieces: fn(&LinkEntry) -> &[Piece]| -> BTreeSet<String> {
+            composed.links.iter().map(|l| shape(pieces(l))).collect()
         };
-        for (prefix, shape) in shapes("ta", &with_ad) {
+        for shape in shapes(LinkEntry::with_ad) {
             let _ = writeln!(conf, "# an ad of a partner, destinations of the shape {shape}");
             conf.push_str(partner_conds);
             let _ = writeln!(conf, "RewriteCond \"${{refcenter:a:$2/$3|-}}\" \"=a\"");
-            let _ = writeln!(conf, "RewriteCond \"${{refcenter:s{prefix}:$1|-}}\" \"={shape}\"");
+            let _ = writeln!(conf, "RewriteCond \"${{refcenter:sta:$1|-}}\" \"={shape}\"");
             let _ = writeln!(
                 conf,
                 "RewriteRule \"^{root}/([^/]+)/([^/]+)/([^/]+)/?$\" \"{}\" {flags}",
-                substitution(&shape, &prefix)
+                substitution(&shape, "ta")
             );
         }
-        for (prefix, shape) in shapes("tp", &|l| l.partner.clone()) {
+        for shape in shapes(|l| &l.partner) {
             let _ = writeln!(conf, "# a partner, with or without an unknown ad, destinations of the shape {shape}");
             conf.push_str(partner_conds);
-            let _ = writeln!(conf, "RewriteCond \"${{refcenter:s{prefix}:$1|-}}\" \"={shape}\"");
+            let _ = writeln!(conf, "RewriteCond \"${{refcenter:stp:$1|-}}\" \"={shape}\"");
             let _ = writeln!(
                 conf,
                 "RewriteRule \"^{root}/([^/]+)/([^/]+)(?:/.*)?$\" \"{}\" {flags}",
-                substitution(&shape, &prefix)
+                substitution(&shape, "tp")
             );
         }
         let _ = writeln!(conf, "# a link, with or without an unknown, inactive or not allowed partner");
@@ -147,8 +140,6 @@ impl Emitter for Apache {
     }
 
     fn rule_count(&self, rules: &RuleSet) -> usize {
-        let composed = &rules.composed;
-        let pairs: usize = composed.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();
-        composed.links.len() + composed.partners.len() + pairs
+        rules.composed.entry_count()
     }
 }

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use crate::composed::Piece;
+use crate::composed::{Piece, render};
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::escape::for_config;
 use crate::hosts::nginx::regex_escape;
@@ -29,14 +29,7 @@ pub const FILE: &str = "servers/caddy/refcenter.caddy";
 /// A destination as a Caddy string: the text escaped, the codes as the placeholders cut from
 /// the request path.
 fn interpolated(pieces: &[Piece]) -> String {
-    pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Text(t) => for_config(t),
-            Piece::Partner => "{refcenter_partner}".to_owned(),
-            Piece::Ad => "{refcenter_ad}".to_owned(),
-        })
-        .collect()
+    render(pieces, &for_config, "{refcenter_partner}", "{refcenter_ad}")
 }
 
 /// One `map` block from `source` to `destinations`, with `entries` (input, then the quoted
@@ -84,7 +77,7 @@ impl Emitter for Caddy {
             let outputs = vec![
                 for_config(&l.plain),
                 interpolated(&l.partner),
-                interpolated(l.ad.as_ref().unwrap_or(&l.partner)),
+                interpolated(l.with_ad()),
                 if l.restricted { "r" } else { "o" }.to_owned(),
             ];
             (l.code.clone(), outputs)
@@ -93,15 +86,9 @@ impl Emitter for Caddy {
         map_block(&mut out, "{refcenter_link}", &destinations, links, &["", "", "", "x"]);
         let active = composed.partners.iter().map(|p| (p.code.clone(), vec!["p".to_owned()]));
         map_block(&mut out, "{refcenter_partner}", &["refcenter_active"], active, &["x"]);
-        let allowed = composed
-            .partners
-            .iter()
-            .flat_map(|p| p.restricted_links.iter().map(move |l| (format!("{l}/{}", p.code), vec!["w".to_owned()])));
+        let allowed = composed.allowed_pairs().map(|(l, p)| (format!("{l}/{p}"), vec!["w".to_owned()]));
         map_block(&mut out, "{refcenter_link}/{refcenter_partner}", &["refcenter_allowed"], allowed, &["x"]);
-        let ads = composed
-            .partners
-            .iter()
-            .flat_map(|p| p.ads.iter().map(move |a| (format!("{}/{a}", p.code), vec!["a".to_owned()])));
+        let ads = composed.ad_pairs().map(|(p, a)| (format!("{p}/{a}"), vec!["a".to_owned()]));
         map_block(&mut out, "{refcenter_partner}/{refcenter_ad}", &["refcenter_ad_ok"], ads, &["x"]);
         // Outputs of regular expressions are not searched for placeholders: the choice is a
         // word, and an exact map turns it into the destination.
@@ -124,8 +111,6 @@ impl Emitter for Caddy {
     }
 
     fn rule_count(&self, rules: &RuleSet) -> usize {
-        let composed = &rules.composed;
-        let pairs: usize = composed.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();
-        composed.links.len() + composed.partners.len() + pairs
+        rules.composed.entry_count()
     }
 }

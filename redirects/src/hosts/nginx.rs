@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use crate::composed::Piece;
+use crate::composed::{Piece, render};
 use crate::emitter::{Emitted, Emitter, GENERATED};
 use crate::escape::for_config;
 use crate::limits::LimitError;
@@ -29,14 +29,7 @@ pub const SERVER_FILE: &str = "servers/nginx/refcenter-locations.conf";
 /// A destination as an nginx string: the text escaped, the codes as the variables cut from
 /// the request path.
 fn interpolated(pieces: &[Piece]) -> String {
-    pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Text(t) => for_config(t),
-            Piece::Partner => "${refcenter_partner}".to_owned(),
-            Piece::Ad => "${refcenter_ad}".to_owned(),
-        })
-        .collect()
+    render(pieces, &for_config, "${refcenter_partner}", "${refcenter_ad}")
 }
 
 /// One `map` block from `source` to `variable` with `entries` (key and value, both written as
@@ -59,16 +52,10 @@ impl Emitter for Nginx {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
         let root = regex_escape(&rules.root);
         let composed = &rules.composed;
-        let pairs: Vec<(String, String)> = composed
-            .partners
-            .iter()
-            .flat_map(|p| p.restricted_links.iter().map(move |l| (format!("{l}/{}", p.code), "w".to_owned())))
-            .collect();
-        let ads: Vec<(String, String)> = composed
-            .partners
-            .iter()
-            .flat_map(|p| p.ads.iter().map(move |a| (format!("{}/{a}", p.code), "a".to_owned())))
-            .collect();
+        let pairs: Vec<(String, String)> =
+            composed.allowed_pairs().map(|(l, p)| (format!("{l}/{p}"), "w".to_owned())).collect();
+        let ads: Vec<(String, String)> =
+            composed.ad_pairs().map(|(p, a)| (format!("{p}/{a}"), "a".to_owned())).collect();
         let entries = composed.links.len().max(composed.partners.len()).max(pairs.len()).max(ads.len());
         let longest_key = pairs.iter().chain(&ads).map(|(k, _)| k.len()).max().unwrap_or(0);
         let mut http = String::new();
@@ -104,7 +91,7 @@ impl Emitter for Nginx {
             &mut http,
             "$refcenter_link",
             "refcenter_with_ad",
-            links().map(|l| (l.code.clone(), format!("\"{}\"", interpolated(l.ad.as_ref().unwrap_or(&l.partner))))),
+            links().map(|l| (l.code.clone(), format!("\"{}\"", interpolated(l.with_ad())))),
             "\"\"",
         );
         // o: open to every partner, r: restricted, -: no such link.
@@ -142,9 +129,8 @@ impl Emitter for Nginx {
     }
 
     fn rule_count(&self, rules: &RuleSet) -> usize {
-        let composed = &rules.composed;
-        let pairs: usize = composed.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();
-        4 * composed.links.len() + composed.partners.len() + pairs
+        // The links are in four maps.
+        rules.composed.entry_count() + 3 * rules.composed.links.len()
     }
 }
 
