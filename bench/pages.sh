@@ -36,7 +36,15 @@ refgen_wall="$last_wall"
 measure "refgen build (replacing output)" "$refgen" build --config "$work/program/partners.toml" --out "$work/out"
 tail -1 "$work/stdout"
 echo "output: $(du -sh "$work/out" | cut -f1) in $(find "$work/out" -type f | wc -l) files; partner pages $(du -sh "$work/out/public/p" | cut -f1)"
-echo "public site (what the host publishes): $(du -sh "$work/out/public" | cut -f1) in $(find "$work/out/public" -type f | wc -l) files"
+files_mb() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f MB in %d files", s / 1e6, NR }'; }
+echo "public site (what the host publishes): $(files_mb "$work/out/public") ($(du -sh "$work/out/public" | cut -f1) on disk with folders)"
+echo "largest page: $(find "$work/out/public/p" -type f -printf '%s\n' | sort -n | tail -1) bytes"
+
+# The same program with `single_page = true`: one file per Partner Center.
+sed 's/^\[program\]$/[program]\nsingle_page = true/' "$work/program/partners.toml" > "$work/program/partners-single.toml"
+measure "refgen build (single_page = true)" "$refgen" build --config "$work/program/partners-single.toml" --out "$work/out-single"
+echo "public site with single_page: $(files_mb "$work/out-single/public") ($(du -sh "$work/out-single/public" | cut -f1) on disk with folders)"
+rm -rf "$work/out-single"
 
 # Each target alone: `refgen check` compiles its rules (and renders the pages in memory), so it
 # prints how many rules the target holds, or refuses the program with the host's limit.
@@ -56,6 +64,6 @@ if command -v hugo > /dev/null; then
     python3 bench/hugo_site.py "$work/out" "$work/hugo" > /dev/null
     measure "hugo (same partner pages)" hugo --quiet --source "$work/hugo" --destination "$work/hugo/public"
     hugo_wall="$last_wall"
-    echo "hugo rendered $(find "$work/hugo/public/p" -name index.html | wc -l) partner pages ($(du -sh "$work/hugo/public/p" | cut -f1)); $(hugo version | cut -d' ' -f1-2)"
+    echo "hugo rendered $(find "$work/hugo/public/p" -name index.html | wc -l) partner and downline pages ($(du -sh "$work/hugo/public/p" | cut -f1)); $(hugo version | cut -d' ' -f1-2)"
     python3 -c "print(f'ratio: hugo / refgen build = {$hugo_wall / $refgen_wall:.2f} (above 1: refgen is faster)')"
 fi

@@ -190,6 +190,10 @@ pub struct ProgramSection {
     /// `utm_campaign = "{link}"`, `utm_content = "{ad}"`.
     #[schemars(with = "Option<IndexMap<String, String>>")]
     pub attribution: Option<Spanned<IndexMap<String, Spanned<String>>>>,
+    /// Each partner's whole Partner Center in one file (resources, stats, commission structure
+    /// and ledger as sections of its page) instead of a folder of pages: for hosts that limit
+    /// the number of files, such as Cloudflare Pages' free plan. Default `false`.
+    pub single_page: Option<bool>,
 }
 
 /// `[[links]]`: one tracking link.

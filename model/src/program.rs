@@ -33,6 +33,8 @@ pub struct Settings {
     pub fallback_url: Url,
     /// The program's attribution parameters.
     pub attribution: Attribution,
+    /// Whether each partner's pages are one file (`[program] single_page`).
+    pub single_page: bool,
     /// The hosts to write redirect rules for, sorted, without duplicates.
     pub targets: Vec<RedirectTarget>,
     /// The commission structure; `None` when the program pays no commissions.

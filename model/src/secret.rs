@@ -119,6 +119,12 @@ impl Secret {
     pub fn partner_token(&self, partner: &str) -> String {
         self.token("refcenter partner page", &[partner], 16)
     }
+
+    /// The unguessable folder name of the page listing the tracking links of `partner`'s
+    /// referral partners, which `partner` and everyone above it may open (128 bits).
+    pub fn downline_token(&self, partner: &str) -> String {
+        self.token("refcenter downline links", &[partner], 16)
+    }
 }
 
 fn write_private(path: &Path, text: &str) -> io::Result<()> {
@@ -155,6 +161,7 @@ mod tests {
         assert_ne!(a.partner_token("sam"), b.partner_token("sam"));
         assert_ne!(a.partner_token("sam"), a.partner_token("kim"));
         assert_eq!(a.partner_token("sam").len(), 32);
+        assert_ne!(a.partner_token("sam"), a.downline_token("sam"));
         assert_ne!(a.token("x", &["ab", "c"], 8), a.token("x", &["a", "bc"], 8));
         assert_eq!(format!("{a:?}"), "Secret(..)");
     }

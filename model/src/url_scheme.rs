@@ -8,6 +8,16 @@ use crate::attribution::Click;
 use crate::program::{Ad, Link, Partner, Program};
 
 impl Program {
+    /// The text every tracking link starts with: [`Program::tracking_url`] is this followed by
+    /// `link/partner` and, with an ad, `/ad` (codes are path segments that need no escaping).
+    pub fn tracking_base(&self) -> String {
+        let mut url = self.settings.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push(self.settings.prefix.as_str()).push("");
+        }
+        url.to_string()
+    }
+
     /// The tracking link of `partner` for `link`, with `ad` when given.
     pub fn tracking_url(&self, link: &Link, partner: &Partner, ad: Option<&Ad>) -> Url {
         let mut url = self.settings.base_url.clone();

@@ -138,6 +138,7 @@ impl Validator<'_> {
             status: status?,
             fallback_url: fallback_url?,
             attribution: attribution?,
+            single_page: p.single_page.unwrap_or(false),
             targets: Vec::new(),
             commissions: None,
             stats: Default::default(),

@@ -49,6 +49,30 @@ fn tracking_links_follow_the_scheme() {
 }
 
 #[test]
+fn every_tracking_link_is_its_base_followed_by_the_codes() {
+    let mut p = sample();
+    for base in
+        ["https://martyc.example.com", "https://martyc.example.com/", "https://h.example/ref/", "https://h.example/ref"]
+    {
+        p.settings.base_url = url::Url::parse(base).unwrap();
+        let base = p.tracking_base();
+        assert!(base.ends_with("/go/"), "{base}");
+        for partner in p.partners() {
+            for link in p.links() {
+                let plain = format!("{base}{}/{}", link.code.as_str(), partner.code.as_str());
+                assert_eq!(p.tracking_url(link, partner, None).as_str(), plain);
+                for ad in &partner.ads {
+                    assert_eq!(
+                        p.tracking_url(link, partner, Some(ad)).as_str(),
+                        format!("{plain}/{}", ad.code.as_str())
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn destinations_carry_the_attribution_of_the_click() {
     let p = sample();
     let sam = p.partner("samantha").unwrap();

@@ -1,5 +1,6 @@
-// Partner Center: the link generator and the copy buttons. Every tracking link is prebuilt
-// into the page (the #link-data element); this script only picks among them.
+// Partner Center: the link generator and the copy buttons. The #link-data element holds each
+// code once: the links, and the partner and its downline with their ads. A tracking link is
+// the base, the link's code, "/", the partner's code and, with an ad, "/" and the ad's code.
 (function () {
   'use strict';
 
@@ -18,7 +19,8 @@
     var form = document.getElementById('generator');
     var dataElement = document.getElementById('link-data');
     if (!form || !dataElement) { return; }
-    var partners = JSON.parse(dataElement.textContent);
+    var data = JSON.parse(dataElement.textContent);
+    var partners = data.who;
     var who = document.getElementById('gen-who');
     var link = document.getElementById('gen-link');
     var ad = document.getElementById('gen-ad');
@@ -27,15 +29,21 @@
 
     function chosen() { return partners[who.selectedIndex] || partners[0]; }
 
+    // The links a partner may use: all of them unless the data lists their positions.
+    function linksOf(p) {
+      return p.links ? p.links.map(function (i) { return data.links[i]; }) : data.links;
+    }
+
     function fillChoices() {
       var p = chosen();
+      var links = linksOf(p);
       clear(link);
-      p.links.forEach(function (l) { option(link, l.code, l.name); });
+      links.forEach(function (l) { option(link, l.code, l.name); });
       clear(ad);
       option(ad, '', 'None');
       p.ads.forEach(function (a) { option(ad, a.code, a.name); });
       result.value = '';
-      status.textContent = p.links.length ? '' : p.name + ' has no links to use yet.';
+      status.textContent = links.length ? '' : p.name + ' has no links to use yet.';
     }
 
     partners.forEach(function (p, i) {
@@ -47,9 +55,10 @@
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var p = chosen();
-      var l = p.links[link.selectedIndex];
+      var l = linksOf(p)[link.selectedIndex];
       if (!l) { return; }
-      result.value = l.urls[ad.selectedIndex] || l.urls[0];
+      var a = ad.selectedIndex > 0 ? p.ads[ad.selectedIndex - 1] : null;
+      result.value = data.base + l.code + '/' + p.code + (a ? '/' + a.code : '');
       status.textContent = 'Link generated.';
       result.focus();
       result.select();

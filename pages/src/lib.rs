@@ -9,6 +9,7 @@
 
 pub mod commission_view;
 pub mod content;
+pub mod downline_view;
 pub mod front_matter;
 pub mod ledger_view;
 pub mod link_function;
@@ -20,4 +21,4 @@ pub mod stats_view;
 pub mod templates;
 
 pub use problem::{Problem, Problems};
-pub use site::{ACCESS_FILE, PRIVATE_ROOT, RenderError, Site, private_dir, private_url, render};
+pub use site::{ACCESS_FILE, PRIVATE_ROOT, RenderError, Site, downline_dir, private_dir, private_url, render};

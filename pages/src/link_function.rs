@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tera::{Function, Value};
 
-use crate::partner_view::GenPartner;
+use crate::partner_view::PartnerLinks;
 
 /// `link()` for one partner.
 pub struct LinkFunction {
     /// The partner's prebuilt links.
-    pub partner: Arc<GenPartner>,
+    pub partner: Arc<PartnerLinks>,
     /// Every link code of the program.
     pub all_links: Arc<BTreeSet<String>>,
     /// Set when a template asked for a link this partner may not use: the resource is then

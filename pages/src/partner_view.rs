@@ -1,6 +1,8 @@
 //! What a partner's page shows, computed from the model: the partner's links, ads and
-//! downline, and every prebuilt tracking link the link generator can pick from. Only the
-//! partner itself and its downline appear here; nothing of its parent.
+//! downline, its own prebuilt tracking links, and the codes the link generator composes every
+//! tracking link of its downline from (each code once, so that a page grows with the downline,
+//! not with downline × links × ads). Only the partner itself and its downline appear here;
+//! nothing of its parent.
 
 use refcenter_model::{Partner, Program};
 use serde::Serialize;
@@ -17,7 +19,8 @@ pub struct PartnerRef {
 }
 
 impl PartnerRef {
-    fn of(partner: &Partner) -> Self {
+    /// How `partner` appears on the pages of others.
+    pub fn of(partner: &Partner) -> Self {
         PartnerRef { code: partner.code.to_string(), name: partner.name.clone(), active: partner.active }
     }
 }
@@ -62,19 +65,19 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
 }
 
-/// An ad as the link generator lists it.
+/// A code and a name, as a drop-down of the link generator offers an ad or a link.
 #[derive(Clone, Debug, Serialize)]
-pub struct GenAd {
+pub struct Choice {
     /// Code.
     pub code: String,
     /// Name.
     pub name: String,
 }
 
-/// A link as the link generator lists it: its tracking links without an ad and with each of
-/// the partner's ads, in the order of [`GenPartner::ads`].
+/// A link with one partner's tracking links: without an ad and with each of the partner's
+/// ads, in the order of [`PartnerLinks::ads`].
 #[derive(Clone, Debug, Serialize)]
-pub struct GenLink {
+pub struct LinkUrls {
     /// Code.
     pub code: String,
     /// Name.
@@ -83,20 +86,21 @@ pub struct GenLink {
     pub urls: Vec<String>,
 }
 
-/// One "who" of the link generator: the partner or a member of its downline.
+/// Every prebuilt tracking link of one partner: what its own page lists without JavaScript,
+/// what its parent's downline page lists for it, and what `link()` in content reads.
 #[derive(Clone, Debug, Serialize)]
-pub struct GenPartner {
+pub struct PartnerLinks {
     /// Code.
     pub code: String,
     /// Name.
     pub name: String,
     /// The partner's ads.
-    pub ads: Vec<GenAd>,
+    pub ads: Vec<Choice>,
     /// The links the partner may use.
-    pub links: Vec<GenLink>,
+    pub links: Vec<LinkUrls>,
 }
 
-impl GenPartner {
+impl PartnerLinks {
     /// The prebuilt links of `partner`.
     pub fn of(program: &Program, partner: &Partner) -> Self {
         let links = program
@@ -105,11 +109,10 @@ impl GenPartner {
                 let mut urls = Vec::with_capacity(partner.ads.len() + 1);
                 urls.push(program.tracking_url(link, partner, None).to_string());
                 urls.extend(partner.ads.iter().map(|ad| program.tracking_url(link, partner, Some(ad)).to_string()));
-                GenLink { code: link.code.to_string(), name: link.name.clone(), urls }
+                LinkUrls { code: link.code.to_string(), name: link.name.clone(), urls }
             })
             .collect();
-        let ads = partner.ads.iter().map(|a| GenAd { code: a.code.to_string(), name: a.name.clone() }).collect();
-        GenPartner { code: partner.code.to_string(), name: partner.name.clone(), ads, links }
+        PartnerLinks { code: partner.code.to_string(), name: partner.name.clone(), ads: gen_ads(partner), links }
     }
 
     /// The tracking link for `link` and, when given and the partner's, `ad`.
@@ -118,19 +121,92 @@ impl GenPartner {
         let index = ad.and_then(|ad| self.ads.iter().position(|a| a.code == ad)).map_or(0, |i| i + 1);
         link.urls.get(index).map(String::as_str)
     }
+
+    /// Every tracking link, one row each: per link, first without an ad, then with each ad.
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for link in &self.links {
+            for (i, url) in link.urls.iter().enumerate() {
+                let ad = i.checked_sub(1).and_then(|a| self.ads.get(a)).map(|a| a.name.clone());
+                rows.push(Row { link: link.name.clone(), ad, url: url.clone() });
+            }
+        }
+        rows
+    }
 }
 
-/// A row of the table of every prebuilt link (what the page shows without JavaScript).
+/// A row of a table of prebuilt links (what a page shows without JavaScript).
 #[derive(Clone, Debug, Serialize)]
-pub struct Row<'a> {
-    /// Who gets the credit.
-    pub who: &'a str,
+pub struct Row {
     /// The link's name.
-    pub link: &'a str,
+    pub link: String,
     /// The ad's name, when the row has one.
-    pub ad: Option<&'a str>,
+    pub ad: Option<String>,
     /// The tracking link.
-    pub url: &'a str,
+    pub url: String,
+}
+
+/// What the link generator composes links from, each code written once: a tracking link is
+/// `base`, the link's code, `/`, the partner's code and, with an ad, `/` and the ad's code.
+#[derive(Clone, Debug, Serialize)]
+pub struct GeneratorData {
+    /// The start of every tracking link, up to and including the `/` after the prefix.
+    pub base: String,
+    /// The links anyone in [`GeneratorData::who`] may use, in program order.
+    pub links: Vec<Choice>,
+    /// The partner first, then its active downline, depth first.
+    pub who: Vec<GenWho>,
+}
+
+/// One "who" of the link generator.
+#[derive(Clone, Debug, Serialize)]
+pub struct GenWho {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// The partner's ads.
+    pub ads: Vec<Choice>,
+    /// The positions in [`GeneratorData::links`] of the links this partner may use; absent
+    /// when it may use all of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<usize>>,
+}
+
+impl GeneratorData {
+    /// The generator's data for `partner` and its active `downline`.
+    pub fn of<'a>(program: &'a Program, partner: &'a Partner, downline: impl IntoIterator<Item = &'a Partner>) -> Self {
+        let people: Vec<&Partner> = std::iter::once(partner).chain(downline).collect();
+        let n = program.links().len();
+        let usable: Vec<Vec<usize>> =
+            people.iter().map(|p| (0..n).filter(|&i| program.may_use(p, &program.links()[i])).collect()).collect();
+        // The links anyone here may use, and where each program link sits among them.
+        let mut used = vec![false; n];
+        for &i in usable.iter().flatten() {
+            used[i] = true;
+        }
+        let mut position = vec![0; n];
+        let mut links = Vec::new();
+        for (i, link) in program.links().iter().enumerate().filter(|(i, _)| used[*i]) {
+            position[i] = links.len();
+            links.push(Choice { code: link.code.to_string(), name: link.name.clone() });
+        }
+        let who = people
+            .iter()
+            .zip(usable)
+            .map(|(p, usable)| GenWho {
+                code: p.code.to_string(),
+                name: p.name.clone(),
+                ads: gen_ads(p),
+                links: (usable.len() != links.len()).then(|| usable.iter().map(|&i| position[i]).collect()),
+            })
+            .collect();
+        GeneratorData { base: program.tracking_base(), links, who }
+    }
+}
+
+fn gen_ads(partner: &Partner) -> Vec<Choice> {
+    partner.ads.iter().map(|a| Choice { code: a.code.to_string(), name: a.name.clone() }).collect()
 }
 
 /// Everything a partner's page shows.
@@ -146,8 +222,10 @@ pub struct PartnerView {
     pub children: Vec<PartnerRef>,
     /// The whole downline, as a tree.
     pub tree: Vec<TreeNode>,
+    /// The partner's own prebuilt links.
+    pub own: PartnerLinks,
     /// The link generator's choices: the partner first, then its active downline.
-    pub generator: Vec<GenPartner>,
+    pub generator: GeneratorData,
 }
 
 impl PartnerView {
@@ -181,34 +259,20 @@ impl PartnerView {
             .filter_map(|c| program.partner(c.as_str()))
             .map(PartnerRef::of)
             .collect();
-        let mut generator = vec![GenPartner::of(program, partner)];
-        for (code, _) in tree.downline(partner.code.as_str()) {
-            if let Some(p) = program.partner(code.as_str()).filter(|p| p.active) {
-                generator.push(GenPartner::of(program, p));
-            }
-        }
+        let downline: Vec<&Partner> = tree
+            .downline(partner.code.as_str())
+            .into_iter()
+            .filter_map(|(code, _)| program.partner(code.as_str()).filter(|p| p.active))
+            .collect();
         PartnerView {
             partner: PartnerRef::of(partner),
             websites,
             ads,
             children,
             tree: subtree(program, partner.code.as_str()),
-            generator,
+            own: PartnerLinks::of(program, partner),
+            generator: GeneratorData::of(program, partner, downline),
         }
-    }
-
-    /// Every prebuilt link, one row each.
-    pub fn rows(&self) -> Vec<Row<'_>> {
-        let mut rows = Vec::new();
-        for who in &self.generator {
-            for link in &who.links {
-                for (i, url) in link.urls.iter().enumerate() {
-                    let ad = i.checked_sub(1).and_then(|a| who.ads.get(a)).map(|a| a.name.as_str());
-                    rows.push(Row { who: &who.name, link: &link.name, ad, url });
-                }
-            }
-        }
-        rows
     }
 }
 

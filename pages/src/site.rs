@@ -2,7 +2,7 @@
 //! images, each active partner's private pages at an unguessable path, and the admin's list
 //! of private addresses (outside the published folder).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,10 +13,11 @@ use tera::{Context, Tera};
 
 use crate::commission_view::CommissionView;
 use crate::content::{self, Content, Kind, Resource};
+use crate::downline_view::{self, DownlineView};
 use crate::ledger_view::LedgerView;
 use crate::link_function::LinkFunction;
 use crate::markdown;
-use crate::partner_view::{GenPartner, PartnerView};
+use crate::partner_view::{GeneratorData, PartnerLinks, PartnerView};
 use crate::problem::{Problem, Problems, tera_message};
 use crate::stats_view::StatsView;
 use crate::templates::{self, escape_html};
@@ -61,6 +62,12 @@ pub fn private_dir(secret: &Secret, partner: &str) -> String {
     format!("{PRIVATE_ROOT}/{}", secret.partner_token(partner))
 }
 
+/// The folder name of the page listing the tracking links of `partner`'s referral partners:
+/// `p/<token>`, beside the private folders.
+pub fn downline_dir(secret: &Secret, partner: &str) -> String {
+    format!("{PRIVATE_ROOT}/{}", secret.downline_token(partner))
+}
+
 /// The address of `partner`'s private pages on the program's host.
 pub fn private_url(program: &Program, secret: &Secret, partner: &str) -> String {
     format!("{}/{}/", program.settings.base_url.as_str().trim_end_matches('/'), private_dir(secret, partner))
@@ -80,11 +87,63 @@ struct Page<'a> {
     private: bool,
 }
 
+/// Where the parts of a Partner Center are, relative to the page being rendered: folders of
+/// their own, or with `single_page` sections of the one page.
+#[derive(Serialize)]
+struct Hrefs {
+    main: String,
+    stats: String,
+    commission: String,
+    ledger: String,
+    banners: String,
+}
+
+impl Hrefs {
+    /// From a page `up` (`""`, `"../"`, ...) below the partner's folder.
+    fn folders(up: &str) -> Self {
+        Hrefs {
+            main: if up.is_empty() { "./".to_owned() } else { up.to_owned() },
+            stats: format!("{up}stats/"),
+            commission: format!("{up}commission/"),
+            ledger: format!("{up}ledger/"),
+            banners: format!("{up}banners/"),
+        }
+    }
+
+    /// On the one page of `single_page`.
+    fn anchors() -> Self {
+        let at = |id: &str| format!("#{id}");
+        Hrefs {
+            main: at("main"),
+            stats: at("stats"),
+            commission: at("commission"),
+            ledger: at("ledger"),
+            banners: at("banners"),
+        }
+    }
+}
+
+/// A part of the Partner Center as a section of the main page (`single_page`).
+#[derive(Serialize)]
+struct Section {
+    id: String,
+    title: String,
+    html: String,
+}
+
+impl Section {
+    fn new(id: &str, title: &str) -> Self {
+        Section { id: id.to_owned(), title: title.to_owned(), html: String::new() }
+    }
+}
+
 /// A resource as rendered for one partner.
 #[derive(Clone, Debug, Serialize)]
 struct RenderedResource {
     kind: &'static str,
     slug: String,
+    /// Its id on a page: the kind and the slug.
+    anchor: String,
     title: String,
     /// Link from the partner's main page.
     href: String,
@@ -165,22 +224,40 @@ pub fn render<E>(
         resources: &resources,
         stats,
         all_links: Arc::new(program.links().iter().map(|l| l.code.to_string()).collect()),
+        downline_pages: downline_view::partners_with_downline_page(program),
     };
-    let active: Vec<&Partner> = program.partners().iter().filter(|p| p.active).collect();
-    // Partners are rendered in parallel, a batch at a time, and written in program order.
+    // In program order: each active partner's pages, then its downline page when it has one.
+    let jobs: Vec<Job<'_>> = program
+        .partners()
+        .iter()
+        .flat_map(|p| {
+            let own = p.active.then_some(Job::Partner(p));
+            let downline = shared.downline_pages.contains(p.code.as_str()).then_some(Job::Downline(p));
+            own.into_iter().chain(downline)
+        })
+        .collect();
+    // Jobs run in parallel, a batch at a time, and are written in program order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let mut teras: Vec<Tera> = (0..threads).map(|_| content_tera.clone()).collect();
     let mut access = String::from("code,name,email,private_url\n");
     let mut partners = 0;
-    for batch in active.chunks(threads * 8) {
+    for batch in jobs.chunks(threads * 8) {
         let per_thread = batch.len().div_ceil(threads);
-        let results: Vec<Result<PartnerPages, Problems>> = std::thread::scope(|scope| {
+        let results: Vec<Result<Rendered, Problems>> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
                 .chunks(per_thread)
                 .zip(teras.iter_mut())
                 .map(|(chunk, tera)| {
                     let shared = &shared;
-                    scope.spawn(move || chunk.iter().map(|p| render_partner(shared, tera, p)).collect::<Vec<_>>())
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|job| match job {
+                                Job::Partner(p) => render_partner(shared, tera, p),
+                                Job::Downline(p) => render_downline(shared, p),
+                            })
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
             handles
@@ -190,12 +267,14 @@ pub fn render<E>(
         });
         for result in results {
             match result {
-                Ok(pages) => {
-                    for (path, bytes) in &pages.files {
+                Ok(rendered) => {
+                    for (path, bytes) in &rendered.files {
                         emit(path, bytes)?;
                     }
-                    access.push_str(&pages.access);
-                    partners += 1;
+                    if let Some(line) = rendered.access {
+                        access.push_str(&line);
+                        partners += 1;
+                    }
                 }
                 Err(p) => problems.extend(p.0.into_iter().map(|p| (p.file, p.message, p.hint))),
             }
@@ -217,20 +296,36 @@ struct Shared<'a> {
     resources: &'a [Resource],
     stats: Option<&'a PageStats>,
     all_links: Arc<BTreeSet<String>>,
+    downline_pages: HashSet<&'a str>,
 }
 
-/// One partner's files and its line of the access list.
-struct PartnerPages {
+impl Shared<'_> {
+    /// The address of `partner`'s downline page relative to a page one folder below `p/`.
+    fn downline_href(&self, partner: &str) -> Option<String> {
+        self.downline_pages.contains(partner).then(|| format!("../{}/", self.secret.downline_token(partner)))
+    }
+}
+
+/// What the render makes, one at a time.
+enum Job<'a> {
+    /// An active partner's private pages.
+    Partner(&'a Partner),
+    /// The page of a partner's referral partners' tracking links.
+    Downline(&'a Partner),
+}
+
+/// One job's files, and for a partner's pages its line of the access list.
+struct Rendered {
     files: Vec<(String, Vec<u8>)>,
-    access: String,
+    access: Option<String>,
 }
 
 /// Renders the pages of `partner`; `content` is this thread's copy of the content templates.
-fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) -> Result<PartnerPages, Problems> {
+fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) -> Result<Rendered, Problems> {
     let program = shared.program;
     let dir = format!("public/{}", private_dir(shared.secret, partner.code.as_str()));
     let view = PartnerView::of(program, partner);
-    let own = Arc::new(view.generator[0].clone());
+    let own = Arc::new(view.own.clone());
     let denied = Arc::new(AtomicBool::new(false));
     content.register_function(
         "link",
@@ -254,53 +349,66 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
         private: true,
     };
     let one = |p: Problem| Problems(vec![p]);
+    let single = program.settings.single_page;
+    // Resource pages show the partner's name only; they do not need the whole view.
+    let small_view = ("view", serde_json::json!({ "partner": &view.partner }));
     let mut files = Vec::new();
-    let rows = view.rows();
+    let mut sections = Vec::new();
+    // Each part of the Partner Center: its body, then a page of its own `depth` folders below
+    // the partner's folder, or with `single_page` a section of the main page.
+    let mut add = |part: Section, folder: &str, depth: usize, template: &str, key: &str, value: tera::Value| {
+        let (root, href) = if single {
+            ("../../".to_owned(), Hrefs::anchors())
+        } else {
+            ("../".repeat(depth + 2), Hrefs::folders(&"../".repeat(depth)))
+        };
+        let mut with = vec![small_view.clone(), (key, value), ("href", to_value(&href))];
+        let body = render_page(shared.pages, &format!("{template}_body.html"), &page(&root), &with).map_err(one)?;
+        let body = body.trim().to_owned();
+        if single {
+            sections.push(Section { html: body, ..part });
+        } else {
+            with.push(("body", tera::Value::String(body)));
+            let html = render_page(shared.pages, &format!("{template}.html"), &page(&root), &with).map_err(one)?;
+            files.push((format!("{dir}/{folder}/index.html"), html.into_bytes()));
+        }
+        Ok::<(), Problems>(())
+    };
+    for r in rendered.iter().filter(|r| r.banner.is_none()) {
+        let folder = format!("{}/{}", kind_folder(r.kind), r.slug);
+        add(Section::new(&r.anchor, &r.title), &folder, 2, "resource", "resource", to_value(r))?;
+    }
+    let banners: Vec<&RenderedResource> = rendered.iter().filter(|r| r.banner.is_some()).collect();
+    if !banners.is_empty() {
+        add(Section::new("banners", "Banners"), "banners", 1, "banners", "banners", to_value(&banners))?;
+    }
+    let stats = StatsView::of(program, partner, shared.stats);
+    add(Section::new("stats", "Link Tracking Stats"), "stats", 1, "stats", "stats", to_value(&stats))?;
+    if let Some(commission) = CommissionView::of(program, partner) {
+        let section = Section::new("commission", "My Commission Structure");
+        add(section, "commission", 1, "commission", "commission", to_value(&commission))?;
+    }
+    if let Some(ledger) = LedgerView::of(program, partner, shared.stats) {
+        add(Section::new("ledger", "My Ledger"), "ledger", 1, "ledger", "ledger", to_value(&ledger))?;
+    }
+    let href = if single { Hrefs::anchors() } else { Hrefs::folders("") };
     let main = render_page(
         shared.pages,
         "partner.html",
         &page("../../"),
         &[
             ("view", to_value(&view)),
-            ("rows", to_value(&rows)),
+            ("rows", to_value(&view.own.rows())),
             ("link_data", tera::Value::String(link_data(&view.generator))),
+            ("downline_href", to_value(&shared.downline_href(partner.code.as_str()))),
             ("resources", to_value(&rendered)),
             ("commissions", tera::Value::Bool(program.settings.commissions.is_some())),
+            ("href", to_value(&href)),
+            ("sections", to_value(&sections)),
         ],
     )
     .map_err(one)?;
-    files.push((format!("{dir}/index.html"), main.into_bytes()));
-    // Resource pages show the partner's name only; they do not need the whole view.
-    let small_view = ("view", serde_json::json!({ "partner": &view.partner }));
-    let mut banners = Vec::new();
-    for r in &rendered {
-        if r.banner.is_some() {
-            banners.push(r.clone());
-            continue;
-        }
-        let with = [small_view.clone(), ("resource", to_value(r))];
-        let html = render_page(shared.pages, "resource.html", &page("../../../../"), &with).map_err(one)?;
-        files.push((format!("{dir}/{}/{}/index.html", kind_folder(r.kind), r.slug), html.into_bytes()));
-    }
-    let stats = StatsView::of(program, partner, shared.stats);
-    let with = [small_view.clone(), ("stats", to_value(&stats))];
-    let html = render_page(shared.pages, "stats.html", &page("../../../"), &with).map_err(one)?;
-    files.push((format!("{dir}/stats/index.html"), html.into_bytes()));
-    if let Some(commission) = CommissionView::of(program, partner) {
-        let with = [small_view.clone(), ("commission", to_value(&commission))];
-        let html = render_page(shared.pages, "commission.html", &page("../../../"), &with).map_err(one)?;
-        files.push((format!("{dir}/commission/index.html"), html.into_bytes()));
-    }
-    if let Some(ledger) = LedgerView::of(program, partner, shared.stats) {
-        let with = [small_view.clone(), ("ledger", to_value(&ledger))];
-        let html = render_page(shared.pages, "ledger.html", &page("../../../"), &with).map_err(one)?;
-        files.push((format!("{dir}/ledger/index.html"), html.into_bytes()));
-    }
-    if !banners.is_empty() {
-        let with = [small_view, ("banners", to_value(&banners))];
-        let html = render_page(shared.pages, "banners.html", &page("../../../"), &with).map_err(one)?;
-        files.push((format!("{dir}/banners/index.html"), html.into_bytes()));
-    }
+    files.insert(0, (format!("{dir}/index.html"), main.into_bytes()));
     let access = format!(
         "{},{},{},{}\n",
         csv_field(partner.code.as_str()),
@@ -308,7 +416,18 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
         csv_field(partner.email.as_deref().unwrap_or("")),
         csv_field(&private_url(program, shared.secret, partner.code.as_str())),
     );
-    Ok(PartnerPages { files, access })
+    Ok(Rendered { files, access: Some(access) })
+}
+
+/// Renders the page listing the tracking links of `partner`'s referral partners.
+fn render_downline(shared: &Shared<'_>, partner: &Partner) -> Result<Rendered, Problems> {
+    let view = DownlineView::of(shared.program, partner, |code| shared.downline_href(code));
+    let page =
+        Page { program: ProgramView { name: &shared.program.settings.name }, root: "../../".into(), private: true };
+    let html = render_page(shared.pages, "downline.html", &page, &[("view", to_value(&view))])
+        .map_err(|p| Problems(vec![p]))?;
+    let path = format!("public/{}/index.html", downline_dir(shared.secret, partner.code.as_str()));
+    Ok(Rendered { files: vec![(path, html.into_bytes())], access: None })
 }
 
 fn into_problems(problems: BTreeSet<(String, String, String)>) -> Problems {
@@ -356,7 +475,7 @@ fn render_resource(
     program: &Program,
     partner: &Partner,
     resource: &Resource,
-    own: &GenPartner,
+    own: &PartnerLinks,
     denied: &AtomicBool,
 ) -> Result<Option<RenderedResource>, (String, String)> {
     denied.store(false, Ordering::Relaxed);
@@ -395,11 +514,19 @@ fn render_resource(
         }
     };
     let folder = resource.kind.folder();
+    let kind = kind_name(resource.kind);
+    let anchor = format!("{kind}-{}", resource.slug);
+    let href = match (program.settings.single_page, banner.is_some()) {
+        (true, _) => format!("#{anchor}"),
+        (false, true) => format!("{folder}/#{anchor}"),
+        (false, false) => format!("{folder}/{}/", resource.slug),
+    };
     Ok(Some(RenderedResource {
-        kind: kind_name(resource.kind),
+        kind,
         slug: resource.slug.clone(),
+        anchor,
         title,
-        href: if banner.is_some() { format!("{folder}/") } else { format!("{folder}/{}/", resource.slug) },
+        href,
         html: markdown::to_html(&text),
         text: text.trim().to_owned(),
         banner,
@@ -408,8 +535,8 @@ fn render_resource(
 
 /// The link generator's data as JSON that is safe inside a `<script>` element: `<`, `>` and
 /// `&` are written as `\u003c`, `\u003e` and `\u0026`, so no value can close the element.
-pub fn link_data(generator: &[GenPartner]) -> String {
-    let json = serde_json::to_string(generator).unwrap_or_else(|_| "[]".to_owned());
+pub fn link_data(generator: &GeneratorData) -> String {
+    let json = serde_json::to_string(generator).unwrap_or_else(|_| "{}".to_owned());
     json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
@@ -422,14 +549,15 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::partner_view::GenWho;
 
     #[test]
     fn link_data_cannot_close_its_script_element() {
-        let who = GenPartner { code: "a".into(), name: "</script><b>&".into(), ads: vec![], links: vec![] };
-        let json = link_data(&[who]);
+        let who = GenWho { code: "a".into(), name: "</script><b>&".into(), ads: vec![], links: None };
+        let json = link_data(&GeneratorData { base: "https://h/go/".into(), links: vec![], who: vec![who] });
         assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(back[0]["name"], "</script><b>&");
+        assert_eq!(back["who"][0]["name"], "</script><b>&");
     }
 
     #[test]

@@ -19,10 +19,16 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("index.html", include_str!("../templates/index.html")),
     ("partner.html", include_str!("../templates/partner.html")),
     ("resource.html", include_str!("../templates/resource.html")),
+    ("resource_body.html", include_str!("../templates/resource_body.html")),
     ("banners.html", include_str!("../templates/banners.html")),
+    ("banners_body.html", include_str!("../templates/banners_body.html")),
     ("stats.html", include_str!("../templates/stats.html")),
+    ("stats_body.html", include_str!("../templates/stats_body.html")),
     ("commission.html", include_str!("../templates/commission.html")),
+    ("commission_body.html", include_str!("../templates/commission_body.html")),
     ("ledger.html", include_str!("../templates/ledger.html")),
+    ("ledger_body.html", include_str!("../templates/ledger_body.html")),
+    ("downline.html", include_str!("../templates/downline.html")),
     ("macros.html", include_str!("../templates/macros.html")),
 ];
 

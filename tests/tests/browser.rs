@@ -1,6 +1,7 @@
 //! A real headless Chromium on a parent partner's page, served by `refgen serve`: it picks a
 //! child, a link and one of the child's ads, clicks Generate Link and reads the exact URL;
-//! then, with JavaScript off, finds the same URL in the table of every link. Partners read
+//! then, with JavaScript off, finds her own links in her page's table and follows the links to
+//! her downline's pages to find the same URL, and a grandchild's. Partners read
 //! their click figures, their commission structure, their ledger and their orders.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -33,8 +34,19 @@ fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     // The child's choices replaced the parent's: only swdf's ad (and "None") is offered.
     let ads: Vec<String> = browser.find_all("#gen-ad option").iter().map(|o| o.property("value").to_string()).collect();
     assert_eq!(ads, ["\"\"", "\"instagram\""]);
+    // A restricted link is offered to whom it is open only: test3 to aapex, not to samantha.
+    let links = || -> Vec<String> {
+        browser.find_all("#gen-link option").iter().map(|o| o.property("value").to_string()).collect()
+    };
+    browser.find("#gen-who option[value=\"aapex\"]").click();
+    assert_eq!(links(), ["\"xyz\"", "\"test\"", "\"test2\"", "\"test3\""]);
+    browser.find("#gen-link option[value=\"test3\"]").click();
+    browser.find("#gen-ad option[value=\"print-flyer\"]").click();
+    browser.find("#gen-button").click();
+    assert_eq!(browser.find("#gen-result").property("value"), "https://martyc.example.com/go/test3/aapex/print-flyer");
     // Back to the parent, no ad: her own plain link.
     browser.find("#gen-who option[value=\"samantha\"]").click();
+    assert_eq!(links(), ["\"xyz\"", "\"test\"", "\"test2\""]);
     browser.find("#gen-link option[value=\"xyz\"]").click();
     browser.find("#gen-button").click();
     assert_eq!(browser.find("#gen-result").property("value"), "https://martyc.example.com/go/xyz/samantha");
@@ -44,8 +56,20 @@ fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     browser.open(&page);
     assert!(!browser.find("#generator").is_displayed(), "without JavaScript the generator stays hidden");
     assert_eq!(browser.find("#all-links").property("open"), true, "no script ran: the table is open");
-    let cells: Vec<String> = browser.find_all("#all-links td code").iter().map(|c| c.text()).collect();
-    assert!(cells.iter().any(|c| c == EXPECTED), "the table holds {EXPECTED}: {cells:?}");
+    let cells = |selector: &str| -> Vec<String> { browser.find_all(selector).iter().map(|c| c.text()).collect() };
+    let own = cells("#all-links td code");
+    assert_eq!(own.len(), 3 * 3, "her three links, each without an ad and with her two ads: {own:?}");
+    assert!(own.iter().any(|c| c == "https://martyc.example.com/go/xyz/samantha/email-list"), "{own:?}");
+    assert!(!own.iter().any(|c| c == EXPECTED), "her own table lists only her links");
+    // Her children's links are one click away, their children's one more.
+    browser.find("#downline-links a").click();
+    assert_eq!(browser.find("h1").text(), "Tracking links of Samantha Jones's referral partners");
+    let swdf = cells("#partner-swdf td code");
+    assert!(swdf.iter().any(|c| c == EXPECTED), "swdf's table holds {EXPECTED}: {swdf:?}");
+    assert!(browser.find_all("#partner-swdf .downline").is_empty(), "swdf has no referral partners");
+    browser.find("#partner-aapex .downline a").click();
+    let grandchild = cells("#partner-a8787 td code");
+    assert!(grandchild.contains(&"https://martyc.example.com/go/xyz/a8787".to_owned()), "{grandchild:?}");
 }
 
 /// Runs refstats with `args` into the store `stats/` of the program copied into `program`.

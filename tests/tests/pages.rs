@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use refcenter_model::{DiskFiles, load};
+use refcenter_model::{DiskFiles, Secret, load};
 use refcenter_tests::{TEST_SECRET, assert_golden, build, fixtures, private_paths, repo_root, snapshot};
 
 /// `code -> private folder token`, read from the admin's list.
@@ -32,6 +32,7 @@ fn sample_build() -> (tempfile::TempDir, PathBuf) {
 fn one_partners_pages_match_the_golden_files() {
     let (_dir, out) = sample_build();
     let token = tokens(&out)["samantha"].clone();
+    let downline = Secret::from_text(TEST_SECRET).unwrap().downline_token("samantha");
     let golden = fixtures().join("build/pages");
     let pages = [
         ("public/index.html".to_owned(), "index.html"),
@@ -41,6 +42,7 @@ fn one_partners_pages_match_the_golden_files() {
         (format!("public/p/{token}/banners/index.html"), "samantha/banners.html"),
         (format!("public/p/{token}/stats/index.html"), "samantha/stats.html"),
         (format!("public/p/{token}/commission/index.html"), "samantha/commission.html"),
+        (format!("public/p/{downline}/index.html"), "samantha/downline.html"),
         ("private/partner-access.csv".to_owned(), "partner-access.csv"),
     ];
     for (file, name) in pages {
@@ -80,29 +82,61 @@ fn every_private_page_is_noindex_and_the_public_index_lists_no_partner() {
 }
 
 #[test]
-fn a_partner_sees_no_private_path_outside_its_downline_and_public_files_hold_none() {
+fn a_partner_sees_no_private_path_but_its_own_and_downline_pages_only_below_it() {
     let (_dir, out) = sample_build();
     let tokens = tokens(&out);
     let program = load(&DiskFiles::new(repo_root()), Path::new("partners.toml")).unwrap().program;
     let tree = program.tree();
+    let secret = Secret::from_text(TEST_SECRET).unwrap();
+    let downline: BTreeMap<String, String> =
+        program.partners().iter().map(|p| (p.code.to_string(), secret.downline_token(p.code.as_str()))).collect();
     let all = snapshot(&out);
-    for (viewer, own) in &tokens {
-        let pages: Vec<(&PathBuf, &Vec<u8>)> =
-            all.iter().filter(|(p, _)| p.starts_with(Path::new("public/p").join(own))).collect();
-        assert!(pages.len() >= 4, "{viewer} has its pages");
-        for (other, token) in &tokens {
-            if tree.is_in_downline_or_self(viewer, other) {
-                continue;
-            }
-            for (path, bytes) in &pages {
+    let in_folder = |token: &str| -> Vec<(&PathBuf, String)> {
+        let dir = Path::new("public/p").join(token);
+        all.iter()
+            .filter(|(p, _)| p.starts_with(&dir))
+            .map(|(p, b)| (p, String::from_utf8_lossy(b).into_owned()))
+            .collect()
+    };
+    // Which downline pages a page may link to: a partner's pages to its own, a downline page to
+    // those of the partner's children.
+    let check = |whose: &str, pages: &[(&PathBuf, String)], may_link: &[&str]| {
+        for (path, html) in pages {
+            for (other, token) in &tokens {
                 assert!(
-                    !String::from_utf8_lossy(bytes).contains(token.as_str()),
-                    "{} (a page of {viewer}) holds the private path of {other}",
+                    !html.contains(token.as_str()),
+                    "{} ({whose}) holds the private path of {other}",
+                    path.display()
+                );
+            }
+            for (other, token) in &downline {
+                let linked = html.contains(token.as_str());
+                assert!(
+                    !linked || may_link.contains(&other.as_str()),
+                    "{} ({whose}) links to {other}'s downline page",
                     path.display()
                 );
             }
         }
+    };
+    let mut folders = 0;
+    for (viewer, own) in &tokens {
+        let pages = in_folder(own);
+        assert!(pages.len() >= 4, "{viewer} has its pages");
+        check(viewer, &pages, &[viewer.as_str()]);
+        folders += 1;
     }
+    for (code, token) in &downline {
+        let pages = in_folder(token);
+        let children: Vec<&str> = tree.children(code).iter().map(|c| c.as_str()).collect();
+        check(&format!("{code}'s downline page"), &pages, &children);
+        folders += usize::from(!pages.is_empty());
+    }
+    // samantha and aapex have active partners below them; nothing else is under public/p.
+    assert!(!in_folder(&downline["samantha"]).is_empty() && !in_folder(&downline["aapex"]).is_empty());
+    let listed: std::collections::BTreeSet<_> =
+        all.keys().filter_map(|p| p.strip_prefix("public/p").ok()?.components().next()).collect();
+    assert_eq!(listed.len(), folders, "every folder under public/p is a partner's or a downline page");
     // Outside the private folders, no published file and no redirect file holds a token.
     for (path, bytes) in &all {
         if path.starts_with("public/p") || path.starts_with("private") {
@@ -193,10 +227,49 @@ parent = "parent"
     let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
     assert!(!json.contains('<') && !json.contains('&'), "{json}");
     let data: serde_json::Value = serde_json::from_str(json).unwrap();
-    assert_eq!(data[0]["name"], NASTY);
-    assert_eq!(data[0]["ads"][0]["name"], NASTY);
-    assert_eq!(data[1]["name"], NASTY);
+    assert_eq!(data["who"][0]["name"], NASTY);
+    assert_eq!(data["who"][0]["ads"][0]["name"], NASTY);
+    assert_eq!(data["who"][1]["name"], NASTY);
     // A resource page filled in with the partner's name shows it as text.
     let resource = html_pages.iter().find(|(p, _)| p.ends_with("pages/hello/index.html")).map(|(_, h)| h).unwrap();
     assert!(resource.contains("From &lt;script&gt;alert("), "{resource}");
+}
+
+#[test]
+fn single_page_puts_each_partner_center_in_one_file_with_every_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program");
+    refcenter_tests::copy_sample(&program);
+    let config = program.join("partners.toml");
+    let toml = std::fs::read_to_string(&config).unwrap().replace("[program]\n", "[program]\nsingle_page = true\n");
+    std::fs::write(&config, toml).unwrap();
+    let out = dir.path().join("output");
+    build(&config, &out);
+    let tokens = tokens(&out);
+    let private = snapshot(&out.join("public/p"));
+    // One file per active partner, plus the downline pages of samantha and aapex.
+    assert_eq!(private.len(), tokens.len() + 2, "{:?}", private.keys().collect::<Vec<_>>());
+    let page = String::from_utf8(private[&Path::new(&tokens["samantha"]).join("index.html")].clone()).unwrap();
+    for (id, what) in [
+        ("email-welcome", "Healthier hair starts here"),
+        ("page-getting-started", "<article class=\"resource\">"),
+        ("banners", "banner-leaderboard-code"),
+        ("stats", "No statistics yet"),
+        ("commission", "id=\"plan\">Founding partners<"),
+        ("ledger", "id=\"no-ledger\""),
+    ] {
+        let start = page.find(&format!("<section id=\"{id}\" class=\"part\"")).unwrap_or_else(|| panic!("no {id}"));
+        let section = &page[start..start + page[start..].find("\n</section>\n").unwrap()];
+        assert!(section.contains(what), "{id} lacks {what}: {section}");
+    }
+    for href in ["#commission", "#ledger", "#stats", "#email-welcome", "#page-getting-started", "#banner-leaderboard"] {
+        assert!(page.contains(&format!("href=\"{href}\"")), "no link to {href}");
+    }
+    // Every id on the page is unique, and every in-page link has its target.
+    let ids: Vec<&str> = page.split(" id=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicate ids: {ids:?}");
+    for target in page.split("href=\"#").skip(1).map(|s| &s[..s.find('"').unwrap()]) {
+        assert!(unique.contains(target), "#{target} points nowhere");
+    }
 }
