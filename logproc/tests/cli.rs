@@ -15,7 +15,19 @@ fn help_lists_the_formats_and_exits_0() {
     let out = refstats(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    for format in ["cloudfront", "cloudfront-json", "cloudflare", "combined", "common", "nginx-json"] {
+    for format in [
+        "cloudfront",
+        "cloudfront-json",
+        "cloudflare",
+        "combined",
+        "common",
+        "nginx-json",
+        "caddy",
+        "google-cloud",
+        "azure-front-door",
+        "akamai",
+        "vercel",
+    ] {
         assert!(text.contains(format), "{format} in\n{text}");
     }
 }

@@ -20,6 +20,11 @@ const FORMATS: &[(&str, &str)] = &[
     ("cloudfront.json", "cloudfront-json"),
     ("cloudflare.json", "cloudflare"),
     ("nginx.json", "nginx-json"),
+    ("caddy.json", "caddy"),
+    ("google-cloud.json", "google-cloud"),
+    ("azure-front-door.json", "azure-front-door"),
+    ("akamai.json", "akamai"),
+    ("vercel.json", "vercel"),
 ];
 
 fn logs() -> PathBuf {

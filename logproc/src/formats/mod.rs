@@ -7,8 +7,10 @@ pub mod cloudfront;
 pub mod cloudfront_json;
 pub mod combined;
 pub mod fields;
+pub mod json_fields;
 pub mod nginx_json;
 
+use crate::formats::json_fields::{FieldMap, JsonFields};
 use crate::record::Parsed;
 
 /// A log format.
@@ -30,9 +32,34 @@ pub enum Format {
     Common,
     /// nginx JSON lines written with `log_format ... escape=json`.
     NginxJson,
+    /// Caddy's JSON access log.
+    Caddy,
+    /// Google Cloud load balancer / Cloud CDN request logs (Cloud Logging entries as JSON lines).
+    GoogleCloud,
+    /// Azure Front Door access logs (JSON lines).
+    AzureFrontDoor,
+    /// Akamai DataStream 2 (JSON).
+    Akamai,
+    /// Vercel log drains (JSON).
+    Vercel,
 }
 
 impl Format {
+    /// Every format but `auto`.
+    pub const ALL: [Format; 11] = [
+        Format::Cloudfront,
+        Format::CloudfrontJson,
+        Format::Cloudflare,
+        Format::Combined,
+        Format::Common,
+        Format::NginxJson,
+        Format::Caddy,
+        Format::GoogleCloud,
+        Format::AzureFrontDoor,
+        Format::Akamai,
+        Format::Vercel,
+    ];
+
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +70,11 @@ impl Format {
             Format::Combined => "combined",
             Format::Common => "common",
             Format::NginxJson => "nginx-json",
+            Format::Caddy => "caddy",
+            Format::GoogleCloud => "google-cloud",
+            Format::AzureFrontDoor => "azure-front-door",
+            Format::Akamai => "akamai",
+            Format::Vercel => "vercel",
         }
     }
 
@@ -54,6 +86,11 @@ impl Format {
             Format::Cloudflare => Box::new(cloudflare::Cloudflare),
             Format::Common => Box::new(combined::Combined { with_agent: false }),
             Format::NginxJson => Box::new(nginx_json::NginxJson),
+            Format::Caddy => Box::new(JsonFields(&json_fields::CADDY)),
+            Format::GoogleCloud => Box::new(JsonFields(&json_fields::GOOGLE_CLOUD)),
+            Format::AzureFrontDoor => Box::new(JsonFields(&json_fields::AZURE_FRONT_DOOR)),
+            Format::Akamai => Box::new(JsonFields(&json_fields::AKAMAI)),
+            Format::Vercel => Box::new(JsonFields(&json_fields::VERCEL)),
             Format::Combined | Format::Auto => Box::new(combined::Combined { with_agent: true }),
         }
     }
@@ -80,6 +117,9 @@ impl Format {
                 }
                 if map.contains_key("cs-uri-stem") || map.contains_key("x-edge-request-id") {
                     return Some(Format::CloudfrontJson);
+                }
+                if let Some(fields) = FieldMap::detect(&map) {
+                    return Format::ALL.iter().copied().find(|f| f.name() == fields.name);
                 }
                 if map.contains_key("request_uri") || map.contains_key("request") || map.contains_key("remote_addr") {
                     return Some(Format::NginxJson);
