@@ -3,10 +3,12 @@
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::Parser;
 use refcenter_common::{Failure, ProgramSource};
+use refcenter_model::program::StatsDefaults;
 use refcenter_model::secret::SecretSource;
 use refcenter_model::{Program, Secret};
 use refcenter_output::OutputWriter;
@@ -17,7 +19,9 @@ use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
 
 use crate::commission_run;
-use crate::formats::Format;
+use crate::formats::custom::TextFormat;
+use crate::formats::json_fields::FieldMap;
+use crate::formats::{Custom, Format};
 use crate::input::expand;
 use crate::report::{Formats, Layout, ReportError, RunInfo, write, write_streamed, write_table};
 use crate::run::{RunOptions, Seen, run};
@@ -57,6 +61,24 @@ pub struct Args {
     /// [stats] format, else auto].
     #[arg(long, short, value_enum, env = "REFSTATS_FORMAT")]
     pub format: Option<Format>,
+    /// Read JSON logs of any shape through this key map instead: field=path pairs,
+    /// comma-separated, each path keys joined with dots, e.g.
+    /// time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip,user_agent=request.headers.User-Agent
+    /// (fields: time, method, path, status, client; optional query, user_agent, request_id)
+    /// [default: the program's [stats] json_fields].
+    #[arg(long, value_name = "MAP", env = "REFSTATS_JSON_FIELDS")]
+    pub json_fields: Option<String>,
+    /// Read text logs of any layout instead, described with GoAccess specifiers, e.g.
+    /// '%h %^[%d:%t %^] "%r" %s %b "%R" "%u"' (docs/refstats.md lists them) [default: the
+    /// program's [stats] log_format].
+    #[arg(long, value_name = "PATTERN", env = "REFSTATS_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// The date format of --log-format's %d, in strftime syntax [default: %d/%b/%Y].
+    #[arg(long, value_name = "FORMAT", env = "REFSTATS_DATE_FORMAT")]
+    pub date_format: Option<String>,
+    /// The time format of --log-format's %t [default: %H:%M:%S].
+    #[arg(long, value_name = "FORMAT", env = "REFSTATS_TIME_FORMAT")]
+    pub time_format: Option<String>,
     /// The formats of the report's tables: csv, json and parquet, comma-separated, or none
     /// (then the report is summary.json, partners.json and report.html).
     #[arg(long, value_name = "LIST", env = "REFSTATS_FORMATS", default_value_t = Formats::default())]
@@ -130,7 +152,55 @@ fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
 struct Resolved {
     store: Option<PathBuf>,
     format: Format,
+    custom: Option<Custom>,
     orders: Vec<String>,
+}
+
+/// The user's own format: `--json-fields` or `--log-format` (with its date and time formats),
+/// else the same from `[stats]`.
+fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>, Failure> {
+    let bad = |what: &str, e: String, hint: &str| Failure::new(format!("{what}: {e}"), hint, EXIT_USAGE);
+    let json = match &args.json_fields {
+        Some(map) => Some((
+            "--json-fields",
+            map.split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect::<Vec<_>>(),
+        )),
+        None if !defaults.json_fields.is_empty() => Some((
+            "the program's [stats] json_fields",
+            defaults.json_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        )),
+        None => None,
+    };
+    let text = match &args.log_format {
+        Some(pattern) => Some(("--log-format", pattern.as_str())),
+        None => defaults.log_format.as_deref().map(|p| ("the program's [stats] log_format", p)),
+    };
+    let json_hint = "give field=path pairs for time, method, path, status and client, e.g. time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip";
+    match (json, text) {
+        (Some((a, _)), Some((b, _))) => Err(Failure::new(
+            format!("{a} and {b} both describe the log"),
+            "a run reads one kind of log: keep one of them",
+            EXIT_USAGE,
+        )),
+        (Some((what, pairs)), None) => {
+            FieldMap::from_pairs(pairs).map(|m| Some(Custom::Json(Arc::new(m)))).map_err(|e| bad(what, e, json_hint))
+        }
+        (None, Some((what, pattern))) => {
+            let date = args.date_format.as_deref().or(defaults.date_format.as_deref());
+            let time = args.time_format.as_deref().or(defaults.time_format.as_deref());
+            TextFormat::new(pattern, date, time).map(|f| Some(Custom::Text(Arc::new(f)))).map_err(|e| {
+                bad(
+                    what,
+                    e,
+                    "see the specifiers in docs/refstats.md, e.g. '%h %^[%d:%t %^] \"%r\" %s %b \"%R\" \"%u\"'",
+                )
+            })
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failure> {
@@ -158,6 +228,14 @@ fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failu
             )
         })?,
     };
+    let custom = custom_format(args, defaults)?;
+    if custom.is_some() && args.format.is_some_and(|f| f != Format::Auto) {
+        return Err(Failure::new(
+            "--format names a known log format, and --json-fields or --log-format describes another",
+            "keep one of them",
+            EXIT_USAGE,
+        ));
+    }
     let orders = if args.orders.is_empty() {
         defaults.orders.iter().map(|o| dir.join(o).to_string_lossy().into_owned()).collect()
     } else {
@@ -170,7 +248,7 @@ fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failu
             EXIT_USAGE,
         ));
     }
-    Ok(Resolved { store, format, orders })
+    Ok(Resolved { store, format, custom, orders })
 }
 
 fn store_dir(settings: &Resolved) -> &Path {
@@ -219,6 +297,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     })?;
     let options = RunOptions {
         format: settings.format,
+        custom: settings.custom.clone(),
         since: args.since,
         until: args.until,
         samples: args.samples,
@@ -359,7 +438,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Ok(EXIT_OK)
     } else {
         anstream::eprintln!(
-            "error: {} file(s) could not be read to the end (see \"file problem\" above); the report counts what was read",
+            "error: {} file(s) could not be read, or not to the end (see \"file problem\" above); the report counts what was read",
             acc.file_problems.len()
         );
         Ok(EXIT_PROBLEMS)

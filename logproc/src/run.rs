@@ -18,7 +18,7 @@ use refcenter_model::{Program, Secret};
 use crate::accounting::{Accounting, FileProblem, Sample};
 use crate::bots::{BotCache, Bots};
 use crate::classify::{Hit, Key, Known, Outcome, classify, without_query};
-use crate::formats::{Format, LineParser};
+use crate::formats::{Custom, Format, LineParser};
 use crate::input::{Source, next_line, open};
 use crate::record::Parsed;
 use crate::tally::{Day, Tally, Visitors, day_of};
@@ -28,6 +28,8 @@ use crate::tally::{Day, Tally, Visitors, day_of};
 pub struct RunOptions {
     /// The inputs' format (`Auto` to detect per file).
     pub format: Format,
+    /// The user's own format, which then reads every input.
+    pub custom: Option<Custom>,
     /// The first day counted, inclusive.
     pub since: Option<Day>,
     /// The last day counted, inclusive.
@@ -272,27 +274,31 @@ fn read_source(
             }
         }
     }
-    let format = match ctx.options.format {
-        Format::Auto => {
-            let texts: Vec<&str> = first.iter().filter_map(|l| std::str::from_utf8(l).ok()).collect();
-            match Format::detect(texts.iter().copied()) {
-                Some(f) => f,
-                None if first.is_empty() && error.is_none() => return,
-                None => {
-                    problems.push(FileProblem {
-                        file: name,
-                        after_lines: 0,
-                        error: "cannot tell the log format from the first lines; name it with --format".to_owned(),
-                    });
-                    return;
-                }
+    let texts: Vec<&str> = first.iter().filter_map(|l| std::str::from_utf8(l).ok()).collect();
+    let (format, mut parser) = match (&ctx.options.custom, ctx.options.format) {
+        (Some(custom), _) => (custom.name(), custom.parser()),
+        (None, Format::Auto) => match Format::detect(texts.iter().copied()) {
+            Some(f) => (f.name(), f.parser()),
+            None if first.is_empty() && error.is_none() => return,
+            None => {
+                let error = if texts.iter().any(|t| t.trim_start().starts_with('{')) {
+                    "the first lines are JSON records of no format refstats knows; name their keys with --json-fields"
+                } else {
+                    "cannot tell the log format from the first lines; name it with --format, or describe it with --log-format"
+                };
+                problems.push(FileProblem { file: name, after_lines: 0, error: error.to_owned() });
+                return;
             }
-        }
-        f => f,
+        },
+        (None, f) => (f.name(), f.parser()),
     };
-    files.push((name.clone(), format.name()));
-    // The first lines in this thread: they may hold a header the parser learns from.
-    let mut parser = format.parser();
+    // A file whose first lines lack what every click needs is one problem, not a rejection
+    // per line.
+    if let Some(why) = parser.missing_fields(&texts) {
+        problems.push(FileProblem { file: name, after_lines: 0, error: why });
+        return;
+    }
+    files.push((name.clone(), format));
     let mut line_no: u64 = 0;
     for line in &first {
         line_no += 1;

@@ -53,6 +53,21 @@ pub struct StatsSection {
     /// `["exports/"]` (`--orders`).
     #[schemars(with = "Option<Vec<String>>")]
     pub orders: Option<Vec<Spanned<String>>>,
+    /// A text log's layout in GoAccess specifiers, e.g. `'%h %^[%d:%t %^] "%r" %s %b "%R" "%u"'`
+    /// (`--log-format`; docs/refstats.md lists the specifiers).
+    #[schemars(with = "Option<String>")]
+    pub log_format: Option<Spanned<String>>,
+    /// The date format of `log_format`'s `%d`, in strftime syntax (`--date-format`; default
+    /// `%d/%b/%Y`).
+    #[schemars(with = "Option<String>")]
+    pub date_format: Option<Spanned<String>>,
+    /// The time format of `log_format`'s `%t` (`--time-format`; default `%H:%M:%S`).
+    #[schemars(with = "Option<String>")]
+    pub time_format: Option<Spanned<String>>,
+    /// Where a JSON log keeps each value a click needs (`--json-fields`): `time`, `method`,
+    /// `path`, `status` and `client`, optionally `query`, `user_agent` and `request_id`, each a
+    /// path of keys joined with dots, e.g. `path = "request.uri"`.
+    pub json_fields: Option<IndexMap<String, String>>,
 }
 
 /// `[commissions]`: what partners earn on the sales and leads they refer, and when it is paid.

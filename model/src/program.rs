@@ -52,6 +52,14 @@ pub struct StatsDefaults {
     pub format: Option<String>,
     /// The shop exports.
     pub orders: Vec<String>,
+    /// A text log's layout (GoAccess specifiers).
+    pub log_format: Option<String>,
+    /// The date format of `log_format`.
+    pub date_format: Option<String>,
+    /// The time format of `log_format`.
+    pub time_format: Option<String>,
+    /// A JSON log's keys, as `(field, dotted path)` in file order.
+    pub json_fields: Vec<(String, String)>,
 }
 
 /// A tracking link.

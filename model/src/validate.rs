@@ -52,6 +52,10 @@ fn stats_defaults(raw: &RawProgram) -> crate::program::StatsDefaults {
         store: text(&s.value.store).filter(|v| !v.is_empty()),
         format: text(&s.value.format).filter(|v| !v.is_empty()),
         orders: s.value.orders.iter().flatten().map(|o| o.get_ref().trim().to_owned()).collect(),
+        log_format: s.value.log_format.as_ref().map(|v| v.get_ref().clone()).filter(|v| !v.trim().is_empty()),
+        date_format: text(&s.value.date_format).filter(|v| !v.is_empty()),
+        time_format: text(&s.value.time_format).filter(|v| !v.is_empty()),
+        json_fields: s.value.json_fields.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
     }
 }
 

@@ -6,10 +6,14 @@ pub mod cloudflare;
 pub mod cloudfront;
 pub mod cloudfront_json;
 pub mod combined;
+pub mod custom;
 pub mod fields;
 pub mod json_fields;
 pub mod nginx_json;
 
+use std::sync::Arc;
+
+use crate::formats::custom::TextFormat;
 use crate::formats::json_fields::{FieldMap, JsonFields};
 use crate::record::Parsed;
 
@@ -86,11 +90,11 @@ impl Format {
             Format::Cloudflare => Box::new(cloudflare::Cloudflare),
             Format::Common => Box::new(combined::Combined { with_agent: false }),
             Format::NginxJson => Box::new(nginx_json::NginxJson),
-            Format::Caddy => Box::new(JsonFields(&json_fields::CADDY)),
-            Format::GoogleCloud => Box::new(JsonFields(&json_fields::GOOGLE_CLOUD)),
-            Format::AzureFrontDoor => Box::new(JsonFields(&json_fields::AZURE_FRONT_DOOR)),
-            Format::Akamai => Box::new(JsonFields(&json_fields::AKAMAI)),
-            Format::Vercel => Box::new(JsonFields(&json_fields::VERCEL)),
+            Format::Caddy => Box::new(JsonFields(Arc::clone(&json_fields::CADDY))),
+            Format::GoogleCloud => Box::new(JsonFields(Arc::clone(&json_fields::GOOGLE_CLOUD))),
+            Format::AzureFrontDoor => Box::new(JsonFields(Arc::clone(&json_fields::AZURE_FRONT_DOOR))),
+            Format::Akamai => Box::new(JsonFields(Arc::clone(&json_fields::AKAMAI))),
+            Format::Vercel => Box::new(JsonFields(Arc::clone(&json_fields::VERCEL))),
             Format::Combined | Format::Auto => Box::new(combined::Combined { with_agent: true }),
         }
     }
@@ -146,6 +150,41 @@ pub trait LineParser: Send {
     /// A parser in the same state (the columns a header named), for another thread reading
     /// later lines of the same file.
     fn fork(&self) -> Box<dyn LineParser>;
+
+    /// Given a file's first lines, why none of its lines can hold a click (the fields the
+    /// format needs are missing from every one of them): one error for the file instead of a
+    /// rejection per line. `None` when the lines look right, or the format cannot tell.
+    fn missing_fields(&self, _first: &[&str]) -> Option<String> {
+        None
+    }
+}
+
+/// A format the user described: the keys of a JSON log (`--json-fields`) or the layout of a
+/// text log (`--log-format`).
+#[derive(Clone, Debug)]
+pub enum Custom {
+    /// JSON records read through the user's field map.
+    Json(Arc<FieldMap>),
+    /// Text lines read through the user's pattern.
+    Text(Arc<TextFormat>),
+}
+
+impl Custom {
+    /// The name used in reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Custom::Json(_) => "json (--json-fields)",
+            Custom::Text(_) => "text (--log-format)",
+        }
+    }
+
+    /// A parser for this format.
+    pub fn parser(&self) -> Box<dyn LineParser> {
+        match self {
+            Custom::Json(map) => Box::new(JsonFields(Arc::clone(map))),
+            Custom::Text(format) => Box::new(custom::TextParser(Arc::clone(format))),
+        }
+    }
 }
 
 /// The sample lines in a format module's docs (between "```text" and "```"), for its tests.

@@ -55,6 +55,32 @@ impl LineParser for NginxJson {
         Box::new(NginxJson)
     }
 
+    fn missing_fields(&self, first: &[&str]) -> Option<String> {
+        let records: Vec<serde_json::Map<String, Value>> =
+            first.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        if records.is_empty() {
+            return None;
+        }
+        let any = |keys: &[&str]| records.iter().any(|r| keys.iter().all(|k| r.contains_key(*k)));
+        let mut missing = Vec::new();
+        if !any(&["time"]) && !any(&["time_iso8601"]) && !any(&["time_local"]) {
+            missing.push("a time (`time`, `time_iso8601` or `time_local`)");
+        }
+        if !any(&["status"]) {
+            missing.push("`status`");
+        }
+        if !any(&["request_method", "request_uri"]) && !any(&["request"]) {
+            missing.push("the request (`request_method` and `request_uri`, or `request`)");
+        }
+        (!missing.is_empty()).then(|| {
+            format!(
+                "no record among the first {} holds {}: its keys are not nginx's variable names; name them with --json-fields",
+                records.len(),
+                missing.join(", ")
+            )
+        })
+    }
+
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         let Ok(l) = serde_json::from_str::<Line<'a>>(line) else {
             return Parsed::Reject("not an nginx JSON record");
