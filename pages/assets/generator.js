@@ -92,6 +92,50 @@
     });
   }
 
+  // The QR codes of My Ads: download each as SVG, or as a 1024-pixel PNG drawn from it.
+  function setUpQrDownloads() {
+    function save(blob, name) {
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      document.body.removeChild(a);
+      setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+    }
+    var figures = document.querySelectorAll('figure.qr');
+    Array.prototype.forEach.call(figures, function (figure) {
+      var svg = figure.querySelector('svg');
+      var png = figure.querySelector('button.qr-png');
+      var vector = figure.querySelector('button.qr-svg');
+      if (!svg || !png || !vector) { return; }
+      var name = figure.getAttribute('data-name') || 'qr';
+      var text = new XMLSerializer().serializeToString(svg);
+      vector.hidden = false;
+      vector.addEventListener('click', function () {
+        save(new Blob([text], { type: 'image/svg+xml' }), name + '.svg');
+      });
+      if (!window.HTMLCanvasElement || !HTMLCanvasElement.prototype.toBlob) { return; }
+      png.hidden = false;
+      png.addEventListener('click', function () {
+        var image = new Image();
+        var url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+        image.onload = function () {
+          var canvas = document.createElement('canvas');
+          canvas.width = 1024;
+          canvas.height = 1024;
+          var context = canvas.getContext('2d');
+          context.imageSmoothingEnabled = false;
+          context.drawImage(image, 0, 0, 1024, 1024);
+          URL.revokeObjectURL(url);
+          canvas.toBlob(function (blob) { if (blob) { save(blob, name + '.png'); } }, 'image/png');
+        };
+        image.src = url;
+      });
+    });
+  }
+
   setUpGenerator();
   setUpCopyButtons();
+  setUpQrDownloads();
 }());

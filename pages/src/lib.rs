@@ -16,6 +16,7 @@ pub mod link_function;
 pub mod markdown;
 pub mod partner_view;
 pub mod problem;
+pub mod qr;
 pub mod site;
 pub mod stats_view;
 pub mod templates;

@@ -5,6 +5,8 @@
 //! nothing of its parent.
 
 use refcenter_model::{Partner, Program};
+
+use crate::qr;
 use serde::Serialize;
 
 /// A partner as other partners see it.
@@ -53,6 +55,13 @@ pub struct AdView {
     pub start: String,
     /// Optional description.
     pub description: Option<String>,
+    /// The QR code for print: the ad's tracking link on the partner's first link, with the QR
+    /// marker, as inline SVG (none when the partner may use no link).
+    pub qr: Option<String>,
+    /// The text the QR code carries.
+    pub qr_text: Option<String>,
+    /// The link the QR code leads to.
+    pub qr_link: Option<String>,
 }
 
 /// A partner in the downline tree.
@@ -241,15 +250,23 @@ impl PartnerView {
                 tracking: program.tracking_url(link, partner, None).to_string(),
             })
             .collect();
+        let qr_link = program.links_for(partner).next();
         let ads = partner
             .ads
             .iter()
-            .map(|a| AdView {
-                code: a.code.to_string(),
-                name: a.name.clone(),
-                media: a.media.as_str(),
-                start: a.start.format("%Y-%m-%d").to_string(),
-                description: a.description.clone(),
+            .map(|a| {
+                let text = qr_link.map(|link| qr::qr_text(program.tracking_url(link, partner, Some(a)).as_str()));
+                let label = format!("QR code of the tracking link for {} with the ad {}", partner.name, a.name);
+                AdView {
+                    code: a.code.to_string(),
+                    name: a.name.clone(),
+                    media: a.media.as_str(),
+                    start: a.start.format("%Y-%m-%d").to_string(),
+                    description: a.description.clone(),
+                    qr: text.as_deref().and_then(|t| qr::svg(t, 160, &label)),
+                    qr_text: text,
+                    qr_link: qr_link.map(|l| l.name.clone()),
+                }
             })
             .collect();
         let tree = program.tree();

@@ -1,5 +1,6 @@
 //! Just enough of the W3C WebDriver protocol to drive Debian's headless Chromium through
-//! chromedriver from the tests: open a page, find elements, click, read values and text.
+//! chromedriver from the tests: open a page, find elements, click, read values and text, take
+//! an element's screenshot. Downloads land in `<work>/downloads`.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -54,7 +55,11 @@ impl Browser {
             format!("--user-data-dir={}", profile.display()),
         ];
         // Content setting 2 blocks scripts on every site.
-        let prefs = json!({ "profile.default_content_setting_values.javascript": if javascript { 1 } else { 2 } });
+        let prefs = json!({
+            "profile.default_content_setting_values.javascript": if javascript { 1 } else { 2 },
+            "download.default_directory": work.join("downloads"),
+            "download.prompt_for_download": false,
+        });
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args, "prefs": prefs }
@@ -116,6 +121,13 @@ impl Element<'_> {
     /// Its rendered text.
     pub fn text(&self) -> String {
         self.browser.get(&format!("/element/{}/text", self.id), "text").as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A PNG screenshot of it, as the browser draws it.
+    pub fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let v = self.browser.get(&format!("/element/{}/screenshot", self.id), "screenshot");
+        base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).expect("a base64 PNG")
     }
 
     /// Whether it is shown.

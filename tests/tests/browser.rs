@@ -72,6 +72,61 @@ fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     assert!(grandchild.contains(&"https://martyc.example.com/go/xyz/a8787".to_owned()), "{grandchild:?}");
 }
 
+/// The text of the QR code in the PNG `bytes`.
+fn qr_text(bytes: &[u8]) -> String {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    // Enlarged four times (each pixel a 4x4 square): the decoder misses codes of under ~4
+    // pixels a module, as the page's 160-pixel code is; a phone's camera sees it far larger.
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w * 4, h * 4, |x, y| {
+        let p = &buf[((y / 4) * w + x / 4) * channels..];
+        let alpha = if channels == 2 || channels == 4 { p[channels - 1] } else { 255 };
+        // Transparent counts as white paper.
+        if alpha < 128 {
+            255
+        } else if channels >= 3 {
+            ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8
+        } else {
+            p[0]
+        }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+#[test]
+fn each_ad_has_a_qr_code_that_reads_as_its_tracking_link_on_screen_and_downloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let server = servers::refgen_serve(&repo_root().join("partners.toml"), &out, dir.path());
+    let (_, path) = private_paths(&out).into_iter().find(|(code, _)| code == "samantha").unwrap();
+    let browser = Browser::start(dir.path(), true);
+    browser.open(&format!("http://{}{path}", server.addr));
+    for ad in ["email-list", "main-website"] {
+        let expected = format!("https://martyc.example.com/go/xyz/samantha/{ad}?qr=1");
+        let shown = browser.find(&format!("#ad-{ad} figure.qr svg")).screenshot();
+        assert_eq!(qr_text(&shown), expected, "the QR code on the page");
+        browser.find(&format!("#ad-{ad} button.qr-png")).click();
+        browser.find(&format!("#ad-{ad} button.qr-svg")).click();
+        let png = dir.path().join(format!("downloads/samantha-{ad}.png"));
+        let svg = dir.path().join(format!("downloads/samantha-{ad}.svg"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !(png.is_file() && svg.is_file()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert_eq!(qr_text(&bytes), expected, "the downloaded PNG");
+        let vector = std::fs::read_to_string(&svg).unwrap();
+        assert!(vector.starts_with("<svg") && vector.contains("viewBox"), "{vector}");
+    }
+}
+
 /// Runs refstats with `args` into the store `stats/` of the program copied into `program`.
 fn into_store(program: &std::path::Path, args: &[&str]) {
     let (config, store) = (program.join("partners.toml"), program.join("stats"));
