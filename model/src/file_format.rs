@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// A whole program file: the root `partners.toml`, or a file it includes (which may hold only
-/// `links` and `partners`).
+/// `links`, `partners` and `ads`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Referral program file (partners.toml)")]
@@ -28,6 +28,10 @@ pub struct ProgramFile {
     /// The referral partners.
     #[serde(default)]
     pub partners: Vec<PartnerEntry>,
+    /// Ads kept apart from their partner's entry, each naming its partner: a file of its own
+    /// per ad (`ads/<partner>-<ad>.toml`) is how a partner proposes a new ad in a pull request.
+    #[serde(default)]
+    pub ads: Vec<StandaloneAdEntry>,
     /// Where the site is hosted: which redirect rules `refgen build` writes. Only in the root
     /// file. Default: `targets = ["html"]`.
     pub redirects: Option<RedirectsSection>,
@@ -205,6 +209,13 @@ pub struct ProgramSection {
     /// `utm_campaign = "{link}"`, `utm_content = "{ad}"`.
     #[schemars(with = "Option<IndexMap<String, String>>")]
     pub attribution: Option<Spanned<IndexMap<String, Spanned<String>>>>,
+    /// The program's GitHub repository (`https://github.com/<owner>/<name>`): with it, a
+    /// partner's Create Ad offers a prefilled pull request adding the ad's file.
+    #[schemars(with = "Option<String>", extend("format" = "uri"))]
+    pub repository: Option<Spanned<String>>,
+    /// The branch pull requests go to. Default `main`.
+    #[schemars(with = "Option<String>")]
+    pub repository_branch: Option<Spanned<String>>,
     /// Each partner's whole Partner Center in one file (resources, stats, commission structure
     /// and ledger as sections of its page) instead of a folder of pages: for hosts that limit
     /// the number of files, such as Cloudflare Pages' free plan. Default `false`.
@@ -268,6 +279,17 @@ pub struct PartnerEntry {
     /// The ads this partner created, each with its own statistics.
     #[serde(default)]
     pub ads: Vec<AdEntry>,
+}
+
+/// `[[ads]]`: an ad outside its partner's entry.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct StandaloneAdEntry {
+    /// The code of the partner the ad belongs to.
+    #[schemars(with = "String", extend("pattern" = crate::code::CODE_PATTERN))]
+    pub partner: Spanned<String>,
+    /// The ad, as in `[[partners.ads]]`.
+    #[serde(flatten)]
+    pub ad: AdEntry,
 }
 
 /// `[[partners.ads]]`: one ad a partner created.

@@ -59,6 +59,8 @@ pub struct RawProgram {
     pub links: Vec<Sourced<LinkEntry>>,
     /// Every partner, in load order.
     pub partners: Vec<Sourced<PartnerEntry>>,
+    /// Every `[[ads]]` entry, in load order, with the partner it names.
+    pub ads: Vec<(Spanned<String>, Sourced<AdEntry>)>,
     /// Codes of links that were present but could not be read, so that references to them
     /// are not reported again as unknown.
     pub broken_links: HashSet<String>,
@@ -267,18 +269,23 @@ impl Reader<'_> {
                         self.partner(file, entry);
                     }
                 }
-                (top @ ("program" | "include" | "redirects" | "commissions" | "stats"), false) => {
-                    self.diagnostics.push(
-                        Diagnostic::at(
-                            key_at,
-                            format!("`{top}` is only allowed in the root program file"),
-                            "in an included file",
-                        )
-                        .with_hint(
-                            "included files may only hold [[links]] and [[partners]]; move this to the root file",
-                        ),
-                    )
+                ("ads", _) => {
+                    for entry in self.array(file, value, "ads") {
+                        self.standalone_ad(file, entry);
+                    }
                 }
+                (top @ ("program" | "include" | "redirects" | "commissions" | "stats"), false) => self
+                    .diagnostics
+                    .push(
+                    Diagnostic::at(
+                        key_at,
+                        format!("`{top}` is only allowed in the root program file"),
+                        "in an included file",
+                    )
+                    .with_hint(
+                        "included files may only hold [[links]], [[partners]] and [[ads]]; move this to the root file",
+                    ),
+                ),
                 (other, _) => {
                     let hint = unknown_key_hint(other, &self.keys.top, "a program file");
                     self.diagnostics.push(
@@ -293,6 +300,26 @@ impl Reader<'_> {
             }
         }
         includes
+    }
+
+    /// Reads an `[[ads]]` entry: its `partner`, then the rest as `[[partners.ads]]` reads it.
+    fn standalone_ad(&mut self, file: SourceId, mut entry: Spanned<DeValue<'_>>) {
+        let at = Location { file, span: entry.span() };
+        let partner = match entry.get_mut() {
+            DeValue::Table(t) => t.remove("partner"),
+            _ => None,
+        };
+        if partner.is_none() {
+            self.diagnostics.push(
+                Diagnostic::at(at, "an [[ads]] entry names no partner", "here")
+                    .with_hint("add partner = \"<partner code>\" to say whose ad it is"),
+            );
+        }
+        let partner = partner.and_then(|p| self.value::<Spanned<String>>(file, p, "partner"));
+        let ad = self.table::<AdEntry>(file, entry, "[[ads]]", |k| &k.ad);
+        if let (Some(partner), Some(ad)) = (partner, ad) {
+            self.raw.ads.push((partner, ad));
+        }
     }
 
     fn partner(&mut self, file: SourceId, mut entry: Spanned<DeValue<'_>>) {

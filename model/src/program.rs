@@ -35,6 +35,9 @@ pub struct Settings {
     pub attribution: Attribution,
     /// Whether each partner's pages are one file (`[program] single_page`).
     pub single_page: bool,
+    /// Where a new ad's file can be proposed: the GitHub address of the "new file" page of the
+    /// program's repository and branch (`https://github.com/<owner>/<name>/new/<branch>`).
+    pub propose_url: Option<String>,
     /// The hosts to write redirect rules for, sorted, without duplicates.
     pub targets: Vec<RedirectTarget>,
     /// The commission structure; `None` when the program pays no commissions.

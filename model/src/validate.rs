@@ -104,6 +104,36 @@ impl Validator<'_> {
             );
         }
         let fallback_url = self.url(s.file, &p.fallback_url, "fallback_url");
+        let propose_url = match &p.repository {
+            None => Some(None),
+            Some(repo) => self.url(s.file, repo, "repository").and_then(|u| {
+                let path: Vec<&str> =
+                    u.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+                let branch = p.repository_branch.as_ref().map_or("main", |b| b.get_ref().trim());
+                let branch_ok =
+                    !branch.is_empty() && branch.chars().all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));
+                if !branch_ok {
+                    let at = p.repository_branch.as_ref().map_or(repo.span(), Spanned::span);
+                    self.push(
+                        Diagnostic::at(s.at(at), format!("`{branch}` is not a branch name",), "here")
+                            .with_hint("branch names here use letters, digits, `.`, `_`, `/` and `-`, e.g. main"),
+                    );
+                    None
+                } else if u.host_str() == Some("github.com") && path.len() == 2 && u.query().is_none() {
+                    Some(Some(format!(
+                        "https://github.com/{}/{}/new/{branch}",
+                        path[0],
+                        path[1].trim_end_matches(".git")
+                    )))
+                } else {
+                    self.push(
+                        Diagnostic::at(s.at(repo.span()), "`repository` is not a GitHub repository address", "here")
+                            .with_hint("write it as https://github.com/<owner>/<name>, or leave it out"),
+                    );
+                    None
+                }
+            }),
+        };
         let prefix = match &p.prefix {
             Some(prefix) => self.code(s.file, prefix, Kind::Prefix),
             None => Code::parse("go").ok(),
@@ -143,6 +173,7 @@ impl Validator<'_> {
             fallback_url: fallback_url?,
             attribution: attribution?,
             single_page: p.single_page.unwrap_or(false),
+            propose_url: propose_url?,
             targets: Vec::new(),
             commissions: None,
             stats: Default::default(),
@@ -288,7 +319,15 @@ impl Validator<'_> {
             let p: &PartnerEntry = &entry.value;
             let code = self.code(entry.file, &p.code, Kind::Partner);
             self.unique(&mut seen, entry.at(p.code.span()), p.code.get_ref(), Kind::Partner, "");
-            let ads = self.ads(entry, code.as_ref().map_or(p.code.get_ref().as_str(), Code::as_str));
+            let partner_code = code.as_ref().map_or(p.code.get_ref().as_str(), Code::as_str);
+            // Its own [[partners.ads]], then the [[ads]] entries naming it, from any file.
+            let own = p.ads.iter().map(|ad| (entry.file, ad));
+            let apart = raw
+                .ads
+                .iter()
+                .filter(|(who, _)| who.get_ref().trim() == p.code.get_ref())
+                .map(|(_, ad)| (ad.file, &ad.value));
+            let ads = self.ads(own.chain(apart).collect(), partner_code);
             let email = p.email.as_ref().map(|e| self.email(entry.file, e));
             let groups: Vec<String> = p.groups.iter().flatten().map(|g| g.get_ref().trim().to_owned()).collect();
             for g in p.groups.iter().flatten().filter(|g| g.get_ref().trim().is_empty()) {
@@ -313,7 +352,30 @@ impl Validator<'_> {
             }
         }
         ok &= self.parents(raw, &seen);
+        ok &= self.ads_of_unknown_partners(raw, &seen);
         ok.then_some(out)
+    }
+
+    /// Reports `[[ads]]` entries whose partner does not exist (when every file could be read).
+    fn ads_of_unknown_partners(&mut self, raw: &RawProgram, known: &HashMap<String, Location>) -> bool {
+        let mut ok = true;
+        for (partner, ad) in &raw.ads {
+            let code = partner.get_ref().trim();
+            if known.contains_key(code) || !raw.complete || raw.broken_partners.contains(code) {
+                continue;
+            }
+            let hint = suggest::hint(code, "partner code", known.keys().map(String::as_str));
+            self.push(
+                Diagnostic::at(
+                    ad.at(partner.span()),
+                    format!("the ad `{}` names an unknown partner `{code}`", ad.value.code.get_ref()),
+                    "no partner has this code",
+                )
+                .with_hint(hint),
+            );
+            ok = false;
+        }
+        ok
     }
 
     fn email(&mut self, file: SourceId, value: &Spanned<String>) -> Option<String> {
@@ -332,15 +394,16 @@ impl Validator<'_> {
         }
     }
 
-    fn ads(&mut self, partner: &Sourced<PartnerEntry>, partner_code: &str) -> Option<Vec<Ad>> {
+    /// The ads of the partner `partner_code`, each with the file it is written in.
+    fn ads(&mut self, ads: Vec<(SourceId, &AdEntry)>, partner_code: &str) -> Option<Vec<Ad>> {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         let mut ok = true;
         let scope = format!(" for partner `{partner_code}`");
-        for ad in &partner.value.ads {
+        for (file, ad) in ads {
             let AdEntry { code, name, description, media, start } = ad;
-            let at = partner.at(code.span());
-            let checked = self.code(partner.file, code, Kind::Ad);
+            let at = Location { file, span: code.span() };
+            let checked = self.code(file, code, Kind::Ad);
             self.unique(&mut seen, at, code.get_ref(), Kind::Ad, &scope);
             let media_type = MediaType::parse(media.get_ref());
             if media_type.is_none() {
@@ -353,14 +416,14 @@ impl Validator<'_> {
                 };
                 self.push(
                     Diagnostic::at(
-                        partner.at(media.span()),
+                        Location { file, span: media.span() },
                         format!("unknown media type `{}`", media.get_ref()),
                         "not a media type",
                     )
                     .with_hint(hint),
                 );
             }
-            let date = self.date(partner.file, start);
+            let date = self.date(file, start);
             match (checked, media_type, date) {
                 (Some(code), Some(media), Some(start)) => {
                     out.push(Ad { code, name: name.clone(), description: description.clone(), media, start })

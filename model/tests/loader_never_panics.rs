@@ -120,10 +120,13 @@ fn the_unedited_sample_loads_and_needs_its_includes() {
     let alone = MemoryFiles::new([(PathBuf::from("partners.toml"), sample_root().into_bytes())], None);
     assert!(load(&alone, Path::new("partners.toml")).is_err(), "its include pattern matches nothing here");
     let mut files = vec![(PathBuf::from("partners.toml"), sample_root().into_bytes())];
-    for entry in std::fs::read_dir(root.join("partners")).unwrap() {
-        let path = entry.unwrap().path();
-        files.push((Path::new("partners").join(path.file_name().unwrap()), std::fs::read(&path).unwrap()));
+    for folder in ["partners", "ads"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            files.push((Path::new(folder).join(path.file_name().unwrap()), std::fs::read(&path).unwrap()));
+        }
     }
     let loaded = load(&MemoryFiles::new(files, None), Path::new("partners.toml")).unwrap();
     assert_eq!(loaded.program.partners().len(), 6);
+    assert_eq!(loaded.program.partner("swdf").unwrap().ads.len(), 2, "its own ad and the one in ads/");
 }

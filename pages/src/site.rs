@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use refcenter_model::page_stats::PageStats;
-use refcenter_model::{Files, Partner, Program, Secret};
+use refcenter_model::{Files, MediaType, Partner, Program, Secret};
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -405,6 +405,8 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
             ("commissions", tera::Value::Bool(program.settings.commissions.is_some())),
             ("href", to_value(&href)),
             ("sections", to_value(&sections)),
+            ("propose_url", to_value(&program.settings.propose_url)),
+            ("media_types", to_value(&MediaType::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>())),
         ],
     )
     .map_err(one)?;

@@ -123,11 +123,10 @@ impl StatsView {
             .iter()
             .map(|(code, w)| Row {
                 code: code.clone(),
-                name: partner
-                    .ads
-                    .iter()
-                    .find(|a| a.code.as_str() == code)
-                    .map_or_else(|| "(not one of your ads)".to_owned(), |a| a.name.clone()),
+                name: partner.ads.iter().find(|a| a.code.as_str() == code).map_or_else(
+                    || "(not a registered ad: created on My Ads, or mistyped)".to_owned(),
+                    |a| a.name.clone(),
+                ),
                 figures: figures(w),
             })
             .collect();

@@ -1,4 +1,4 @@
-//! The sample program, built into the binaries: `partners.toml`, the partner files it
+//! The sample program, built into the binaries: `partners.toml`, the partner and ad files it
 //! includes and the `content/` folder, exactly as they are at the root of this repository.
 //!
 //! Commands use it when no program file is named and none is in the current folder, and
@@ -22,11 +22,12 @@ pub const ROOT: &str = "partners.toml";
 static ROOT_FILE: &str = include_str!("../../partners.toml");
 static PARTNERS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../partners");
 static CONTENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../content");
+static ADS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../ads");
 
 /// The sample's files, with paths relative to the program folder.
 pub fn files() -> MemoryFiles {
     let mut all = vec![(PathBuf::from(ROOT), ROOT_FILE.as_bytes().to_vec())];
-    for (prefix, dir) in [("partners", &PARTNERS), ("content", &CONTENT)] {
+    for (prefix, dir) in [("partners", &PARTNERS), ("content", &CONTENT), ("ads", &ADS)] {
         collect(dir, Path::new(prefix), &mut all);
     }
     MemoryFiles::new(all, Some("(built-in sample)"))

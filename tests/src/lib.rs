@@ -69,7 +69,7 @@ pub fn run(name: &str, args: &[&str], dir: &Path) -> Output {
 pub fn copy_sample(to: &Path) {
     std::fs::create_dir_all(to).expect("folders can be made");
     std::fs::copy(repo_root().join("partners.toml"), to.join("partners.toml")).expect("files can be copied");
-    for folder in ["partners", "content"] {
+    for folder in ["partners", "content", "ads"] {
         std::fs::create_dir_all(to.join(folder)).expect("folders can be made");
         copy_dir(&repo_root().join(folder), &to.join(folder), &[]);
     }

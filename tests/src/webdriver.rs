@@ -113,6 +113,16 @@ impl Element<'_> {
         self.browser.post(&format!("/element/{}/click", self.id), json!({}), "click");
     }
 
+    /// Empties a text field.
+    pub fn clear(&self) {
+        self.browser.post(&format!("/element/{}/clear", self.id), json!({}), "clear");
+    }
+
+    /// Types `text` into it.
+    pub fn send_keys(&self, text: &str) {
+        self.browser.post(&format!("/element/{}/value", self.id), json!({ "text": text }), "send keys");
+    }
+
     /// A DOM property, such as `value`.
     pub fn property(&self, name: &str) -> Value {
         self.browser.get(&format!("/element/{}/property/{name}", self.id), name)

@@ -33,7 +33,7 @@ fn a_parent_generates_a_link_for_a_child_with_and_without_javascript() {
     assert_eq!(browser.find("#gen-result").property("value"), EXPECTED);
     // The child's choices replaced the parent's: only swdf's ad (and "None") is offered.
     let ads: Vec<String> = browser.find_all("#gen-ad option").iter().map(|o| o.property("value").to_string()).collect();
-    assert_eq!(ads, ["\"\"", "\"instagram\""]);
+    assert_eq!(ads, ["\"\"", "\"instagram\"", "\"story-highlights\""]);
     // A restricted link is offered to whom it is open only: test3 to aapex, not to samantha.
     let links = || -> Vec<String> {
         browser.find_all("#gen-link option").iter().map(|o| o.property("value").to_string()).collect()
@@ -125,6 +125,77 @@ fn each_ad_has_a_qr_code_that_reads_as_its_tracking_link_on_screen_and_downloade
         let vector = std::fs::read_to_string(&svg).unwrap();
         assert!(vector.starts_with("<svg") && vector.contains("viewBox"), "{vector}");
     }
+}
+
+#[test]
+fn a_partner_creates_an_ad_uses_it_at_once_and_proposes_it_for_the_program_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program");
+    refcenter_tests::copy_sample(&program);
+    let config = program.join("partners.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let toml = toml.replace("[program]\n", "[program]\nrepository = \"https://github.com/martyc/referrals\"\n");
+    std::fs::write(&config, toml).unwrap();
+    let out = dir.path().join("out");
+    let server = servers::refgen_serve(&config, &out, dir.path());
+    let (_, path) = private_paths(&out).into_iter().find(|(code, _)| code == "samantha").unwrap();
+    let page = format!("http://{}{path}", server.addr);
+    let browser = Browser::start(dir.path(), true);
+    browser.open(&page);
+    let value = |selector: &str| browser.find(selector).property("value").as_str().unwrap_or_default().to_owned();
+
+    browser.find("#ad-name").click();
+    type_into(&browser, "#ad-name", "Spring Flyer!");
+    browser.find("#ad-media option[value=\"print\"]").click();
+    browser.find("#ad-create").click();
+    assert_eq!(browser.find("#ad-status").text(), "Ad spring-flyer created.");
+    assert_eq!(value("#new-ad-spring-flyer-link"), "https://martyc.example.com/go/xyz/samantha/spring-flyer");
+    let entry = value("#new-ad-spring-flyer-toml");
+    let start = value("#ad-start");
+    assert_eq!(
+        entry,
+        format!(
+            "[[ads]]\npartner = \"samantha\"\ncode = \"spring-flyer\"\nname = \"Spring Flyer!\"\nmedia = \"print\"\nstart = {start}\n"
+        )
+    );
+    let propose = browser.find("#new-ad-spring-flyer a.propose").property("href").as_str().unwrap().to_owned();
+    assert!(propose.starts_with("https://github.com/martyc/referrals/new/main?filename=ads%2Fsamantha-spring-flyer.toml&value=%5B%5Bads%5D%5D%0Apartner"), "{propose}");
+    // The same name again gets a code of its own; the ads stay when the page is opened again.
+    type_into(&browser, "#ad-name", "Spring flyer");
+    browser.find("#ad-create").click();
+    assert_eq!(browser.find("#ad-status").text(), "Ad spring-flyer-2 created.");
+    browser.open(&page);
+    assert_eq!(browser.find_all("#new-ad-list section.new-ad").len(), 2);
+    // The generator offers them at once.
+    browser.find("#gen-ad option[value=\"spring-flyer\"]").click();
+    browser.find("#gen-button").click();
+    assert_eq!(value("#gen-result"), "https://martyc.example.com/go/xyz/samantha/spring-flyer");
+
+    // The admin adds the entry as proposed: the program checks, and the page shows the ad
+    // registered, in My Ads with its QR code.
+    std::fs::write(program.join("ads/samantha-spring-flyer.toml"), &entry).unwrap();
+    let check = refcenter_tests::run("refgen", &["check", "--config", config.to_str().unwrap()], dir.path());
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        browser.open(&page);
+        if !browser.find_all("#ad-spring-flyer figure.qr").is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the rebuilt page lists the new ad");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert_eq!(browser.find("#new-ad-spring-flyer .tag").text(), "registered");
+    assert_eq!(browser.find("#new-ad-spring-flyer-2 .tag").text(), "not registered yet");
+    browser.find("#new-ad-spring-flyer .remove").click();
+    assert_eq!(browser.find_all("#new-ad-list section.new-ad").len(), 1);
+}
+
+/// Types `text` into the field matched by `selector`, replacing what it held.
+fn type_into(browser: &Browser, selector: &str, text: &str) {
+    let field = browser.find(selector);
+    field.clear();
+    field.send_keys(text);
 }
 
 /// Runs refstats with `args` into the store `stats/` of the program copied into `program`.

@@ -99,13 +99,7 @@ fn a_build_that_fails_half_way_through_the_pages_keeps_the_previous_output() {
     // pages of every other partner were written into the staging folder.
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("program");
-    std::fs::create_dir(&program).unwrap();
-    let root = repo_root();
-    std::fs::copy(root.join("partners.toml"), program.join("partners.toml")).unwrap();
-    for folder in ["partners", "content"] {
-        std::fs::create_dir(program.join(folder)).unwrap();
-        refcenter_tests::copy_dir(&root.join(folder), &program.join(folder), &[]);
-    }
+    refcenter_tests::copy_sample(&program);
     let out = dir.path().join("output");
     build(&program.join("partners.toml"), &out);
     let before = snapshot(&out);
@@ -118,7 +112,9 @@ fn a_build_that_fails_half_way_through_the_pages_keeps_the_previous_output() {
     std::fs::write(program.join("templates/partner.html"), template).unwrap();
     std::fs::write(
         program.join("partners.toml"),
-        std::fs::read_to_string(root.join("partners.toml")).unwrap().replace("Samantha Jones", "Samantha Changed"),
+        std::fs::read_to_string(repo_root().join("partners.toml"))
+            .unwrap()
+            .replace("Samantha Jones", "Samantha Changed"),
     )
     .unwrap();
     let result = run("refgen", &["build", "--config", "program/partners.toml", "--out", "output"], dir.path());

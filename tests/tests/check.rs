@@ -74,6 +74,7 @@ broken_programs! {
     bad_content => "bad-content",
     bad_content_link => "bad-content-link",
     bad_commissions => "bad-commissions",
+    bad_standalone_ads => "bad-standalone-ads",
 }
 
 #[test]
@@ -85,7 +86,7 @@ fn the_sample_program_at_the_repo_root_is_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         stdout,
-        "ok: Martyc Hair Care (partners.toml, 4 files): 4 links, 6 partners, 6 ads, 2 commission plans in USD; redirect rules: netlify 42, vercel 42, nginx 29, apache 17, caddy 17, cloudfront 9, html 42; nothing written\n"
+        "ok: Martyc Hair Care (partners.toml, 5 files): 4 links, 6 partners, 7 ads, 2 commission plans in USD; redirect rules: netlify 45, vercel 45, nginx 30, apache 18, caddy 18, cloudfront 9, html 45; nothing written\n"
     );
     assert_eq!(snapshot(&root.join("partners")), before);
 }

@@ -210,7 +210,9 @@ fn bad_exports_are_refused_whole_and_the_good_ones_still_go_in() {
     let root = read(&d.join("partners.toml"));
     let cut = root.find("[commissions]").unwrap()..root.find("[[links]]").unwrap();
     std::fs::write(plain.join("partners.toml"), format!("{}{}", &root[..cut.start], &root[cut.end..])).unwrap();
-    refcenter_tests::copy_dir(&d.join("partners"), &plain.join("partners"), &[]);
+    for folder in ["partners", "ads"] {
+        refcenter_tests::copy_dir(&d.join(folder), &plain.join(folder), &[]);
+    }
     let out = refstats(&plain, &["--orders", "../exports/a-good.csv"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("it has no [commissions]"));

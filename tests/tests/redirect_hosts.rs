@@ -32,7 +32,9 @@ fn assert_table(name: &str, resolve: impl Fn(&str) -> Option<(u16, String)>) {
 /// The sample, built with `targets` instead of its own.
 fn build_sample_with(targets: &str, out: &Path) {
     let dir = out.parent().unwrap().join("program");
-    refcenter_tests::copy_dir(&repo_root().join("partners"), &dir.join("partners"), &[]);
+    for folder in ["partners", "ads"] {
+        refcenter_tests::copy_dir(&repo_root().join(folder), &dir.join(folder), &[]);
+    }
     let text = std::fs::read_to_string(repo_root().join("partners.toml")).unwrap();
     let start = text.find("targets = [").unwrap();
     let end = start + text[start..].find('\n').unwrap();
