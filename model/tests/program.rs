@@ -115,7 +115,7 @@ fn settings_have_their_defaults_and_values() {
     let p = sample();
     assert_eq!(p.settings.status, 302);
     assert_eq!(p.settings.prefix.as_str(), "go");
-    assert_eq!(p.ad_count(), 6);
+    assert_eq!(p.ad_count(), 7, "six in the partners' entries, one in ads/");
     let start = p.partner("abc123").unwrap().ad("website2").unwrap().start;
     assert_eq!(start.to_string(), "2024-03-10", "dates may be TOML dates or strings");
 }
