@@ -17,6 +17,7 @@
 //! ```
 
 pub mod composed;
+pub mod edge;
 pub mod emitter;
 pub mod escape;
 pub mod hosts;

@@ -34,4 +34,4 @@ pub fn check(
 }
 
 /// The advice for hosts with rule limits: what to deploy to instead.
-pub const UNLIMITED_HOSTS: &str = "deploy behind a host without a rule limit (nginx, apache, caddy or cloudfront in [redirects] targets), or split the program";
+pub const UNLIMITED_HOSTS: &str = "deploy on a host that composes the rules (netlify, cloudflare-pages, nginx, apache, caddy or cloudfront in [redirects] targets), or split the program";

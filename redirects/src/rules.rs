@@ -111,6 +111,34 @@ impl RuleSet {
         })
     }
 
+    /// How many rules the full list has and how many of them also match deeper paths, counted
+    /// from the composed entries without making the list.
+    pub fn flat_counts(&self) -> (usize, usize) {
+        let composed = &self.composed;
+        let every_ad: usize = composed.partners.iter().map(|p| p.ads.len()).sum();
+        // For each restricted link: the partners allowed on it, and their ads.
+        let mut allowed: HashMap<&str, (usize, usize)> = HashMap::new();
+        for partner in &composed.partners {
+            for link in &partner.restricted_links {
+                let entry = allowed.entry(link.as_str()).or_default();
+                entry.0 += 1;
+                entry.1 += partner.ads.len();
+            }
+        }
+        let (mut pairs, mut ads) = (0, 0);
+        for link in &composed.links {
+            let (p, a) = if link.restricted {
+                allowed.get(link.code.as_str()).copied().unwrap_or_default()
+            } else {
+                (composed.partners.len(), every_ad)
+            };
+            pairs += p;
+            ads += a;
+        }
+        let deeper = pairs + composed.links.len() + 1;
+        (ads + deeper, deeper)
+    }
+
     /// The full request path of `rule`, without a trailing slash.
     pub fn path(&self, rule: &Rule) -> String {
         if rule.codes.is_empty() { self.root.clone() } else { format!("{}/{}", self.root, rule.codes.join("/")) }

@@ -143,3 +143,88 @@ fn cloudfront_function_answers_the_table_in_node() {
     }
     assert_eq!(results.last().unwrap(), &(0, "/robots.txt".to_owned()), "other paths go on to the origin");
 }
+
+/// Runs the edge code `module` (an ES module whose default export is `entry`) in Node on every
+/// path of the table and on paths outside the tracking root: `[status, location]` for a
+/// redirect, `[0, "next"]` when the request goes on to the site's files.
+fn run_edge_module(module: &str, call: &str) -> Vec<(u16, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), r#"{"type":"module"}"#).unwrap();
+    std::fs::write(dir.path().join("edge.js"), module).unwrap();
+    std::fs::write(
+        dir.path().join("run.js"),
+        format!(
+            "import entry from './edge.js';\n\
+             const next = {{ fetch: async () => new Response('a file', {{ status: 200 }}) }};\n\
+             const results = [];\n\
+             for (const path of JSON.parse(process.argv[2])) {{\n\
+               const request = new Request('https://martyc.example.com' + path);\n\
+               const response = await {call};\n\
+               const location = response && response.headers.get('location');\n\
+               results.push(location ? [response.status, location] : [response ? response.status : 0, 'next']);\n\
+             }}\n\
+             console.log(JSON.stringify(results));\n"
+        ),
+    )
+    .unwrap();
+    let mut paths: Vec<&str> = CASES.iter().map(|c| c.path).collect();
+    paths.extend(["/robots.txt", "/gopher", "/_worker.js"]);
+    let output = Command::new("node")
+        .arg("run.js")
+        .arg(serde_json::to_string(&paths).unwrap())
+        .current_dir(dir.path())
+        .output()
+        .expect("node runs (.ci/run installs it)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn sample_rules() -> refcenter_redirects::RuleSet {
+    refcenter_redirects::RuleSet::new(&refcenter_model::load_path(&repo_root().join("partners.toml")).unwrap().program)
+}
+
+#[test]
+fn the_cloudflare_pages_worker_answers_the_table_in_node() {
+    // The sample fits _redirects; the worker is what a bigger program gets, made the same way.
+    let worker = refcenter_redirects::hosts::cloudflare_pages::worker(&sample_rules());
+    let results = run_edge_module(&worker, "entry.fetch(request, { ASSETS: next })");
+    for (case, got) in CASES.iter().zip(&results) {
+        assert_eq!(got, &(302, case.location.to_owned()), "{}: {}", case.name, case.path);
+    }
+    let others = &results[CASES.len()..];
+    assert_eq!(others[0], (200, "next".to_owned()), "other paths are the site's files");
+    assert_eq!(others[1], (200, "next".to_owned()), "a path that only starts like the root");
+    assert_eq!(others[2], (404, "next".to_owned()), "the worker's own code is never served");
+}
+
+#[test]
+fn the_netlify_edge_function_answers_the_table_in_node() {
+    let function = refcenter_redirects::hosts::netlify::edge_function(&sample_rules());
+    assert!(function.contains(r#"export const config = { path: ["/go", "/go/*"] };"#), "{function}");
+    let results = run_edge_module(&function, "entry(request)");
+    for (case, got) in CASES.iter().zip(&results) {
+        assert_eq!(got, &(302, case.location.to_owned()), "{}: {}", case.name, case.path);
+    }
+    assert!(results[CASES.len()..].iter().all(|r| r == &(0, "next".to_owned())), "{results:?}");
+}
+
+#[test]
+fn codes_that_name_object_properties_are_codes_like_any_other() {
+    // `constructor` and `__proto__` are valid codes; the tables are Maps, so an unknown link
+    // named so goes to the fallback and a partner named so gets no attribution.
+    let worker = refcenter_redirects::hosts::netlify::edge_function(&sample_rules());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), r#"{"type":"module"}"#).unwrap();
+    std::fs::write(dir.path().join("edge.js"), format!("{worker}\nexport {{ refcenterLocation }};\n")).unwrap();
+    std::fs::write(
+        dir.path().join("run.js"),
+        "import { refcenterLocation } from './edge.js';\n\
+         console.log(JSON.stringify(['/go/constructor', '/go/__proto__', '/go/xyz/constructor', '/go/xyz/__proto__/toString']\n\
+           .map(refcenterLocation)));\n",
+    )
+    .unwrap();
+    let output = Command::new("node").arg("run.js").current_dir(dir.path()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let got: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(got, ["https://www.example.com/"; 4]);
+}

@@ -19,6 +19,10 @@ pub const MAX_ROUTES: usize = 2048;
 
 impl Emitter for Vercel {
     fn emit(&self, rules: &RuleSet) -> Result<Vec<Emitted>, LimitError> {
+        // Counted first, so that a program far over the limit is refused without making its
+        // whole rule list.
+        let (count, _) = rules.flat_counts();
+        limits::check(RedirectTarget::Vercel, "routes", count, MAX_ROUTES, UNLIMITED_HOSTS)?;
         let redirects: Vec<serde_json::Value> = rules
             .rules()
             .iter()
@@ -30,9 +34,12 @@ impl Emitter for Vercel {
                 json!({ "source": source, "destination": encode_colons(&rule.target), "statusCode": rules.status })
             })
             .collect();
-        limits::check(RedirectTarget::Vercel, "routes", redirects.len(), MAX_ROUTES, UNLIMITED_HOSTS)?;
         let mut text = serde_json::to_string_pretty(&json!({ "redirects": redirects })).unwrap_or_default();
         text.push('\n');
         Ok(vec![Emitted::text(FILE, text)])
+    }
+
+    fn rule_count(&self, rules: &RuleSet) -> usize {
+        rules.flat_counts().0
     }
 }
