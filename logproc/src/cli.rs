@@ -19,6 +19,7 @@ use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
 
 use crate::commission_run;
+use crate::formats::cloudfront::Cloudfront;
 use crate::formats::custom::TextFormat;
 use crate::formats::json_fields::FieldMap;
 use crate::formats::{Custom, Format};
@@ -73,6 +74,11 @@ pub struct Args {
     /// program's [stats] log_format].
     #[arg(long, value_name = "PATTERN", env = "REFSTATS_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// The fields a CloudFront real-time log's configuration selected, comma-separated, e.g.
+    /// timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent (records carry them in
+    /// the documented order) [default: every field].
+    #[arg(long, value_name = "FIELDS", env = "REFSTATS_REALTIME_FIELDS")]
+    pub realtime_fields: Option<String>,
     /// The date format of --log-format's %d, in strftime syntax [default: %d/%b/%Y].
     #[arg(long, value_name = "FORMAT", env = "REFSTATS_DATE_FORMAT")]
     pub date_format: Option<String>,
@@ -179,6 +185,19 @@ fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>
         None => defaults.log_format.as_deref().map(|p| ("the program's [stats] log_format", p)),
     };
     let json_hint = "give field=path pairs for time, method, path, status and client, e.g. time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip";
+    if let Some(fields) = &args.realtime_fields {
+        if json.is_some() || text.is_some() {
+            return Err(Failure::new(
+                "--realtime-fields and another description of the log were both given",
+                "a run reads one kind of log: keep one of them",
+                EXIT_USAGE,
+            ));
+        }
+        let names: Vec<&str> = fields.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        return Cloudfront::realtime(Some(&names))
+            .map(|c| Some(Custom::CloudfrontRealtime(Arc::new(c))))
+            .map_err(|e| bad("--realtime-fields", e, "name the fields of the real-time log configuration, e.g. timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent"));
+    }
     match (json, text) {
         (Some((a, _)), Some((b, _))) => Err(Failure::new(
             format!("{a} and {b} both describe the log"),

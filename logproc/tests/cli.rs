@@ -27,6 +27,8 @@ fn help_lists_the_formats_and_exits_0() {
         "azure-front-door",
         "akamai",
         "vercel",
+        "cloudfront-realtime",
+        "bunny",
     ] {
         assert!(text.contains(format), "{format} in\n{text}");
     }

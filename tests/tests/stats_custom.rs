@@ -89,6 +89,33 @@ fn own_json_keys_and_own_text_layouts_count_what_nginx_json_counts() {
 }
 
 #[test]
+fn a_cloudfront_realtime_selection_counts_what_nginx_json_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = repo_root().join("partners.toml");
+    let reference = run_ok(dir.path(), &config, &[fixtures().join("logs/nginx.json").to_str().unwrap()]);
+    // The configuration's fields named out of order; records carry them in the documented one.
+    let mut log = String::new();
+    for (time, client, method, path, status, agent) in REQUESTS {
+        let seconds = chrono_free_seconds(time);
+        let agent = if agent.is_empty() { "-".to_owned() } else { agent.replace(' ', "%20") };
+        log += &format!("{seconds}.250\t{client}\t{status}\t{method}\t{path}\tFRA56-P1\t{agent}\n");
+    }
+    std::fs::write(dir.path().join("rt.log"), log).unwrap();
+    let rt = dir.path().join("rt.log");
+    let fields = "cs-user-agent,cs-uri-stem,x-edge-location,cs-method,sc-status,c-ip,timestamp";
+    assert_eq!(run_ok(dir.path(), &config, &["--realtime-fields", fields, rt.to_str().unwrap()]), reference);
+}
+
+/// Seconds since the epoch of the table's times (all on 2024-05-01 10:00:0x UTC); the
+/// unreadable one stays as it is.
+fn chrono_free_seconds(time: &str) -> String {
+    match time.strip_prefix("2024-05-01T10:00:0").and_then(|s| s.strip_suffix('Z')) {
+        Some(second) => (1_714_557_600 + second.parse::<i64>().unwrap()).to_string(),
+        None => time.to_owned(),
+    }
+}
+
+#[test]
 fn records_without_what_a_click_needs_are_one_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let config = repo_root().join("partners.toml");
@@ -140,6 +167,8 @@ fn bad_descriptions_are_usage_errors() {
         (vec!["--log-format", "%h %d %s %r %Z"], "`%Z` is not a specifier"),
         (vec!["--log-format", "%h %d %s \"%r\"", "--json-fields", "time=t"], "both describe the log"),
         (vec!["--log-format", "%h %d %s \"%r\"", "--format", "combined"], "keep one of them"),
+        (vec!["--realtime-fields", "timestamp,c-ip"], "the fields lack cs-method"),
+        (vec!["--realtime-fields", "timestamp,cs(User-Agent)"], "not a CloudFront real-time log field"),
     ] {
         let mut all = args.clone();
         all.push("-");

@@ -25,6 +25,8 @@ const FORMATS: &[(&str, &str)] = &[
     ("azure-front-door.json", "azure-front-door"),
     ("akamai.json", "akamai"),
     ("vercel.json", "vercel"),
+    ("cloudfront-realtime.log", "cloudfront-realtime"),
+    ("bunny.log", "bunny"),
 ];
 
 fn logs() -> PathBuf {

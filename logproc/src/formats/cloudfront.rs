@@ -3,6 +3,11 @@
 //! both are read by name, and a file without its header by position. User agents are
 //! percent-encoded twice; `-` means no value.
 //!
+//! CloudFront real-time logs (Kinesis, delivered to S3 by Firehose) have no header: each record
+//! carries the fields its configuration selected, always in the documented order
+//! ([`REALTIME_FIELDS`]), the time as seconds with milliseconds (`timestamp`) and the query in
+//! `cs-uri-stem`. [`Cloudfront::realtime`] reads them given that selection.
+//!
 //! Sample lines (real shapes; the tests below parse every one):
 //! ```text
 //! #Version: 1.0
@@ -22,11 +27,66 @@ use crate::record::{Parsed, Record};
 /// The current (33-field) column order, used when a file has no `#Fields` header.
 const CURRENT: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
+/// CloudFront real-time logs' fields, in the order a record always carries the selected ones.
+pub const REALTIME_FIELDS: [&str; 43] = [
+    "timestamp",
+    "c-ip",
+    "time-to-first-byte",
+    "sc-status",
+    "sc-bytes",
+    "cs-method",
+    "cs-protocol",
+    "cs-host",
+    "cs-uri-stem",
+    "cs-bytes",
+    "x-edge-location",
+    "x-edge-request-id",
+    "x-host-header",
+    "time-taken",
+    "cs-protocol-version",
+    "c-ip-version",
+    "cs-user-agent",
+    "cs-referer",
+    "cs-cookie",
+    "cs-uri-query",
+    "x-edge-response-result-type",
+    "x-forwarded-for",
+    "ssl-protocol",
+    "ssl-cipher",
+    "x-edge-result-type",
+    "fle-encrypted-fields",
+    "fle-status",
+    "sc-content-type",
+    "sc-content-len",
+    "sc-range-start",
+    "sc-range-end",
+    "c-port",
+    "x-edge-detailed-result-type",
+    "c-country",
+    "cs-accept-encoding",
+    "cs-accept",
+    "cache-behavior-path-pattern",
+    "cs-headers",
+    "cs-header-names",
+    "cs-headers-count",
+    "origin-fbl",
+    "origin-lbl",
+    "asn",
+];
+
+/// How a record gives its time.
+#[derive(Clone, Copy, Debug)]
+enum When {
+    /// Standard logs: `date` and `time` columns.
+    DateTime(usize, usize),
+    /// Real-time logs: `timestamp`, seconds since the epoch with milliseconds.
+    Timestamp(usize),
+}
+
 /// Where the columns refstats reads are.
 #[derive(Clone, Debug)]
-struct Columns {
-    date: usize,
-    time: usize,
+pub struct Columns {
+    when: When,
     client: usize,
     method: usize,
     path: usize,
@@ -42,14 +102,18 @@ impl Columns {
     fn from_names(names: &str) -> Option<Columns> {
         let names: Vec<&str> = names.split_whitespace().collect();
         let at = |n: &str| names.iter().position(|x| *x == n);
+        let when = match (at("date"), at("time"), at("timestamp")) {
+            (Some(d), Some(t), _) => When::DateTime(d, t),
+            (_, _, Some(t)) => When::Timestamp(t),
+            _ => return None,
+        };
         Some(Columns {
-            date: at("date")?,
-            time: at("time")?,
+            when,
             client: at("c-ip")?,
             method: at("cs-method")?,
             path: at("cs-uri-stem")?,
             status: at("sc-status")?,
-            agent: at("cs(User-Agent)")?,
+            agent: at("cs(User-Agent)").or_else(|| at("cs-user-agent"))?,
             result: at("x-edge-result-type"),
             request_id: at("x-edge-request-id"),
             forwarded: at("x-forwarded-for"),
@@ -58,8 +122,9 @@ impl Columns {
     }
 }
 
-/// The CloudFront parser; it learns the columns from each file's `#Fields` line.
-#[derive(Debug, Default)]
+/// The CloudFront parser; it learns the columns from each file's `#Fields` line (standard
+/// logs) or is given them ([`Cloudfront::realtime`]).
+#[derive(Clone, Debug, Default)]
 pub struct Cloudfront {
     columns: Option<Columns>,
 }
@@ -67,6 +132,22 @@ pub struct Cloudfront {
 impl LineParser for Cloudfront {
     fn fork(&self) -> Box<dyn LineParser> {
         Box::new(Cloudfront { columns: self.columns.clone() })
+    }
+
+    fn missing_fields(&self, first: &[&str]) -> Option<String> {
+        // Real-time records carry no header: their field count must be the configured one.
+        let columns = self.columns.as_ref().filter(|c| matches!(c.when, When::Timestamp(_)))?;
+        let records: Vec<usize> = first
+            .iter()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| l.trim_end_matches('\t').split('\t').count())
+            .collect();
+        (!records.is_empty() && records.iter().all(|n| *n != columns.count)).then(|| {
+            format!(
+                "the records have {} fields where the real-time log's configuration has {}; name the log's fields with --realtime-fields",
+                records[0], columns.count
+            )
+        })
     }
 
     fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
@@ -119,8 +200,12 @@ impl LineParser for Cloudfront {
             return Parsed::Reject("wrong number of fields for the #Fields header");
         }
         let get = |i: usize| fields.get(i).copied().map(dash);
-        let Some(time) = date_time(fields[columns.date], fields[columns.time]) else {
-            return Parsed::Reject("bad date or time");
+        let time = match columns.when {
+            When::DateTime(d, t) => date_time(fields[d], fields[t]),
+            When::Timestamp(t) => epoch_seconds(fields[t]),
+        };
+        let Some(time) = time else {
+            return Parsed::Reject("bad or missing time");
         };
         let Some(status) = fields[columns.status].parse().ok() else { return Parsed::Reject("bad status") };
         let forwarded = columns.forwarded.and_then(get).map(double_decoded);
@@ -145,8 +230,38 @@ impl LineParser for Cloudfront {
 
 impl Cloudfront {
     fn columns_are_default(&self) -> bool {
-        self.columns.as_ref().is_some_and(|c| c.count == 33)
+        self.columns.as_ref().is_some_and(|c| c.count == 33 && matches!(c.when, When::DateTime(..)))
     }
+
+    /// A parser of real-time logs whose records carry the fields `selected` (the log's
+    /// configuration, in any order: records carry them in [`REALTIME_FIELDS`] order); every
+    /// field when `None`.
+    pub fn realtime(selected: Option<&[&str]>) -> Result<Cloudfront, String> {
+        let order: Vec<&str> = match selected {
+            None => REALTIME_FIELDS.to_vec(),
+            Some(names) => {
+                if let Some(unknown) = names.iter().find(|n| !REALTIME_FIELDS.contains(n)) {
+                    return Err(format!("`{unknown}` is not a CloudFront real-time log field"));
+                }
+                REALTIME_FIELDS.iter().copied().filter(|f| names.contains(f)).collect()
+            }
+        };
+        let needed = ["timestamp", "c-ip", "cs-method", "cs-uri-stem", "sc-status", "cs-user-agent"];
+        let missing: Vec<&str> = needed.iter().copied().filter(|n| !order.contains(n)).collect();
+        if !missing.is_empty() {
+            return Err(format!("the fields lack {}, which refstats needs", missing.join(", ")));
+        }
+        Ok(Cloudfront { columns: Columns::from_names(&order.join(" ")) })
+    }
+}
+
+/// `1715246000.123` (seconds with milliseconds) as whole seconds.
+fn epoch_seconds(s: &str) -> Option<i64> {
+    let whole = s.split('.').next()?;
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    whole.parse().ok()
 }
 
 #[cfg(test)]
@@ -172,6 +287,51 @@ mod tests {
         assert_eq!(b.client, "198.51.100.7", "the first X-Forwarded-For address");
         let Parsed::Record(c) = &parsed[4] else { panic!("{:?}", parsed[4]) };
         assert_eq!((c.status, c.edge_result.as_deref()), (301, Some("Redirect")));
+    }
+
+    #[test]
+    fn realtime_records_are_read_in_the_documented_order_of_their_selected_fields() {
+        // Every field, as a configuration selecting all of them delivers.
+        let line = "1715246000.123\t203.0.113.7\t0.002\t302\t512\tGET\thttps\tgo.example.com\t/go/xyz/samantha?gclid=x\t321\tFRA56-P1\tLAjXn9Q0rAkD8F6Xf2fOiXh0V3qT2kB1d9mQx8sJtY1ZcW4eR7uIoA==\td111111abcdef8.cloudfront.net\t0.002\tHTTP/2.0\tIPv4\tMozilla/5.0%20(X11;%20Linux%20x86_64)\thttps://news.example.org/\t-\tgclid=x\tMiss\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\t-\t-\ttext/html\t0\t-\t-\t51234\tMiss\tDE\tgzip,%20br\t*/*\t/go/*\t-\t-\t12\t0.001\t0.002\t3320";
+        let mut all = Cloudfront::realtime(None).unwrap();
+        let Parsed::Record(r) = all.parse(line) else { panic!() };
+        assert_eq!(
+            (r.time, r.method.as_ref(), r.status, r.client.as_ref()),
+            (1_715_246_000, "GET", 302, "203.0.113.7")
+        );
+        assert_eq!(
+            (r.path.as_ref(), r.user_agent.as_ref()),
+            ("/go/xyz/samantha?gclid=x", "Mozilla/5.0 (X11; Linux x86_64)")
+        );
+        assert_eq!(r.edge_result.as_deref(), Some("Miss"));
+        // A selection, named in any order.
+        let mut some = Cloudfront::realtime(Some(&[
+            "cs-user-agent",
+            "sc-status",
+            "cs-uri-stem",
+            "timestamp",
+            "cs-method",
+            "c-ip",
+        ]))
+        .unwrap();
+        let Parsed::Record(r) = some.parse("1715246000.999\t198.51.100.2\t302\tGET\t/go/xyz/aapex\tcurl/8.5.0") else {
+            panic!()
+        };
+        assert_eq!((r.time, r.path.as_ref(), r.user_agent.as_ref()), (1_715_246_000, "/go/xyz/aapex", "curl/8.5.0"));
+        assert!(matches!(some.parse("1715246000.999\t198.51.100.2\t302"), Parsed::Reject(_)));
+        assert!(
+            some.missing_fields(&[line]).unwrap().contains("43 fields where the real-time log's configuration has 6")
+        );
+        assert!(
+            Cloudfront::realtime(Some(&["timestamp", "c-ip"]))
+                .unwrap_err()
+                .contains("cs-method, cs-uri-stem, sc-status")
+        );
+        assert!(
+            Cloudfront::realtime(Some(&["cs(User-Agent)"]))
+                .unwrap_err()
+                .contains("not a CloudFront real-time log field")
+        );
     }
 
     #[test]

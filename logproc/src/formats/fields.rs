@@ -214,6 +214,12 @@ pub fn double_decoded(s: &str) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
+/// The path and query of a full URL (`/` when it has none).
+pub fn path_of_url(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    Some(rest.find(['/', '?']).map_or("/", |i| &rest[i..]))
+}
+
 /// The first address of an `X-Forwarded-For` value: the client, as the first proxy saw it.
 pub fn first_forwarded(s: &str) -> Option<&str> {
     let first = s.split(',').next()?.trim();

@@ -19,7 +19,7 @@ use std::sync::{Arc, LazyLock};
 use serde_json::Value;
 
 use crate::formats::LineParser;
-use crate::formats::fields::{clf_time, dash, percent_decode, rfc3339, unix_any};
+use crate::formats::fields::{clf_time, dash, path_of_url, percent_decode, rfc3339, unix_any};
 use crate::record::{Parsed, Record};
 
 /// A path of keys into nested JSON objects, written with dots (`request.headers.User-Agent`);
@@ -407,12 +407,6 @@ fn time(value: &Value) -> Option<i64> {
         }
         _ => None,
     }
-}
-
-/// The path and query of a full URL (`/` when it has none).
-fn path_of_url(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    Some(rest.find(['/', '?']).map_or("/", |i| &rest[i..]))
 }
 
 /// An address without the port some logs write after it (`203.0.113.9:443`, `[2001:db8::1]:443`).

@@ -2,6 +2,7 @@
 //! of formats is closed: [`Format`] is also the `--format` value, and `auto` picks one from
 //! the first lines of the input.
 
+pub mod bunny;
 pub mod cloudflare;
 pub mod cloudfront;
 pub mod cloudfront_json;
@@ -27,6 +28,8 @@ pub enum Format {
     Cloudfront,
     /// CloudFront standard logs v2 delivered as JSON (every value a string).
     CloudfrontJson,
+    /// CloudFront real-time logs, every field selected (else --realtime-fields names them).
+    CloudfrontRealtime,
     /// Cloudflare Logpush `http_requests` in JSON lines.
     Cloudflare,
     /// nginx and Apache "combined" (common plus referrer and user agent), optionally with a
@@ -46,13 +49,16 @@ pub enum Format {
     Akamai,
     /// Vercel log drains (JSON).
     Vercel,
+    /// Bunny CDN raw logs (pipe-separated; also inside syslog lines from log forwarding).
+    Bunny,
 }
 
 impl Format {
     /// Every format but `auto`.
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 13] = [
         Format::Cloudfront,
         Format::CloudfrontJson,
+        Format::CloudfrontRealtime,
         Format::Cloudflare,
         Format::Combined,
         Format::Common,
@@ -62,6 +68,7 @@ impl Format {
         Format::AzureFrontDoor,
         Format::Akamai,
         Format::Vercel,
+        Format::Bunny,
     ];
 
     /// The name used on the command line and in reports.
@@ -70,6 +77,7 @@ impl Format {
             Format::Auto => "auto",
             Format::Cloudfront => "cloudfront",
             Format::CloudfrontJson => "cloudfront-json",
+            Format::CloudfrontRealtime => "cloudfront-realtime",
             Format::Cloudflare => "cloudflare",
             Format::Combined => "combined",
             Format::Common => "common",
@@ -79,6 +87,7 @@ impl Format {
             Format::AzureFrontDoor => "azure-front-door",
             Format::Akamai => "akamai",
             Format::Vercel => "vercel",
+            Format::Bunny => "bunny",
         }
     }
 
@@ -87,6 +96,7 @@ impl Format {
         match self {
             Format::Cloudfront => Box::new(cloudfront::Cloudfront::default()),
             Format::CloudfrontJson => Box::new(cloudfront_json::CloudfrontJson),
+            Format::CloudfrontRealtime => Box::new(cloudfront::Cloudfront::realtime(None).unwrap_or_default()),
             Format::Cloudflare => Box::new(cloudflare::Cloudflare),
             Format::Common => Box::new(combined::Combined { with_agent: false }),
             Format::NginxJson => Box::new(nginx_json::NginxJson),
@@ -95,6 +105,7 @@ impl Format {
             Format::AzureFrontDoor => Box::new(JsonFields(Arc::clone(&json_fields::AZURE_FRONT_DOOR))),
             Format::Akamai => Box::new(JsonFields(Arc::clone(&json_fields::AKAMAI))),
             Format::Vercel => Box::new(JsonFields(Arc::clone(&json_fields::VERCEL))),
+            Format::Bunny => Box::new(bunny::Bunny),
             Format::Combined | Format::Auto => Box::new(combined::Combined { with_agent: true }),
         }
     }
@@ -130,6 +141,17 @@ impl Format {
                 }
                 continue;
             }
+            if bunny::looks_like(line) {
+                return Some(Format::Bunny);
+            }
+            let first = line.split('\t').next().unwrap_or_default();
+            if line.contains('\t')
+                && first.len() == 14
+                && first.as_bytes()[10] == b'.'
+                && first.bytes().filter(u8::is_ascii_digit).count() == 13
+            {
+                return Some(Format::CloudfrontRealtime);
+            }
             if line.split('\t').count() >= 15 {
                 return Some(Format::Cloudfront);
             }
@@ -159,14 +181,17 @@ pub trait LineParser: Send {
     }
 }
 
-/// A format the user described: the keys of a JSON log (`--json-fields`) or the layout of a
-/// text log (`--log-format`).
+/// A format the user described: the keys of a JSON log (`--json-fields`), the layout of a
+/// text log (`--log-format`), or the fields a CloudFront real-time log carries
+/// (`--realtime-fields`).
 #[derive(Clone, Debug)]
 pub enum Custom {
     /// JSON records read through the user's field map.
     Json(Arc<FieldMap>),
     /// Text lines read through the user's pattern.
     Text(Arc<TextFormat>),
+    /// CloudFront real-time records of the fields the user named.
+    CloudfrontRealtime(Arc<cloudfront::Cloudfront>),
 }
 
 impl Custom {
@@ -175,6 +200,7 @@ impl Custom {
         match self {
             Custom::Json(_) => "json (--json-fields)",
             Custom::Text(_) => "text (--log-format)",
+            Custom::CloudfrontRealtime(_) => "cloudfront-realtime (--realtime-fields)",
         }
     }
 
@@ -183,6 +209,7 @@ impl Custom {
         match self {
             Custom::Json(map) => Box::new(JsonFields(Arc::clone(map))),
             Custom::Text(format) => Box::new(custom::TextParser(Arc::clone(format))),
+            Custom::CloudfrontRealtime(parser) => Box::new(cloudfront::Cloudfront::clone(parser)),
         }
     }
 }
