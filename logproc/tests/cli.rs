@@ -29,6 +29,7 @@ fn help_lists_the_formats_and_exits_0() {
         "vercel",
         "cloudfront-realtime",
         "bunny",
+        "fastly",
     ] {
         assert!(text.contains(format), "{format} in\n{text}");
     }

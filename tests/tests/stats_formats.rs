@@ -27,6 +27,7 @@ const FORMATS: &[(&str, &str)] = &[
     ("vercel.json", "vercel"),
     ("cloudfront-realtime.log", "cloudfront-realtime"),
     ("bunny.log", "bunny"),
+    ("fastly.json", "fastly"),
 ];
 
 fn logs() -> PathBuf {

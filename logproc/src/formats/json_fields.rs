@@ -1,7 +1,8 @@
 //! JSON access logs read through a field map: where in each record (a path of keys into nested
 //! objects) the values a click needs sit, and how each is written. Caddy's access log, Google
 //! Cloud load balancer (Cloud CDN) request logs, Azure Front Door access logs, Akamai DataStream
-//! 2 and Vercel log drains are each one [`FieldMap`]; every record is one line.
+//! 2, Vercel log drains and Fastly's common JSON format are each one [`FieldMap`]; so is a map
+//! the user gives (`--json-fields`). Every record is one line.
 //!
 //! Sample lines, one per map in the order of [`vendor_maps`] (shapes and values from each vendor's
 //! documented examples, one record per line; the tests below parse every one):
@@ -11,6 +12,7 @@
 //! {"time":"2020-06-09T22:32:17.8383427Z","category":"FrontDoorAccessLog","operationName":"Microsoft.Cdn/Profiles/AccessLog/Write","properties":{"trackingReference":"08Q3gXgAAAAAe0s71BET/QYwmqtpHO7uAU0pDRURHRTA1MDgA","httpMethod":"GET","httpVersion":"2.0","requestUri":"https://go.example.azurefd.net:443/go/xyz/samantha?q=%27","requestBytes":"715","responseBytes":"380","userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/85.0.4157.0 Safari/537.36 Edg/85.0.531.1","clientIp":"198.51.100.23","socketIp":"198.51.100.23","clientPort":"52097","httpStatusCode":"302","pop":"SJC","cacheStatus":"CONFIG_NOCACHE"}}
 //! {"version":1,"streamId":"12345","cp":"123456","reqId":"1239f220","reqTimeSec":"1573840000","bytes":"4995","cliIP":"128.147.28.68","statusCode":"302","proto":"HTTPS","reqHost":"go.example.com","reqMethod":"GET","reqPath":"/go/xyz/samantha","reqPort":"443","UA":"Mozilla%2F5.0+%28Macintosh%3B+Intel+Mac+OS+X+10_14_3%29","queryStr":"param=value","referer":"https%3A%2F%2Ftest.referrer.net%2F","xForwardedFor":"8.47.28.38","country":"IN"}
 //! {"id":"1573817250283254651097202070","deploymentId":"dpl_233NRGRjVZX1caZrXWtz5g1TAksD","source":"edge","host":"my-app.vercel.app","timestamp":1573817250283,"projectId":"gdufoJxB6b9b1fEqr1jUtFkyavUU","level":"info","requestId":"643af4e3-975a-4cc7-9e7a-1eda11539d90","statusCode":302,"path":"/go/xyz/samantha","proxy":{"timestamp":1573817250172,"method":"GET","host":"my-app.vercel.app","path":"/go/xyz/samantha?page=1","userAgent":["Mozilla/5.0 (X11; Linux x86_64)"],"referer":"https://my-app.vercel.app","region":"sfo1","statusCode":302,"clientIp":"120.75.16.101","scheme":"https","vercelCache":"MISS"}}
+//! {"timestamp":"2024-05-01T10:00:00","client_ip":"203.0.113.20","geo_country":"Germany","geo_city":"Berlin","host":"go.example.com","url":"/go/xyz/samantha?gclid=x","request_method":"GET","request_protocol":"HTTP/2","request_referer":"","request_user_agent":"Mozilla/5.0 (X11; Linux x86_64)","response_state":"MISS","response_status":302,"response_reason":"Found","response_body_size":0,"fastly_server":"cache-fra-etou8220123-FRA","fastly_is_edge":true}
 //! ```
 
 use std::borrow::Cow;
@@ -204,9 +206,30 @@ pub static VERCEL: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
     })
 });
 
+/// Fastly real-time log streaming in the JSON format Fastly's documentation and its logging
+/// integrations use (`timestamp`, `client_ip`, `url`, `request_method`, `request_user_agent`,
+/// `response_status`, ...). Fastly's logs are whatever format string the service sets: other
+/// JSON shapes are read with `--json-fields`, the common and combined formats as such.
+pub static FASTLY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
+    Arc::new(FieldMap {
+        name: "fastly",
+        time: keys(&["timestamp"]),
+        method: keys(&["request_method"]),
+        path: keys(&["url"]),
+        query: None,
+        status: keys(&["response_status"]),
+        client: vec![keys(&["client_ip"])],
+        user_agent: Some(keys(&["request_user_agent"])),
+        agent_form_encoded: false,
+        request_id: None,
+        requests: Requests::All,
+        skip_reason: "",
+    })
+});
+
 /// The vendors' field maps, in the order of the samples above.
-pub fn vendor_maps() -> [&'static Arc<FieldMap>; 5] {
-    [&CADDY, &GOOGLE_CLOUD, &AZURE_FRONT_DOOR, &AKAMAI, &VERCEL]
+pub fn vendor_maps() -> [&'static Arc<FieldMap>; 6] {
+    [&CADDY, &GOOGLE_CLOUD, &AZURE_FRONT_DOOR, &AKAMAI, &VERCEL, &FASTLY]
 }
 
 impl FieldMap {
@@ -230,6 +253,13 @@ impl FieldMap {
         }
         if has("logger") && has("ts") {
             return Some(&CADDY);
+        }
+        if has("client_ip")
+            && has("url")
+            && has("request_user_agent")
+            && (has("response_status") || has("fastly_server"))
+        {
+            return Some(&FASTLY);
         }
         None
     }
@@ -402,11 +432,20 @@ fn time(value: &Value) -> Option<i64> {
             if !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) {
                 unix_any(whole.parse().ok()?)
             } else {
-                rfc3339(s).or_else(|| clf_time(s))
+                rfc3339(s).or_else(|| clf_time(s)).or_else(|| iso_without_colon_or_zone(s))
             }
         }
         _ => None,
     }
+}
+
+/// `2024-05-01T10:00:00+0000` (an offset without its colon) or `2024-05-01T10:00:00` (no zone:
+/// UTC), as strftime's `%z` and Fastly's default timestamps write them.
+fn iso_without_colon_or_zone(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z")
+        .map(|t| t.timestamp())
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc().timestamp()))
+        .ok()
 }
 
 /// An address without the port some logs write after it (`203.0.113.9:443`, `[2001:db8::1]:443`).
@@ -472,6 +511,10 @@ mod tests {
             (1_573_817_250, "GET".into(), "/go/xyz/samantha?page=1".into(), 302, "120.75.16.101".into())
         );
         assert_eq!(records[4].user_agent, "Mozilla/5.0 (X11; Linux x86_64)");
+        assert_eq!(
+            fields(&records[5]),
+            (1_714_557_600, "GET".into(), "/go/xyz/samantha?gclid=x".into(), 302, "203.0.113.20".into())
+        );
     }
 
     #[test]

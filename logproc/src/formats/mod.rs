@@ -51,11 +51,13 @@ pub enum Format {
     Vercel,
     /// Bunny CDN raw logs (pipe-separated; also inside syslog lines from log forwarding).
     Bunny,
+    /// Fastly real-time log streaming in Fastly's common JSON format.
+    Fastly,
 }
 
 impl Format {
     /// Every format but `auto`.
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Format::Cloudfront,
         Format::CloudfrontJson,
         Format::CloudfrontRealtime,
@@ -69,6 +71,7 @@ impl Format {
         Format::Akamai,
         Format::Vercel,
         Format::Bunny,
+        Format::Fastly,
     ];
 
     /// The name used on the command line and in reports.
@@ -88,6 +91,7 @@ impl Format {
             Format::Akamai => "akamai",
             Format::Vercel => "vercel",
             Format::Bunny => "bunny",
+            Format::Fastly => "fastly",
         }
     }
 
@@ -106,6 +110,7 @@ impl Format {
             Format::Akamai => Box::new(JsonFields(Arc::clone(&json_fields::AKAMAI))),
             Format::Vercel => Box::new(JsonFields(Arc::clone(&json_fields::VERCEL))),
             Format::Bunny => Box::new(bunny::Bunny),
+            Format::Fastly => Box::new(JsonFields(Arc::clone(&json_fields::FASTLY))),
             Format::Combined | Format::Auto => Box::new(combined::Combined { with_agent: true }),
         }
     }
