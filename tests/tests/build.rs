@@ -55,14 +55,16 @@ fn a_program_too_large_for_its_host_fails_and_keeps_the_previous_output() {
     build(&repo_root().join("partners.toml"), &out);
     let before = snapshot(&out);
 
-    // 101 dynamic rules for Cloudflare Pages: 99 partners on one link, the link, the fallback.
+    // 2,049 routes for Vercel: one partner's 2,046 ads on one link, the partner, the link, the
+    // fallback.
     let mut toml = String::from(
         "[program]\nname = \"Big\"\nbase_url = \"https://go.example.com\"\nfallback_url = \"https://example.com/\"\n\
-         [redirects]\ntargets = [\"cloudflare-pages\", \"nginx\"]\n\
-         [[links]]\ncode = \"l\"\nname = \"L\"\ndestination = \"https://example.com/\"\n",
+         [redirects]\ntargets = [\"vercel\", \"nginx\"]\n\
+         [[links]]\ncode = \"l\"\nname = \"L\"\ndestination = \"https://example.com/\"\n\
+         [[partners]]\ncode = \"p\"\nname = \"P\"\n",
     );
-    for p in 0..99 {
-        let _ = write!(toml, "[[partners]]\ncode = \"p{p}\"\nname = \"P\"\n");
+    for a in 0..2046 {
+        let _ = write!(toml, "[[partners.ads]]\ncode = \"a{a}\"\nname = \"A\"\nmedia = \"web\"\nstart = 2024-01-01\n");
     }
     std::fs::write(dir.path().join("partners.toml"), toml).unwrap();
     let result = run("refgen", &["build", "--out", "output"], dir.path());
@@ -70,9 +72,9 @@ fn a_program_too_large_for_its_host_fails_and_keeps_the_previous_output() {
     assert_eq!(result.status.code(), Some(1), "{stderr}");
     assert_eq!(
         stderr,
-        "error: the program does not fit cloudflare-pages; nothing was written\n  \
-         cause: cloudflare-pages allows at most 100 dynamic redirects (one per partner allowed on a link, one per link, and one fallback); this program needs 101\n  \
-         hint: cloudflare-pages: deploy behind a host without a rule limit (nginx, apache, caddy or cloudfront in [redirects] targets), or split the program\n"
+        "error: the program does not fit vercel; nothing was written\n  \
+         cause: vercel allows at most 2048 routes; this program needs 2049\n  \
+         hint: vercel: deploy on a host that composes the rules (netlify, cloudflare-pages, nginx, apache, caddy or cloudfront in [redirects] targets), or split the program\n"
     );
     assert_eq!(snapshot(&out), before, "the previous output is untouched");
     // `check` compiles the rules too: the pull request fails before anything is built.
