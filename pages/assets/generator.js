@@ -113,7 +113,8 @@
       document.body.appendChild(a);
       a.click();
       document.body.removeChild(a);
-      setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+      // Kept a while: a busy browser may start the download late.
+      setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
     }
     var figures = document.querySelectorAll('figure.qr');
     Array.prototype.forEach.call(figures, function (figure) {

@@ -59,6 +59,8 @@ impl Browser {
             "profile.default_content_setting_values.javascript": if javascript { 1 } else { 2 },
             "download.default_directory": work.join("downloads"),
             "download.prompt_for_download": false,
+            // A page may start several downloads without asking.
+            "profile.default_content_setting_values.automatic_downloads": 1,
         });
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",

@@ -112,16 +112,21 @@ fn each_ad_has_a_qr_code_that_reads_as_its_tracking_link_on_screen_and_downloade
         let expected = format!("https://martyc.example.com/go/xyz/samantha/{ad}?qr=1");
         let shown = browser.find(&format!("#ad-{ad} figure.qr svg")).screenshot();
         assert_eq!(qr_text(&shown), expected, "the QR code on the page");
-        browser.find(&format!("#ad-{ad} button.qr-png")).click();
-        browser.find(&format!("#ad-{ad} button.qr-svg")).click();
-        let png = dir.path().join(format!("downloads/samantha-{ad}.png"));
-        let svg = dir.path().join(format!("downloads/samantha-{ad}.svg"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while !(png.is_file() && svg.is_file()) && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        // One download at a time, each waited for (generously: the browser tests share the
+        // machine with each other).
+        let download = |button: &str, file: &str| -> std::path::PathBuf {
+            browser.find(&format!("#ad-{ad} button.{button}")).click();
+            let path = dir.path().join("downloads").join(file);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !path.is_file() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            path
+        };
+        let png = download("qr-png", &format!("samantha-{ad}.png"));
         let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
         assert_eq!(qr_text(&bytes), expected, "the downloaded PNG");
+        let svg = download("qr-svg", &format!("samantha-{ad}.svg"));
         let vector = std::fs::read_to_string(&svg).unwrap();
         assert!(vector.starts_with("<svg") && vector.contains("viewBox"), "{vector}");
     }
