@@ -35,6 +35,8 @@ pub struct OutputWriter {
     target: PathBuf,
     staging: PathBuf,
     written: HashSet<String>,
+    /// Folders made in the staging folder so far, so each is made once.
+    folders: HashSet<PathBuf>,
     committed: bool,
 }
 
@@ -87,7 +89,13 @@ impl OutputWriter {
             std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
         }
         std::fs::create_dir(&staging).map_err(io_error("create", &staging))?;
-        Ok(OutputWriter { target: target.to_path_buf(), staging, written: HashSet::new(), committed: false })
+        Ok(OutputWriter {
+            target: target.to_path_buf(),
+            staging,
+            written: HashSet::new(),
+            folders: HashSet::new(),
+            committed: false,
+        })
     }
 
     /// Writes one file at `path` (`/`-separated, relative to the output folder).
@@ -156,8 +164,11 @@ impl OutputWriter {
             return Err(OutputError::Duplicate(path.to_owned()));
         }
         let full = self.staging.join(rel);
-        if let Some(dir) = full.parent() {
+        if let Some(dir) = full.parent()
+            && !self.folders.contains(dir)
+        {
             std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+            self.folders.insert(dir.to_path_buf());
         }
         Ok(full)
     }

@@ -241,9 +241,32 @@ pub fn render<E>(
     let mut teras: Vec<Tera> = (0..threads).map(|_| content_tera.clone()).collect();
     let mut access = String::from("code,name,email,private_url\n");
     let mut partners = 0;
+    // Hands a batch's files to the writer, in order; problems are gathered, not written.
+    let mut write_batch = |results: Vec<Result<Rendered, Problems>>,
+                           problems: &mut BTreeSet<(String, String, String)>|
+     -> Result<(), RenderError<E>> {
+        for result in results {
+            match result {
+                Ok(rendered) => {
+                    for (path, bytes) in &rendered.files {
+                        emit(path, bytes)?;
+                    }
+                    if let Some(line) = rendered.access {
+                        access.push_str(&line);
+                        partners += 1;
+                    }
+                }
+                Err(p) => problems.extend(p.0.into_iter().map(|p| (p.file, p.message, p.hint))),
+            }
+        }
+        Ok(())
+    };
+    // Each batch renders on the worker threads while this thread writes the batch before it.
+    let mut pending: Vec<Result<Rendered, Problems>> = Vec::new();
     for batch in jobs.chunks(threads * 8) {
         let per_thread = batch.len().div_ceil(threads);
-        let results: Vec<Result<Rendered, Problems>> = std::thread::scope(|scope| {
+        let previous = std::mem::take(&mut pending);
+        let (results, written) = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
                 .chunks(per_thread)
                 .zip(teras.iter_mut())
@@ -260,28 +283,22 @@ pub fn render<E>(
                     })
                 })
                 .collect();
-            handles
+            let written = write_batch(previous, &mut problems);
+            let results: Vec<Result<Rendered, Problems>> = handles
                 .into_iter()
                 .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+                .collect();
+            (results, written)
         });
-        for result in results {
-            match result {
-                Ok(rendered) => {
-                    for (path, bytes) in &rendered.files {
-                        emit(path, bytes)?;
-                    }
-                    if let Some(line) = rendered.access {
-                        access.push_str(&line);
-                        partners += 1;
-                    }
-                }
-                Err(p) => problems.extend(p.0.into_iter().map(|p| (p.file, p.message, p.hint))),
-            }
-        }
+        written?;
         if !problems.is_empty() {
             return Err(into_problems(problems).into());
         }
+        pending = results;
+    }
+    write_batch(pending, &mut problems)?;
+    if !problems.is_empty() {
+        return Err(into_problems(problems).into());
     }
     emit(ACCESS_FILE, access.as_bytes())?;
     site.partners = partners;
