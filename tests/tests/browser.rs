@@ -117,10 +117,15 @@ fn each_ad_has_a_qr_code_that_reads_as_its_tracking_link_on_screen_and_downloade
         let download = |button: &str, file: &str| -> std::path::PathBuf {
             browser.find(&format!("#ad-{ad} button.{button}")).click();
             let path = dir.path().join("downloads").join(file);
+            // Done when the file is there with its bytes and Chrome's partial file is gone.
+            let partial = path.with_extension(format!("{}.crdownload", path.extension().unwrap().to_string_lossy()));
+            let done = || path.metadata().is_ok_and(|m| m.len() > 0) && !partial.exists();
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-            while !path.is_file() && std::time::Instant::now() < deadline {
+            while !done() && std::time::Instant::now() < deadline {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
+            // A moment more, for the last write to settle.
+            std::thread::sleep(std::time::Duration::from_millis(200));
             path
         };
         let png = download("qr-png", &format!("samantha-{ad}.png"));
