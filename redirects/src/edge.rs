@@ -14,6 +14,63 @@ use crate::emitter::GENERATED;
 use crate::hosts::cloudfront::{link_value, partner_value};
 use crate::rules::RuleSet;
 
+/// The JavaScript both the CloudFront Function and the edge routers share (it uses the
+/// constants `ROOT` and `FALLBACK` of the code it is part of): the codes of a request path, and
+/// where a click goes given its link's and its partner's entries.
+pub const SHARED_JS: &str = r#"// The codes after the tracking root in a request path (as sent, percent-encoded), read as
+// web servers read paths: empty and '.' segments dropped, '..' resolved. null when the path is
+// not below the root.
+function trackingCodes(pathname) {
+    let path = pathname;
+    try {
+        path = decodeURIComponent(path);
+    } catch (err) {
+        // Malformed escapes: match the path as it came.
+    }
+    const segments = [];
+    for (const segment of path.split('/')) {
+        if (segment === '..') {
+            segments.pop();
+        } else if (segment !== '' && segment !== '.') {
+            segments.push(segment);
+        }
+    }
+    for (let i = 0; i < ROOT.length; i++) {
+        if (segments[i] !== ROOT[i]) {
+            return null;
+        }
+    }
+    return segments.slice(ROOT.length);
+}
+
+// A destination from its pieces: text, 0 for the partner's code, 1 for the ad's.
+function fill(pieces, partner, ad) {
+    let out = '';
+    for (const piece of pieces) {
+        out += piece === 0 ? partner : piece === 1 ? ad : piece;
+    }
+    return out;
+}
+
+// Where a click with `codes` goes, given its link's entry and its partner's (each null or
+// undefined when there is none: an unknown link; an unknown or inactive partner).
+function destination(codes, link, partner) {
+    if (!link) {
+        return FALLBACK;
+    }
+    if (partner) {
+        const lists = partner.split('|');
+        if (!link.r || lists[1].split(' ').indexOf(codes[0]) >= 0) {
+            if (codes.length === 3 && lists[0].split(' ').indexOf(codes[2]) >= 0) {
+                return fill(link.a || link.p, codes[1], codes[2]);
+            }
+            return fill(link.p, codes[1], '');
+        }
+    }
+    return link.d;
+}
+"#;
+
 /// The router's JavaScript for `rules`, without an export: each host adds its entry point,
 /// which calls `refcenterLocation(pathname)` and `refcenterRedirect(location)`.
 pub fn router(rules: &RuleSet) -> String {
@@ -39,54 +96,14 @@ const LINKS = new Map([
 const PARTNERS = new Map([
 {partners}]);
 
-function fill(pieces, partner, ad) {{
-    let out = '';
-    for (const piece of pieces) {{
-        out += piece === 0 ? partner : piece === 1 ? ad : piece;
-    }}
-    return out;
-}}
-
-// Where a request for `pathname` (as sent, percent-encoded) goes, or null when the path is
-// not below the tracking root.
+{shared}
+// Where a request for `pathname` goes, or null when the path is not below the tracking root.
 function refcenterLocation(pathname) {{
-    let path = pathname;
-    try {{
-        path = decodeURIComponent(path);
-    }} catch (err) {{
-        // Malformed escapes: match the path as it came.
+    const codes = trackingCodes(pathname);
+    if (codes === null) {{
+        return null;
     }}
-    // Read the path as web servers do: empty and '.' segments dropped, '..' resolved.
-    const segments = [];
-    for (const segment of path.split('/')) {{
-        if (segment === '..') {{
-            segments.pop();
-        }} else if (segment !== '' && segment !== '.') {{
-            segments.push(segment);
-        }}
-    }}
-    for (let i = 0; i < ROOT.length; i++) {{
-        if (segments[i] !== ROOT[i]) {{
-            return null;
-        }}
-    }}
-    const codes = segments.slice(ROOT.length);
-    const link = codes.length > 0 ? LINKS.get(codes[0]) : undefined;
-    if (link === undefined) {{
-        return FALLBACK;
-    }}
-    // Inactive and unknown partners have no entry.
-    const partner = codes.length >= 2 ? PARTNERS.get(codes[1]) : undefined;
-    if (partner !== undefined) {{
-        const lists = partner.split('|');
-        if (!link.r || lists[1].split(' ').indexOf(codes[0]) >= 0) {{
-            if (codes.length === 3 && lists[0].split(' ').indexOf(codes[2]) >= 0) {{
-                return fill(link.a || link.p, codes[1], codes[2]);
-            }}
-            return fill(link.p, codes[1], '');
-        }}
-    }}
-    return link.d;
+    return destination(codes, LINKS.get(codes[0]), codes.length >= 2 ? PARTNERS.get(codes[1]) : undefined);
 }}
 
 function refcenterRedirect(location) {{
@@ -96,6 +113,7 @@ function refcenterRedirect(location) {{
         root = serde_json::to_string(&refcenter_model::request_path::segments(&rules.root)).unwrap_or_default(),
         fallback = json(&rules.fallback),
         status = rules.status,
+        shared = SHARED_JS,
     )
 }
 

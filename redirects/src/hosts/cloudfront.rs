@@ -140,15 +140,7 @@ async function find(key) {{
     }}
 }}
 
-// A destination from its pieces: text, 0 for the partner's code, 1 for the ad's.
-function fill(pieces, partner, ad) {{
-    let out = '';
-    for (const piece of pieces) {{
-        out += piece === 0 ? partner : piece === 1 ? ad : piece;
-    }}
-    return out;
-}}
-
+{shared}
 function redirect(location) {{
     return {{
         statusCode: STATUS,
@@ -159,50 +151,19 @@ function redirect(location) {{
 
 async function handler(event) {{
     const request = event.request;
-    let path = request.uri;
-    try {{
-        path = decodeURIComponent(path);
-    }} catch (err) {{
-        // Malformed escapes: match the path as it came.
+    const codes = trackingCodes(request.uri);
+    if (codes === null) {{
+        return request;
     }}
-    // Read the path as web servers do: empty and '.' segments dropped, '..' resolved.
-    const segments = [];
-    for (const segment of path.split('/')) {{
-        if (segment === '..') {{
-            segments.pop();
-        }} else if (segment !== '' && segment !== '.') {{
-            segments.push(segment);
-        }}
-    }}
-    for (let i = 0; i < ROOT.length; i++) {{
-        if (segments[i] !== ROOT[i]) {{
-            return request;
-        }}
-    }}
-    const codes = segments.slice(ROOT.length);
     const linkValue = codes.length > 0 ? await find('l:' + codes[0]) : null;
-    if (linkValue === null) {{
-        return redirect(FALLBACK);
-    }}
-    const link = JSON.parse(linkValue);
-    if (codes.length >= 2) {{
-        // Inactive and unknown partners have no entry.
-        const partnerValue = await find('p:' + codes[1]);
-        if (partnerValue !== null) {{
-            const lists = partnerValue.split('|');
-            if (!link.r || lists[1].split(' ').indexOf(codes[0]) >= 0) {{
-                if (codes.length === 3 && lists[0].split(' ').indexOf(codes[2]) >= 0) {{
-                    return redirect(fill(link.a || link.p, codes[1], codes[2]));
-                }}
-                return redirect(fill(link.p, codes[1], ''));
-            }}
-        }}
-    }}
-    return redirect(link.d);
+    // Inactive and unknown partners have no entry.
+    const partner = linkValue !== null && codes.length >= 2 ? await find('p:' + codes[1]) : null;
+    return redirect(destination(codes, linkValue === null ? null : JSON.parse(linkValue), partner));
 }}
 "#,
         root = serde_json::to_string(&refcenter_model::request_path::segments(&rules.root)).unwrap_or_default(),
         fallback = json(&rules.fallback),
         status = rules.status,
+        shared = crate::edge::SHARED_JS,
     )
 }
