@@ -76,7 +76,7 @@ pub struct Args {
     pub log_format: Option<String>,
     /// The fields a CloudFront real-time log's configuration selected, comma-separated, e.g.
     /// timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent (records carry them in
-    /// the documented order) [default: every field].
+    /// the documented order) [default: the program's [stats] realtime_fields, else every field].
     #[arg(long, value_name = "FIELDS", env = "REFSTATS_REALTIME_FIELDS")]
     pub realtime_fields: Option<String>,
     /// The date format of --log-format's %d, in strftime syntax [default: %d/%b/%Y].
@@ -185,18 +185,29 @@ fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>
         None => defaults.log_format.as_deref().map(|p| ("the program's [stats] log_format", p)),
     };
     let json_hint = "give field=path pairs for time, method, path, status and client, e.g. time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip";
-    if let Some(fields) = &args.realtime_fields {
+    let realtime: Option<(&str, Vec<&str>)> = match &args.realtime_fields {
+        Some(list) => Some(("--realtime-fields", list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect())),
+        None if !defaults.realtime_fields.is_empty() => Some((
+            "the program's [stats] realtime_fields",
+            defaults.realtime_fields.iter().map(String::as_str).collect(),
+        )),
+        None => None,
+    };
+    if let Some((what, names)) = realtime {
         if json.is_some() || text.is_some() {
             return Err(Failure::new(
-                "--realtime-fields and another description of the log were both given",
+                format!("{what} and another description of the log were both given"),
                 "a run reads one kind of log: keep one of them",
                 EXIT_USAGE,
             ));
         }
-        let names: Vec<&str> = fields.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
-        return Cloudfront::realtime(Some(&names))
-            .map(|c| Some(Custom::CloudfrontRealtime(Arc::new(c))))
-            .map_err(|e| bad("--realtime-fields", e, "name the fields of the real-time log configuration, e.g. timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent"));
+        return Cloudfront::realtime(Some(&names)).map(|c| Some(Custom::CloudfrontRealtime(Arc::new(c)))).map_err(|e| {
+            bad(
+                what,
+                e,
+                "name the fields of the real-time log configuration, e.g. timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent",
+            )
+        });
     }
     match (json, text) {
         (Some((a, _)), Some((b, _))) => Err(Failure::new(

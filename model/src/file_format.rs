@@ -68,6 +68,9 @@ pub struct StatsSection {
     /// The time format of `log_format`'s `%t` (`--time-format`; default `%H:%M:%S`).
     #[schemars(with = "Option<String>")]
     pub time_format: Option<Spanned<String>>,
+    /// The fields a CloudFront real-time log's configuration selected (`--realtime-fields`),
+    /// e.g. `["timestamp", "c-ip", "sc-status", "cs-method", "cs-uri-stem", "cs-user-agent"]`.
+    pub realtime_fields: Option<Vec<String>>,
     /// Where a JSON log keeps each value a click needs (`--json-fields`): `time`, `method`,
     /// `path`, `status` and `client`, optionally `query`, `user_agent` and `request_id`, each a
     /// path of keys joined with dots, e.g. `path = "request.uri"`.

@@ -63,6 +63,8 @@ pub struct StatsDefaults {
     pub time_format: Option<String>,
     /// A JSON log's keys, as `(field, dotted path)` in file order.
     pub json_fields: Vec<(String, String)>,
+    /// A CloudFront real-time log's selected fields.
+    pub realtime_fields: Vec<String>,
 }
 
 /// A tracking link.

@@ -56,6 +56,7 @@ fn stats_defaults(raw: &RawProgram) -> crate::program::StatsDefaults {
         date_format: text(&s.value.date_format).filter(|v| !v.is_empty()),
         time_format: text(&s.value.time_format).filter(|v| !v.is_empty()),
         json_fields: s.value.json_fields.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        realtime_fields: s.value.realtime_fields.iter().flatten().map(|f| f.trim().to_owned()).collect(),
     }
 }
 

@@ -104,6 +104,13 @@ fn a_cloudfront_realtime_selection_counts_what_nginx_json_counts() {
     let rt = dir.path().join("rt.log");
     let fields = "cs-user-agent,cs-uri-stem,x-edge-location,cs-method,sc-status,c-ip,timestamp";
     assert_eq!(run_ok(dir.path(), &config, &["--realtime-fields", fields, rt.to_str().unwrap()]), reference);
+    // The same selection in the program file.
+    let program = dir.path().join("program");
+    copy_sample(&program);
+    let mut toml = std::fs::read_to_string(program.join("partners.toml")).unwrap();
+    toml += "\n[stats]\nrealtime_fields = [\"timestamp\", \"c-ip\", \"sc-status\", \"cs-method\", \"cs-uri-stem\", \"x-edge-location\", \"cs-user-agent\"]\n";
+    std::fs::write(program.join("partners.toml"), toml).unwrap();
+    assert_eq!(run_ok(dir.path(), &program.join("partners.toml"), &[rt.to_str().unwrap()]), reference, "[stats]");
 }
 
 /// Seconds since the epoch of the table's times (all on 2024-05-01 10:00:0x UTC); the
