@@ -231,31 +231,38 @@ pub struct PartnerView {
     pub children: Vec<PartnerRef>,
     /// The whole downline, as a tree.
     pub tree: Vec<TreeNode>,
-    /// The partner's own prebuilt links.
+    /// The partner's own prebuilt links (the page gets them as `rows`, not with the view).
+    #[serde(skip)]
     pub own: PartnerLinks,
-    /// The link generator's choices: the partner first, then its active downline.
+    /// The link generator's choices: the partner first, then its active downline (the page
+    /// gets them once, as `link_data`, not with the view).
+    #[serde(skip)]
     pub generator: GeneratorData,
 }
 
 impl PartnerView {
     /// The view of `partner`'s page.
     pub fn of(program: &Program, partner: &Partner) -> Self {
+        let own = PartnerLinks::of(program, partner);
         let websites = program
             .links_for(partner)
-            .map(|link| Website {
+            .zip(&own.links)
+            .map(|(link, urls)| Website {
                 code: link.code.to_string(),
                 name: link.name.clone(),
                 description: link.description.clone(),
                 destination: link.destination.to_string(),
-                tracking: program.tracking_url(link, partner, None).to_string(),
+                tracking: urls.urls[0].clone(),
             })
             .collect();
-        let qr_link = program.links_for(partner).next();
+        // QR codes lead to the partner's first link, with each ad.
+        let qr_link = own.links.first();
         let ads = partner
             .ads
             .iter()
-            .map(|a| {
-                let text = qr_link.map(|link| qr::qr_text(program.tracking_url(link, partner, Some(a)).as_str()));
+            .enumerate()
+            .map(|(i, a)| {
+                let text = qr_link.map(|link| qr::qr_text(&link.urls[i + 1]));
                 let label = format!("QR code of the tracking link for {} with the ad {}", partner.name, a.name);
                 AdView {
                     code: a.code.to_string(),
@@ -287,7 +294,7 @@ impl PartnerView {
             ads,
             children,
             tree: subtree(program, partner.code.as_str()),
-            own: PartnerLinks::of(program, partner),
+            own,
             generator: GeneratorData::of(program, partner, downline),
         }
     }
