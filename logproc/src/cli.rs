@@ -162,17 +162,20 @@ struct Resolved {
     orders: Vec<String>,
 }
 
-/// The user's own format: `--json-fields` or `--log-format` (with its date and time formats),
-/// else the same from `[stats]`.
+/// How the user described a log: `--json-fields`, `--log-format` or `--realtime-fields`.
+enum Described<'a> {
+    Json(Vec<(&'a str, &'a str)>),
+    Text(&'a str),
+    Realtime(Vec<&'a str>),
+}
+
+/// The user's own format: `--json-fields`, `--log-format` (with its date and time formats) or
+/// `--realtime-fields`, each else the same from `[stats]`; at most one of them.
 fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>, Failure> {
-    let bad = |what: &str, e: String, hint: &str| Failure::new(format!("{what}: {e}"), hint, EXIT_USAGE);
     let json = match &args.json_fields {
         Some(map) => Some((
             "--json-fields",
-            map.split(',')
-                .filter(|p| !p.trim().is_empty())
-                .map(|p| p.split_once('=').unwrap_or((p, "")))
-                .collect::<Vec<_>>(),
+            map.split(',').filter(|p| !p.trim().is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect(),
         )),
         None if !defaults.json_fields.is_empty() => Some((
             "the program's [stats] json_fields",
@@ -184,8 +187,7 @@ fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>
         Some(pattern) => Some(("--log-format", pattern.as_str())),
         None => defaults.log_format.as_deref().map(|p| ("the program's [stats] log_format", p)),
     };
-    let json_hint = "give field=path pairs for time, method, path, status and client, e.g. time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip";
-    let realtime: Option<(&str, Vec<&str>)> = match &args.realtime_fields {
+    let realtime = match &args.realtime_fields {
         Some(list) => Some(("--realtime-fields", list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect())),
         None if !defaults.realtime_fields.is_empty() => Some((
             "the program's [stats] realtime_fields",
@@ -193,44 +195,39 @@ fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>
         )),
         None => None,
     };
-    if let Some((what, names)) = realtime {
-        if json.is_some() || text.is_some() {
-            return Err(Failure::new(
-                format!("{what} and another description of the log were both given"),
-                "a run reads one kind of log: keep one of them",
-                EXIT_USAGE,
-            ));
-        }
-        return Cloudfront::realtime(Some(&names)).map(|c| Some(Custom::CloudfrontRealtime(Arc::new(c)))).map_err(|e| {
-            bad(
-                what,
-                e,
-                "name the fields of the real-time log configuration, e.g. timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent",
-            )
-        });
-    }
-    match (json, text) {
-        (Some((a, _)), Some((b, _))) => Err(Failure::new(
-            format!("{a} and {b} both describe the log"),
+    let mut given: Vec<(&str, Described<'_>)> = json
+        .map(|(what, pairs)| (what, Described::Json(pairs)))
+        .into_iter()
+        .chain(text.map(|(what, pattern)| (what, Described::Text(pattern))))
+        .chain(realtime.map(|(what, names)| (what, Described::Realtime(names))))
+        .collect();
+    if given.len() > 1 {
+        return Err(Failure::new(
+            format!("{} and {} both describe the log", given[0].0, given[1].0),
             "a run reads one kind of log: keep one of them",
             EXIT_USAGE,
-        )),
-        (Some((what, pairs)), None) => {
-            FieldMap::from_pairs(pairs).map(|m| Some(Custom::Json(Arc::new(m)))).map_err(|e| bad(what, e, json_hint))
-        }
-        (None, Some((what, pattern))) => {
+        ));
+    }
+    let Some((what, described)) = given.pop() else { return Ok(None) };
+    let (built, hint) = match described {
+        Described::Json(pairs) => (
+            FieldMap::from_pairs(pairs).map(|m| Custom::Json(Arc::new(m))),
+            "give field=path pairs for time, method, path, status and client, e.g. time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip",
+        ),
+        Described::Text(pattern) => {
             let date = args.date_format.as_deref().or(defaults.date_format.as_deref());
             let time = args.time_format.as_deref().or(defaults.time_format.as_deref());
-            TextFormat::new(pattern, date, time).map(|f| Some(Custom::Text(Arc::new(f)))).map_err(|e| {
-                bad(
-                    what,
-                    e,
-                    "see the specifiers in docs/refstats.md, e.g. '%h %^[%d:%t %^] \"%r\" %s %b \"%R\" \"%u\"'",
-                )
-            })
+            (
+                TextFormat::new(pattern, date, time).map(|f| Custom::Text(Arc::new(f))),
+                "see the specifiers in docs/refstats.md, e.g. '%h %^[%d:%t %^] \"%r\" %s %b \"%R\" \"%u\"'",
+            )
         }
-        (None, None) => Ok(None),
-    }
+        Described::Realtime(names) => (
+            Cloudfront::realtime(Some(&names)).map(|c| Custom::CloudfrontRealtime(Arc::new(c))),
+            "name the fields of the real-time log configuration, e.g. timestamp,c-ip,sc-status,cs-method,cs-uri-stem,cs-user-agent",
+        ),
+    };
+    built.map(Some).map_err(|e| Failure::new(format!("{what}: {e}"), hint, EXIT_USAGE))
 }
 
 fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failure> {
