@@ -307,17 +307,13 @@ impl FieldMap {
     /// Which of the fields a click needs none of `records` has (all of them requests), each as
     /// `path (field)`; empty when every field is found in some record.
     pub fn missing(&self, records: &[Value]) -> Vec<String> {
-        let mut needed =
-            vec![(&self.time, "time"), (&self.method, "method"), (&self.path, "path"), (&self.status, "status")];
-        needed.extend(self.client.iter().map(|c| (c, "client")));
-        let mut missing: Vec<String> = needed
-            .into_iter()
-            .filter(|(key, _)| !records.iter().any(|r| key.get(r).is_some()))
-            .map(|(key, what)| format!("`{key}` ({what})"))
-            .collect();
+        let found = |key: &KeyPath| records.iter().any(|r| key.get(r).is_some());
+        let needed = [(&self.time, "time"), (&self.method, "method"), (&self.path, "path"), (&self.status, "status")];
+        let mut missing: Vec<String> =
+            needed.into_iter().filter(|(key, _)| !found(key)).map(|(key, what)| format!("`{key}` ({what})")).collect();
         // Any one of the client keys is enough.
-        if self.client.iter().any(|c| records.iter().any(|r| c.get(r).is_some())) {
-            missing.retain(|m| !m.ends_with("(client)"));
+        if !self.client.iter().any(found) {
+            missing.extend(self.client.iter().map(|key| format!("`{key}` (client)")));
         }
         missing
     }
