@@ -26,6 +26,11 @@
     return p.links ? p.links.map(function (i) { return data.links[i]; }) : data.links;
   }
 
+  // The tracking link of partner `p` for link `l`, with ad `a` when given.
+  function trackingUrl(data, l, p, a) {
+    return data.base + l.code + '/' + p.code + (a ? '/' + a.code : '');
+  }
+
   // Sets up the generator on `data`; returns a function that refills its choices (after the
   // partner created an ad).
   function setUpGenerator(data) {
@@ -64,7 +69,7 @@
       var l = linksOf(data, p)[link.selectedIndex];
       if (!l) { return; }
       var a = ad.selectedIndex > 0 ? p.ads[ad.selectedIndex - 1] : null;
-      result.value = data.base + l.code + '/' + p.code + (a ? '/' + a.code : '');
+      result.value = trackingUrl(data, l, p, a);
       status.textContent = 'Link generated.';
       result.focus();
       result.select();
@@ -83,25 +88,23 @@
 
   // A copy button copies the value of the element its data-copy attribute names.
   function wireCopy(button) {
-    (function () {
-      var target = document.getElementById(button.getAttribute('data-copy'));
-      if (!target) { return; }
-      button.hidden = false;
-      var label = button.textContent;
-      button.addEventListener('click', function () {
-        var text = target.value;
-        function done() {
-          button.textContent = 'Copied';
-          setTimeout(function () { button.textContent = label; }, 1500);
-        }
-        if (navigator.clipboard && window.isSecureContext) {
-          navigator.clipboard.writeText(text).then(done, function () { target.select(); });
-        } else {
-          target.select();
-          try { document.execCommand('copy'); done(); } catch (e) { /* the text stays selected */ }
-        }
-      });
-    }());
+    var target = document.getElementById(button.getAttribute('data-copy'));
+    if (!target) { return; }
+    button.hidden = false;
+    var label = button.textContent;
+    button.addEventListener('click', function () {
+      var text = target.value;
+      function done() {
+        button.textContent = 'Copied';
+        setTimeout(function () { button.textContent = label; }, 1500);
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { target.select(); });
+      } else {
+        target.select();
+        try { document.execCommand('copy'); done(); } catch (e) { /* the text stays selected */ }
+      }
+    });
   }
 
   // The QR codes of My Ads: download each as SVG, or as a 1024-pixel PNG drawn from it.
@@ -214,7 +217,7 @@
           p.appendChild(element('label', 'Tracking link to ' + first.name, { 'for': id + '-link' }));
           var span = element('span', null, { 'class': 'copyable' });
           var input = element('input', null, { id: id + '-link', type: 'text', readonly: '' });
-          input.value = data.base + first.code + '/' + me.code + '/' + ad.code;
+          input.value = trackingUrl(data, first, me, ad);
           span.appendChild(input);
           var copyLink = element('button', 'Copy', { type: 'button', 'class': 'copy', 'data-copy': id + '-link' });
           span.appendChild(copyLink);
