@@ -123,6 +123,12 @@ impl Composed {
         self.partners.iter().flat_map(|p| p.ads.iter().map(move |a| (p.code.as_str(), a.as_str())))
     }
 
+    /// How many entries a host keyed by link and by partner holds (the CloudFront store, the
+    /// edge routers' tables).
+    pub fn keyed_entries(&self) -> usize {
+        self.links.len() + self.partners.len()
+    }
+
     /// How many entries a host keyed by link, partner, allowed pair and ad holds, each once.
     pub fn entry_count(&self) -> usize {
         let pairs: usize = self.partners.iter().map(|p| p.restricted_links.len() + p.ads.len()).sum();

@@ -67,12 +67,8 @@ impl Emitter for CloudflarePages {
     }
 
     fn rule_count(&self, rules: &RuleSet) -> usize {
-        let (all, dynamic) = rules.flat_counts();
-        if all <= MAX_STATIC && dynamic <= MAX_DYNAMIC {
-            all
-        } else {
-            rules.composed.links.len() + rules.composed.partners.len()
-        }
+        // What emit writes: the file's rules, or the worker's table entries.
+        if redirects_file(rules).is_some() { rules.flat_counts().0 } else { rules.composed.keyed_entries() }
     }
 }
 

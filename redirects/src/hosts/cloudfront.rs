@@ -114,7 +114,7 @@ impl Emitter for Cloudfront {
     }
 
     fn rule_count(&self, rules: &RuleSet) -> usize {
-        rules.composed.links.len() + rules.composed.partners.len()
+        rules.composed.keyed_entries()
     }
 }
 

@@ -40,7 +40,7 @@ impl Emitter for Netlify {
     }
 
     fn rule_count(&self, rules: &RuleSet) -> usize {
-        if fits_file(rules) { rules.rules().len() } else { rules.composed.links.len() + rules.composed.partners.len() }
+        if fits_file(rules) { rules.flat_counts().0 } else { rules.composed.keyed_entries() }
     }
 }
 
