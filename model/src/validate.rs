@@ -116,7 +116,7 @@ impl Validator<'_> {
                 if !branch_ok {
                     let at = p.repository_branch.as_ref().map_or(repo.span(), Spanned::span);
                     self.push(
-                        Diagnostic::at(s.at(at), format!("`{branch}` is not a branch name",), "here")
+                        Diagnostic::at(s.at(at), format!("`{branch}` is not a branch name"), "here")
                             .with_hint("branch names here use letters, digits, `.`, `_`, `/` and `-`, e.g. main"),
                     );
                     None
@@ -316,6 +316,11 @@ impl Validator<'_> {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         let mut ok = true;
+        // The [[ads]] entries by the partner they name, in load order.
+        let mut apart: HashMap<&str, Vec<(SourceId, &AdEntry)>> = HashMap::new();
+        for (who, ad) in &raw.ads {
+            apart.entry(who.get_ref().trim()).or_default().push((ad.file, &ad.value));
+        }
         for entry in &raw.partners {
             let p: &PartnerEntry = &entry.value;
             let code = self.code(entry.file, &p.code, Kind::Partner);
@@ -323,12 +328,8 @@ impl Validator<'_> {
             let partner_code = code.as_ref().map_or(p.code.get_ref().as_str(), Code::as_str);
             // Its own [[partners.ads]], then the [[ads]] entries naming it, from any file.
             let own = p.ads.iter().map(|ad| (entry.file, ad));
-            let apart = raw
-                .ads
-                .iter()
-                .filter(|(who, _)| who.get_ref().trim() == p.code.get_ref())
-                .map(|(_, ad)| (ad.file, &ad.value));
-            let ads = self.ads(own.chain(apart).collect(), partner_code);
+            let elsewhere = apart.get(p.code.get_ref().as_str()).into_iter().flatten().copied();
+            let ads = self.ads(own.chain(elsewhere).collect(), partner_code);
             let email = p.email.as_ref().map(|e| self.email(entry.file, e));
             let groups: Vec<String> = p.groups.iter().flatten().map(|g| g.get_ref().trim().to_owned()).collect();
             for g in p.groups.iter().flatten().filter(|g| g.get_ref().trim().is_empty()) {
