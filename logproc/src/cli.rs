@@ -18,18 +18,22 @@ use refcenter_commissions::ledger::orders_above_clicks;
 use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
 
+use crate::accounting::Accounting;
 use crate::commission_run;
+use crate::days::{Day, day_date, day_from_name, day_name, day_of};
 use crate::formats::cloudfront::Cloudfront;
 use crate::formats::custom::TextFormat;
 use crate::formats::json_fields::FieldMap;
 use crate::formats::{Custom, Format};
 use crate::input::expand;
-use crate::report::{Formats, Layout, ReportError, RunInfo, write, write_streamed, write_table};
+use crate::report::{Formats, Layout, Streamed, write, write_table};
 use crate::run::{RunOptions, Seen, run};
+use crate::run_info::RunInfo;
+use crate::sink::ReportError;
 use crate::store::{NewInput, Store, StoreError};
 use crate::store_run;
 use crate::tables::tables;
-use crate::tally::{Day, day_date, day_from_name, day_name, day_of};
+use crate::tally::Tally;
 
 // Exit statuses: 0 ok; 1 the input has problems (a program error, a file that could not be
 // read to its end, more rejected lines than `--max-rejected`); 2 usage or I/O.
@@ -116,6 +120,18 @@ pub struct Args {
     /// No progress line, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+    /// Map: write what the inputs count into FILE as a partial (the Parquet schema in
+    /// docs/refstats.md, "Partials") instead of a report, for map tasks over parts of the logs
+    /// whose partials one reduce merges (--partials, or engines/spark).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["store", "partials", "out", "orders", "payout", "program_table"])]
+    pub map: Option<PathBuf>,
+    /// Reduce: the inputs are partials written by --map; merge them and write the report.
+    #[arg(long, conflicts_with_all = ["store", "since", "until", "format", "json_fields", "log_format", "realtime_fields"])]
+    pub partials: bool,
+    /// Write the program's codes and partner tree into FILE (Parquet), for a reduce outside
+    /// refstats (engines/spark), and stop.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["store", "out", "orders", "payout", "partials"])]
+    pub program_table: Option<PathBuf>,
 }
 
 fn parse_day(s: &str) -> Result<Day, String> {
@@ -232,7 +248,11 @@ fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>
 
 fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failure> {
     let defaults = &program.settings.stats;
-    let store = args.store.clone().or_else(|| defaults.store.as_ref().map(|s| dir.join(s)));
+    // A map task or a reduce of partials never uses the program's store.
+    let store = match args.map.is_some() || args.partials {
+        true => None,
+        false => args.store.clone().or_else(|| defaults.store.as_ref().map(|s| dir.join(s))),
+    };
     if args.store.is_none() && store.is_some() && (args.since.is_some() || args.until.is_some()) {
         return Err(Failure::new(
             "--since and --until do not apply to a store, and the program's [stats] names one",
@@ -263,11 +283,20 @@ fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failu
             EXIT_USAGE,
         ));
     }
-    let orders = if args.orders.is_empty() {
+    let orders = if args.map.is_some() {
+        Vec::new()
+    } else if args.orders.is_empty() {
         defaults.orders.iter().map(|o| dir.join(o).to_string_lossy().into_owned()).collect()
     } else {
         args.orders.clone()
     };
+    if args.map.is_some() && args.inputs.is_empty() {
+        return Err(Failure::new(
+            "--map needs log files to count",
+            "name the log files, folders or patterns this map task counts",
+            EXIT_USAGE,
+        ));
+    }
     if args.inputs.is_empty() && orders.is_empty() && store.is_none() {
         return Err(Failure::new(
             "nothing to count: no log file, no --orders and no --store",
@@ -303,8 +332,52 @@ fn store_failure(dir: &Path, e: StoreError) -> Failure {
     }
 }
 
+/// Writes `bytes` into the file `path` given with `flag`, and says so.
+fn write_one(flag: &str, what: &str, path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    refcenter_output::write_file(path, bytes).map_err(|e| {
+        Failure::new(
+            format!("cannot write {flag} {}: {e}", path.display()),
+            "check that the folder exists and is writable",
+            EXIT_USAGE,
+        )
+    })?;
+    let _ = writeln!(std::io::stdout().lock(), "{what} written to {}", path.display());
+    Ok(())
+}
+
+/// Reads the partials named by `sources` into a tally and their accounting.
+fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Tally, Accounting), Failure> {
+    let mut tally = Tally::new(program);
+    let mut acc = Accounting::default();
+    for source in sources {
+        let crate::input::Source::File(path) = source else {
+            return Err(Failure::new(
+                "--partials reads partial files, not standard input",
+                "name the partial files or their folder",
+                EXIT_USAGE,
+            ));
+        };
+        crate::partial::load(path, &mut tally, &mut acc).map_err(|e| {
+            Failure::new(
+                format!("{}: {e}; no report was written", path.display()),
+                "give only files written by refstats --map (a map task killed part way writes none)",
+                EXIT_PROBLEMS,
+            )
+        })?;
+        acc.files.push((source.name(), "partial"));
+    }
+    Ok((tally, acc))
+}
+
 fn execute(args: &Args) -> Result<i32, Failure> {
     let (program, dir) = program(args.config.as_deref())?;
+    if let Some(path) = &args.program_table {
+        let bytes = crate::program_table::encode(&program).map_err(|e| {
+            Failure::new(format!("cannot make the program table: {e}"), "report this as a bug", EXIT_USAGE)
+        })?;
+        write_one("--program-table", "program table", path, &bytes)?;
+        return Ok(EXIT_OK);
+    }
     let settings = resolve(args, &program, &dir)?;
     let (secret, source) = Secret::for_program(&dir).map_err(|e| {
         Failure::new(
@@ -347,7 +420,10 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     };
     let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
-    let (mut tally, acc) = run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen));
+    let (mut tally, acc) = match args.partials {
+        true => reduce(&program, &files)?,
+        false => run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen)),
+    };
     let text = format!("{}{}", acc.render(), reading.render(args.samples));
     if let Some(max) = args.max_rejected
         && acc.rejected_total() > max
@@ -359,6 +435,13 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             "see the sample rejections above; check --format, or raise --max-rejected",
             EXIT_PROBLEMS,
         ));
+    }
+    if let Some(path) = &args.map {
+        let bytes = crate::partial::encode(&mut tally, &acc)
+            .map_err(|e| Failure::new(format!("cannot make the partial: {e}"), "report this as a bug", EXIT_USAGE))?;
+        anstream::print!("{text}");
+        write_one("--map", "partial", path, &bytes)?;
+        return Ok(file_status(&acc));
     }
     let ids =
         ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(&settings), StoreError::Damaged(e)))?;
@@ -430,10 +513,8 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     };
     let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
-    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut |name, df| {
-        write_streamed(&mut out, &layout, name, df, &args.formats)
-    })
-    .map_err(failed)?;
+    let mut sink = Streamed { out: &mut out, layout: &layout, formats: &args.formats };
+    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut sink).map_err(failed)?;
     let mut payout = None;
     if let Some((c, mut ledger, day)) = ledger {
         let clicks = t.pages.partners.iter().map(|(p, s)| (p.clone(), s.own.all_time.clicks)).collect();
@@ -461,15 +542,22 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             reading.refused.len()
         );
         Ok(EXIT_PROBLEMS)
-    } else if acc.file_problems.is_empty() {
-        Ok(EXIT_OK)
     } else {
-        anstream::eprintln!(
-            "error: {} file(s) could not be read, or not to the end (see \"file problem\" above); the report counts what was read",
-            acc.file_problems.len()
-        );
-        Ok(EXIT_PROBLEMS)
+        Ok(file_status(&acc))
     }
+}
+
+/// The exit status of a run by its files: 1, said on stderr, when a file could not be read to
+/// its end (what was read is counted).
+fn file_status(acc: &Accounting) -> i32 {
+    if acc.file_problems.is_empty() {
+        return EXIT_OK;
+    }
+    anstream::eprintln!(
+        "error: {} file(s) could not be read, or not to the end (see \"file problem\" above); what was read is counted",
+        acc.file_problems.len()
+    );
+    EXIT_PROBLEMS
 }
 
 /// The exports named with `--orders` that this run reads: with a store, those it has not

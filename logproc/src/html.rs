@@ -8,7 +8,8 @@ use tera::{Context, Tera};
 
 use crate::accounting::Accounting;
 use crate::chart::{Point, daily_svg};
-use crate::report::{ReportError, RunInfo};
+use crate::run_info::RunInfo;
+use crate::sink::ReportError;
 use crate::tables::Tables;
 
 const TEMPLATE: &str = include_str!("report.html");

@@ -6,8 +6,8 @@
 use polars::prelude::*;
 use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, WINDOWS, Windows};
 
-use crate::tables::{Frames, day_number, day_part, rollup};
-use crate::tally::{Day, day_name};
+use crate::days::{Day, day_name};
+use crate::frames::{Frames, Level, day_number, day_part, rollup};
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
     Ok(df.column(name)?.str()?.iter().map(|s| s.unwrap_or_default().to_owned()).collect())
@@ -83,10 +83,10 @@ fn window_rollups(f: &Frames<'_>, keep: Expr) -> PolarsResult<Rollups> {
     let (h, v) = (hits.clone().filter(keep.clone()), f.visits.filter(&keep));
     let with_ad = f.has_ad();
     Ok(Rollups {
-        own: rollup(f, h.clone(), v.clone(), &["partner"], &[])?,
+        own: rollup(f, h.clone(), v.clone(), Level::Partner, &[])?,
         team: f.downline(h.clone(), &v)?,
-        links: rollup(f, h.clone(), v.clone(), &["partner", "link"], &[])?,
-        ads: rollup(f, h.filter(with_ad.clone()), v.filter(&with_ad), &["partner", "ad"], &[])?,
+        links: rollup(f, h.clone(), v.clone(), Level::PartnerLink, &[])?,
+        ads: rollup(f, h.filter(with_ad.clone()), v.filter(&with_ad), Level::PartnerAd, &[])?,
     })
 }
 

@@ -5,61 +5,12 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use refcenter_output::{OutputError, OutputWriter};
-use serde::Serialize;
+use refcenter_output::OutputWriter;
 
 use crate::accounting::Accounting;
-use crate::tables::{Sliced, Slices, Tables};
-
-/// Why a report could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// polars failed to compute or serialise a table.
-    #[error("cannot compute or write a table: {0}")]
-    Polars(#[from] PolarsError),
-    /// Writing the folder failed.
-    #[error(transparent)]
-    Output(#[from] OutputError),
-    /// The HTML template failed.
-    #[error("cannot render the HTML report: {0}")]
-    Html(String),
-}
-
-/// What the summary says besides the accounting.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunInfo {
-    /// The program's name.
-    pub program: String,
-    /// The first day with a hit (or the `--since` day).
-    pub first_day: Option<String>,
-    /// The last day with a hit (or the `--until` day).
-    pub last_day: Option<String>,
-    /// The last day of the partner pages' windows.
-    pub as_of: String,
-    /// Bot hits by reason over everything reported.
-    pub bot_hits: std::collections::BTreeMap<&'static str, u64>,
-    /// The store, when the run kept its counts in one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub store: Option<StoreInfo>,
-    /// The commissions, when the program pays them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commissions: Option<crate::commission_run::Summary>,
-}
-
-/// What a run did to its store.
-#[derive(Clone, Debug, Serialize)]
-pub struct StoreInfo {
-    /// Log files in the store.
-    pub files: usize,
-    /// Days in the store.
-    pub days: usize,
-    /// Files this run ingested.
-    pub new_files: usize,
-    /// Files this run skipped as ingested before.
-    pub skipped_files: usize,
-    /// The days whose partitions this run rewrote.
-    pub days_rewritten: Vec<String>,
-}
+use crate::run_info::RunInfo;
+use crate::sink::{ReportError, Slices, TableSink};
+use crate::tables::Tables;
 
 /// A format tables are written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -196,22 +147,27 @@ pub fn day_file(day: &str, table: &str, format: &str) -> String {
 /// (polars' default row group size).
 const SLICE: usize = 512 * 512;
 
-/// Writes `table`, one of the tables the report does not keep once written: the per-day table
-/// `daily` (laid out per `layout`) or `by_link_partner_ad`. They are the largest, so they are
+/// The report as the sink of the tables it does not keep once written: the per-day table
+/// `daily` (laid out per `layout`) and `by_link_partner_ad`. They are the largest, so they are
 /// written as soon as they are computed, a slice of rows at a time.
-pub fn write_streamed(
-    out: &mut OutputWriter,
-    layout: &Layout,
-    name: &str,
-    table: &Sliced<'_>,
-    formats: &Formats,
-) -> Result<(), ReportError> {
-    match layout {
-        // A store's run computes the per-day table of the changed days only.
-        Layout::PerDay { days, write, .. } if name == "daily" => {
-            per_day(out, days, write, name, &table.slice(0, table.height())?, formats)
+pub struct Streamed<'a> {
+    /// The report folder being written.
+    pub out: &'a mut OutputWriter,
+    /// How its per-day tables are laid out.
+    pub layout: &'a Layout,
+    /// The formats of its tables.
+    pub formats: &'a Formats,
+}
+
+impl TableSink for Streamed<'_> {
+    fn table(&mut self, name: &str, table: &dyn Slices) -> Result<(), ReportError> {
+        match self.layout {
+            // A store's run computes the per-day table of the changed days only.
+            Layout::PerDay { days, write, .. } if name == "daily" => {
+                per_day(self.out, days, write, name, &table.slice(0, table.height())?, self.formats)
+            }
+            _ => write_table(self.out, name, table, self.formats),
         }
-        _ => write_table(out, name, table, formats),
     }
 }
 
@@ -266,16 +222,6 @@ fn in_slices<W: std::io::Write + Send>(
     parquet.map_or(Ok(()), |p| p.finish().map(|_| ()))
 }
 
-impl Slices for DataFrame {
-    fn height(&self) -> usize {
-        DataFrame::height(self)
-    }
-
-    fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame> {
-        Ok(DataFrame::slice(self, i64::try_from(offset).unwrap_or(i64::MAX), len))
-    }
-}
-
 /// Writes the rows of each day in `write` as `days/<day>/<name>.*`, and keeps the other days'
 /// files from the previous report.
 fn per_day(
@@ -300,7 +246,7 @@ fn per_day(
 }
 
 /// Writes the report files for `tables` and `acc` into `out`, besides those
-/// [`write_streamed`] wrote.
+/// [`Streamed`] wrote.
 pub fn write(
     out: &mut OutputWriter,
     tables: &Tables,

@@ -18,10 +18,11 @@ use refcenter_model::{Program, Secret};
 use crate::accounting::{Accounting, FileProblem, Sample};
 use crate::bots::{BotCache, Bots};
 use crate::classify::{Hit, Key, Known, Outcome, classify, without_query};
+use crate::days::{Day, day_of};
 use crate::formats::{Custom, Format, LineParser};
 use crate::input::{Source, next_line, open};
 use crate::record::Parsed;
-use crate::tally::{Day, Tally, Visitors, day_of};
+use crate::tally::{Tally, Visitors};
 
 /// How to read the inputs.
 #[derive(Clone, Debug)]
@@ -127,7 +128,7 @@ impl<'b> Worker<'b> {
         let acc = &mut self.acc;
         acc.lines += 1;
         let reject = |acc: &mut Accounting, samples: &mut Vec<(usize, u64, Sample)>, reason: &'static str| {
-            *acc.rejected.entry(reason).or_default() += 1;
+            *acc.rejected.entry(reason.into()).or_default() += 1;
             if samples.len() < ctx.options.samples {
                 let text: String = String::from_utf8_lossy(line).chars().take(200).collect();
                 samples.push((at.0, at.2, Sample { at: format!("{}:{}", at.1, at.2), reason, text }));
@@ -138,13 +139,13 @@ impl<'b> Worker<'b> {
             return;
         };
         if text.trim().is_empty() {
-            *acc.filtered.entry("empty line").or_default() += 1;
+            *acc.filtered.entry("empty line".into()).or_default() += 1;
             return;
         }
         let record = match parser.parse(text) {
             Parsed::Record(r) => r,
             Parsed::Skip(reason) => {
-                *acc.filtered.entry(reason).or_default() += 1;
+                *acc.filtered.entry(reason.into()).or_default() += 1;
                 return;
             }
             Parsed::Reject(reason) => {
@@ -155,17 +156,17 @@ impl<'b> Worker<'b> {
         let day = day_of(record.time);
         let options = ctx.options;
         if options.since.is_some_and(|s| day < s) || options.until.is_some_and(|u| day > u) {
-            *acc.filtered.entry("outside the period").or_default() += 1;
+            *acc.filtered.entry("outside the period".into()).or_default() += 1;
             return;
         }
         let bots = &mut self.bots;
         match classify(&record, ctx.known, &mut |agent| bots.reason(agent)) {
-            Outcome::Filtered(reason) => *acc.filtered.entry(reason).or_default() += 1,
+            Outcome::Filtered(reason) => *acc.filtered.entry(reason.into()).or_default() += 1,
             Outcome::Hit(key, hit) => {
                 if let (Some(seen), Some(id)) = (ctx.seen, &record.request_id)
                     && !seen.first_time(day, id)
                 {
-                    *acc.filtered.entry("duplicate record (request id counted before)").or_default() += 1;
+                    *acc.filtered.entry("duplicate record (request id counted before)".into()).or_default() += 1;
                     return;
                 }
                 let visitor = match hit {
@@ -224,11 +225,10 @@ pub fn run(
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;
-        for (into, from) in [
-            (&mut acc.bot_hits, w.acc.bot_hits),
-            (&mut acc.filtered, w.acc.filtered),
-            (&mut acc.rejected, w.acc.rejected),
-        ] {
+        for (reason, n) in w.acc.bot_hits {
+            *acc.bot_hits.entry(reason).or_default() += n;
+        }
+        for (into, from) in [(&mut acc.filtered, w.acc.filtered), (&mut acc.rejected, w.acc.rejected)] {
             for (reason, n) in from {
                 *into.entry(reason).or_default() += n;
             }

@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::accounting::Accounting;
+use crate::days::{Day, day_name};
 use crate::input::Source;
-use crate::report::{Formats, Layout, StoreInfo, day_file, partition_record};
+use crate::report::{Formats, Layout, day_file, partition_record};
+use crate::run_info::StoreInfo;
 use crate::store::ledger::Ingested;
 use crate::store::{Known, NewInput, Store, StoreError};
-use crate::tally::{Day, Tally, day_name};
+use crate::tally::Tally;
 
 /// The inputs the store has not ingested, and the ones it has (said on stderr: by name when
 /// few, by count when a scheduled run is given a whole log folder).

@@ -10,31 +10,8 @@ use rustc_hash::FxHashMap;
 use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
+use crate::days::{Day, day_key, split_day_key};
 use crate::visits::{VisitColumns, Visits};
-
-/// Days since 1970-01-01 (UTC).
-pub type Day = i32;
-
-/// The day of a timestamp.
-pub fn day_of(time: i64) -> Day {
-    i32::try_from(time.div_euclid(86_400)).unwrap_or(i32::MAX)
-}
-
-/// The calendar date of a day.
-pub fn day_date(day: Day) -> Option<chrono::NaiveDate> {
-    chrono::DateTime::from_timestamp(i64::from(day) * 86_400, 0).map(|t| t.date_naive())
-}
-
-/// `YYYY-MM-DD` of a day.
-pub fn day_name(day: Day) -> String {
-    day_date(day).map_or_else(|| day.to_string(), |d| d.format("%Y-%m-%d").to_string())
-}
-
-/// The day named `YYYY-MM-DD`.
-pub fn day_from_name(name: &str) -> Option<Day> {
-    let date = chrono::NaiveDate::parse_from_str(name, "%Y-%m-%d").ok()?;
-    Some(day_of(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp()))
-}
 
 /// The counts of one (day, key): 12 bytes, as there are millions of them. (Counts saturate;
 /// no (day, link, partner, ad) gets four billion hits a day.)
@@ -180,16 +157,6 @@ pub struct Tally {
 
 /// How many request paths [`Tally::add_at`] remembers.
 const PATH_CACHE: usize = 1 << 16;
-
-/// A day and a key packed in one number, ordered as (day, key) are.
-pub fn day_key(day: Day, key: u32) -> u64 {
-    (((i64::from(day) + (1 << 31)) as u64) << 32) | u64::from(key)
-}
-
-/// The day and key of [`day_key`].
-pub fn split_day_key(packed: u64) -> (Day, u32) {
-    (((packed >> 32) as i64 - (1 << 31)) as Day, packed as u32)
-}
 
 /// `packed` ([`day_key`]) with its key `k` replaced by `new_key[k]`.
 fn rekey(packed: u64, new_key: &[u32]) -> u64 {
@@ -564,9 +531,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_and_visitors() {
-        assert_eq!(day_name(day_of(1_714_557_600)), "2024-05-01");
-        assert_eq!(day_name(day_of(-1)), "1969-12-31");
+    fn visitor_ids_are_keyed_and_separate_their_parts() {
         let a = Visitors::new(&Secret::from_text("one secret, long enough").unwrap());
         let b = Visitors::new(&Secret::from_text("another secret, long enough").unwrap());
         assert_eq!(a.id("192.0.2.1", "ua"), a.id("192.0.2.1", "ua"));

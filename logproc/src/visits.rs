@@ -30,7 +30,7 @@ pub struct VisitColumns {
 /// sort as (key, visitor) do.
 type Visit = [u32; 3];
 
-/// The high half of a packed (day, key) ([`crate::tally::day_key`]): its day, in day order.
+/// The high half of a packed (day, key) ([`crate::days::day_key`]): its day, in day order.
 fn day_of(packed: u64) -> u32 {
     (packed >> 32) as u32
 }

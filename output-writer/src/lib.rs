@@ -1,4 +1,4 @@
-//! The one place that writes output folders: `refgen build`'s site and `refstats`'s reports.
+//! The one place that writes output: `refgen build`'s site, `refstats`'s reports and partials.
 //! Files go into a staging folder beside the output folder; only when every file is written
 //! does the staging folder replace the output folder, in one atomic exchange where the file
 //! system allows it. A run that fails or is interrupted leaves the previous output as it was.
@@ -221,6 +221,24 @@ impl Drop for OutputWriter {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// Writes the single file `target` whole: through a temporary file beside it, synced, then
+/// renamed over it, so that `target` is the previous file or the new one, never a part.
+pub fn write_file(target: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    use std::io::Write as _;
+    let name = target.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let partial = target.with_file_name(format!(".{name}.writing-{}", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&partial).map_err(io_error("create", &partial))?;
+        file.write_all(bytes).map_err(io_error("write", &partial))?;
+        file.sync_all().map_err(io_error("sync", &partial))?;
+        std::fs::rename(&partial, target).map_err(io_error("replace", target))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 #[cfg(test)]

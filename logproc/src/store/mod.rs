@@ -23,8 +23,9 @@ use sha2::{Digest as _, Sha256};
 
 use refcenter_commissions::conversion::Conversion;
 
+use crate::days::{Day, day_from_name, day_name};
 use crate::input::Source;
-use crate::tally::{Day, Tally, day_from_name, day_name};
+use crate::tally::{Stored, Tally};
 use ledger::{DayFiles, Ingested, LEDGER_FILE, Ledger, LedgerError, digest, hex};
 use lock::{LOCK_FILE, Lock, LockError};
 use partition::{PartitionError, encode_ids, encode_rows, load_rows};
@@ -247,7 +248,7 @@ impl Store {
                     .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
             }
         }
-        let mut by_day: BTreeMap<Day, Vec<([&str; 3], crate::tally::Stored)>> = BTreeMap::new();
+        let mut by_day: BTreeMap<Day, Vec<([&str; 3], Stored)>> = BTreeMap::new();
         let rows = tally.stored_rows(&affected);
         let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
         for (day, [l, p, a], row) in rows {

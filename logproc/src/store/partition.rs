@@ -6,7 +6,8 @@
 use polars::prelude::*;
 
 use crate::bots::Bots;
-use crate::tally::{Day, Stored, Tally};
+use crate::days::Day;
+use crate::tally::{Stored, Tally};
 
 /// Why a partition could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +20,8 @@ pub enum PartitionError {
     Kind(String),
 }
 
-fn kind(row: &Stored) -> (&'static str, &'static str, u64, u64) {
+/// A row's `kind`, `reason`, `visitor` and `hits` columns.
+pub(crate) fn row_columns(row: &Stored) -> (&'static str, &'static str, u64, u64) {
     match *row {
         Stored::Clicks(n) => ("clicks", "", 0, n),
         Stored::Head(n) => ("head", "", 0, n),
@@ -31,8 +33,8 @@ fn kind(row: &Stored) -> (&'static str, &'static str, u64, u64) {
 /// The Parquet bytes of one day's rows, each `([link, partner, ad], row)`.
 pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
     rows.sort_unstable_by(|a, b| {
-        let (ka, ra, va, _) = kind(&a.1);
-        let (kb, rb, vb, _) = kind(&b.1);
+        let (ka, ra, va, _) = row_columns(&a.1);
+        let (kb, rb, vb, _) = row_columns(&b.1);
         (a.0, ka, ra, va).cmp(&(b.0, kb, rb, vb))
     });
     let n = rows.len();
@@ -40,7 +42,7 @@ pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
     let (mut kinds, mut reasons, mut visitors, mut hits) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for ([l, p, a], row) in rows.iter() {
-        let (k, r, v, h) = kind(row);
+        let (k, r, v, h) = row_columns(row);
         link.push(*l);
         partner.push(*p);
         ad.push(*a);
@@ -64,13 +66,30 @@ pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
     to_parquet(&mut df)
 }
 
-fn to_parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+/// The row of the `kind`, `reason`, `visitor` and `hits` columns (as [`row_columns`] made them).
+pub(crate) fn stored_row(
+    (kind, reason, visitor, hits): (&str, &str, Option<u64>, Option<u64>),
+) -> Result<Stored, PartitionError> {
+    let n = hits.unwrap_or(0);
+    Ok(match kind {
+        "clicks" => Stored::Clicks(n),
+        "head" => Stored::Head(n),
+        "visitor" => Stored::Visitor(visitor.unwrap_or(0)),
+        "bot" => {
+            let known = Bots::reasons().find(|r| *r == reason);
+            Stored::Bot(known.ok_or_else(|| PartitionError::Kind(format!("bot: {reason}")))?, n)
+        }
+        other => return Err(PartitionError::Kind(other.to_owned())),
+    })
+}
+
+pub(crate) fn to_parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
     Ok(bytes)
 }
 
-fn read(path: &std::path::Path) -> PolarsResult<DataFrame> {
+pub(crate) fn read(path: &std::path::Path) -> PolarsResult<DataFrame> {
     ParquetReader::new(std::fs::File::open(path)?).finish()
 }
 
@@ -90,18 +109,8 @@ pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally, for_report
             _ => tally.key_of(names),
         };
         last = Some((names, key));
-        let n = hits.get(i).unwrap_or(0);
-        let row = match kinds.get(i).unwrap_or("") {
-            "clicks" => Stored::Clicks(n),
-            "head" => Stored::Head(n),
-            "visitor" => Stored::Visitor(visitors.get(i).unwrap_or(0)),
-            "bot" => {
-                let reason = reasons.get(i).unwrap_or("");
-                let known = Bots::reasons().find(|r| *r == reason);
-                Stored::Bot(known.ok_or_else(|| PartitionError::Kind(format!("bot: {reason}")))?, n)
-            }
-            other => return Err(PartitionError::Kind(other.to_owned())),
-        };
+        let columns = (kinds.get(i).unwrap_or(""), reasons.get(i).unwrap_or(""), visitors.get(i), hits.get(i));
+        let row = stored_row(columns)?;
         if for_report {
             tally.add_stored_for_report(day, key, row);
         } else {

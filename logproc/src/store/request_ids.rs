@@ -11,10 +11,10 @@ use std::sync::Mutex;
 use rustc_hash::{FxHashMap, FxHashSet};
 use siphasher::sip::SipHasher13;
 
+use crate::days::{Day, day_name};
 use crate::run::Seen;
 use crate::store::ledger::Ledger;
 use crate::store::partition::load_ids;
-use crate::tally::{Day, day_name};
 
 /// One day's ids, and whether this run added any.
 #[derive(Default)]

@@ -1,0 +1,144 @@
+//! Partials: what `refstats --map` counted in some log files, as one Parquet file that any
+//! number of map tasks write independently and one reduce merges (`refstats --partials`, or
+//! the Spark job in `engines/spark/`). Merging is associative: counts add up and visitor rows
+//! are distinct per (day, key), so partials merge in any grouping and order.
+//!
+//! The schema is the store partition's rows with their day, plus the accounting of the lines
+//! read (docs/refstats.md, "Partials", is its stable description):
+//!
+//! | column | type | |
+//! | --- | --- | --- |
+//! | `day` | string | `YYYY-MM-DD`; empty on accounting rows |
+//! | `link`, `partner`, `ad` | string | the codes as read (empty ad: none) |
+//! | `kind` | string | `clicks`, `head`, `bot`, `visitor`; `lines`, `filtered`, `rejected` |
+//! | `reason` | string | a bot row's reason, a filtered or rejected row's reason |
+//! | `visitor` | uint64 | a visitor row's keyed visitor id (0 otherwise) |
+//! | `hits` | uint64 | the count (1 on visitor rows) |
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::accounting::Accounting;
+use crate::days::{day_from_name, day_name};
+use crate::store::partition::{PartitionError, read, row_columns, stored_row, to_parquet};
+use crate::tally::{Stored, Tally};
+
+/// The accounting rows' kinds.
+const LINES: &str = "lines";
+const FILTERED: &str = "filtered";
+const REJECTED: &str = "rejected";
+
+/// The columns of a partial, in order.
+pub const COLUMNS: [&str; 8] = ["day", "link", "partner", "ad", "kind", "reason", "visitor", "hits"];
+
+/// A string column of `values`.
+fn strings<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
+    StringChunked::from_iter_values(name.into(), values).into_column()
+}
+
+/// Each name's rank in sorted order.
+fn ranks(names: &[String]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_unstable_by(|&a, &b| names[a].cmp(&names[b]));
+    let mut rank = vec![0u32; names.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
+    }
+    rank
+}
+
+/// The Parquet bytes of the partial holding `tally` (every day of it) and the accounting `acc`.
+/// Rows are sorted (accounting rows first, then by day, link, partner, ad, kind, reason and
+/// visitor), so the same counts make the same bytes.
+pub fn encode(tally: &mut Tally, acc: &Accounting) -> PolarsResult<Vec<u8>> {
+    let days: BTreeSet<_> = tally.days().into_iter().collect();
+    let mut rows = tally.stored_rows(&days);
+    let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
+    // Sorted on integers: the names' ranks stand for the names.
+    let (link_rank, partner_rank, ad_rank) = (ranks(links), ranks(partners), ranks(ads));
+    rows.sort_unstable_by_key(|(day, [l, p, a], row)| {
+        let (kind, reason, visitor, _) = row_columns(row);
+        (*day, link_rank[*l as usize], partner_rank[*p as usize], ad_rank[*a as usize], kind, reason, visitor)
+    });
+    let names: BTreeMap<_, _> = days.iter().map(|&d| (d, day_name(d))).collect();
+    let mut accounting: Vec<(&'static str, &str, u64)> = vec![(LINES, "", acc.lines)];
+    for (kind, reasons) in [(FILTERED, &acc.filtered), (REJECTED, &acc.rejected)] {
+        accounting.extend(reasons.iter().map(|(reason, n)| (kind, reason.as_ref(), *n)));
+    }
+    accounting.sort_unstable();
+    let n = accounting.len() + rows.len();
+    let blank = || accounting.iter().map(|_| "");
+    let number = |name: &str, head: fn(&(&'static str, &str, u64)) -> u64, row: fn(&Stored) -> u64| {
+        let values: Vec<u64> = accounting.iter().map(head).chain(rows.iter().map(|r| row(&r.2))).collect();
+        Column::new(name.into(), values)
+    };
+    let columns = vec![
+        strings(COLUMNS[0], blank().chain(rows.iter().map(|r| names.get(&r.0).map_or("", String::as_str)))),
+        strings(COLUMNS[1], blank().chain(rows.iter().map(|r| links[r.1[0] as usize].as_str()))),
+        strings(COLUMNS[2], blank().chain(rows.iter().map(|r| partners[r.1[1] as usize].as_str()))),
+        strings(COLUMNS[3], blank().chain(rows.iter().map(|r| ads[r.1[2] as usize].as_str()))),
+        strings(COLUMNS[4], accounting.iter().map(|a| a.0).chain(rows.iter().map(|r| row_columns(&r.2).0))),
+        strings(COLUMNS[5], accounting.iter().map(|a| a.1).chain(rows.iter().map(|r| row_columns(&r.2).1))),
+        number(COLUMNS[6], |_| 0, |row| row_columns(row).2),
+        number(COLUMNS[7], |a| a.2, |row| row_columns(row).3),
+    ];
+    drop(rows);
+    let mut df = DataFrame::new(n, columns)?;
+    to_parquet(&mut df)
+}
+
+/// Why a partial could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PartialError {
+    /// Not a Parquet file with a partial's columns.
+    #[error("not a partial written by refstats --map: {0}")]
+    Format(#[from] PolarsError),
+    /// A row this build does not know, at its row number (from 1).
+    #[error("row {0}: {1}")]
+    Row(usize, String),
+}
+
+/// Adds the partial at `path` to `tally` (for a report: its counts kept as rows) and its
+/// accounting to `acc`.
+pub fn load(path: &Path, tally: &mut Tally, acc: &mut Accounting) -> Result<(), PartialError> {
+    let df = read(path)?;
+    let strs = |name: &str| df.column(name).and_then(|c| c.str().cloned());
+    let (day, link, partner, ad) = (strs("day")?, strs("link")?, strs("partner")?, strs("ad")?);
+    let (kinds, reasons) = (strs("kind")?, strs("reason")?);
+    let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
+    let mut last: Option<([&str; 3], u32)> = None;
+    for i in 0..df.height() {
+        let (kind, reason, n) = (kinds.get(i).unwrap_or(""), reasons.get(i).unwrap_or(""), hits.get(i).unwrap_or(0));
+        let bad = |what: String| PartialError::Row(i + 1, what);
+        match kind {
+            LINES => acc.lines += n,
+            FILTERED => *acc.filtered.entry(Cow::Owned(reason.to_owned())).or_default() += n,
+            REJECTED => *acc.rejected.entry(Cow::Owned(reason.to_owned())).or_default() += n,
+            _ => {
+                let day_text = day.get(i).unwrap_or("");
+                let d = day_from_name(day_text).ok_or_else(|| bad(format!("day `{day_text}` is not YYYY-MM-DD")))?;
+                let row = stored_row((kind, reason, visitors.get(i), hits.get(i))).map_err(|e| match e {
+                    PartitionError::Kind(k) => bad(format!("unknown row kind `{k}`")),
+                    PartitionError::Polars(e) => PartialError::Format(e),
+                })?;
+                match row {
+                    Stored::Clicks(n) => acc.clicks += n,
+                    Stored::Head(n) => acc.head_hits += n,
+                    Stored::Bot(reason, n) => *acc.bot_hits.entry(reason).or_default() += n,
+                    Stored::Visitor(_) => {}
+                }
+                let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
+                let key = match last {
+                    Some((before, k)) if before == names => k,
+                    _ => tally.key_of(names),
+                };
+                last = Some((names, key));
+                tally.add_stored_for_report(d, key, row);
+            }
+        }
+    }
+    Ok(())
+}
