@@ -3,7 +3,7 @@
 
 usage: others.py duckdb|polars cloudfront|combined LOG OUT.csv
 
-Per (day, link, partner, ad) on /go/ paths answered with a 3xx: clicks (GET, not a bot),
+Per (day, link, partner, ad) on /go/ paths (without their query) answered with a 3xx: clicks (GET, not a bot),
 unique clicks (distinct client address and user agent among them), bot hits (GET by a bot),
 HEAD hits. Bots are matched with the same patterns refstats uses (read from its source).
 """
@@ -38,7 +38,7 @@ if engine == "duckdb":
             SELECT strftime(strptime(regexp_extract(line, '{COMBINED}', 2) || ' ' || regexp_extract(line, '{COMBINED}', 3)
                                      || ' ' || regexp_extract(line, '{COMBINED}', 4), '%d %b %Y'), '%Y-%m-%d') AS day,
                    regexp_extract(line, '{COMBINED}', 1) AS ip, regexp_extract(line, '{COMBINED}', 5) AS method,
-                   regexp_extract(line, '{COMBINED}', 6) AS path,
+                   split_part(regexp_extract(line, '{COMBINED}', 6), '?', 1) AS path,
                    TRY_CAST(regexp_extract(line, '{COMBINED}', 7) AS INTEGER) AS status,
                    regexp_extract(line, '{COMBINED}', 8) AS ua
             FROM read_csv('{log}', delim='\x01', header=false, quote='', escape='', columns={{'line': 'VARCHAR'}})"""
@@ -64,7 +64,8 @@ else:
         r = frame.select(
             pl.col("date").alias("day"), pl.col("c-ip").alias("ip"), pl.col("cs-method").alias("method"),
             pl.col("cs-uri-stem").alias("path"), pl.col("sc-status").cast(pl.Int32, strict=False).alias("status"),
-            pl.col("cs(User-Agent)").str.replace_all("%2520", " ", literal=True).alias("ua"))
+            pl.col("cs(User-Agent)").str.replace_all("%2520", " ", literal=True).str.replace_all("%20", " ", literal=True)
+            .alias("ua"))
     else:
         frame = pl.scan_csv(log, separator="\x01", has_header=False, quote_char=None, new_columns=["line"],
                             schema_overrides={"line": pl.String})
@@ -72,7 +73,7 @@ else:
         r = frame.select(g.alias("g")).unnest("g").select(
             pl.concat_str([pl.col("2"), pl.col("3"), pl.col("4")], separator=" ").str.strptime(pl.Date, "%d %b %Y")
             .dt.strftime("%Y-%m-%d").alias("day"),
-            pl.col("1").alias("ip"), pl.col("5").alias("method"), pl.col("6").alias("path"),
+            pl.col("1").alias("ip"), pl.col("5").alias("method"), pl.col("6").str.split("?").list.first().alias("path"),
             pl.col("7").cast(pl.Int32, strict=False).alias("status"), pl.col("8").alias("ua"))
     parts = pl.col("path").str.split("/")
     t = r.filter(pl.col("method").is_in(["GET", "HEAD"]) & pl.col("path").str.starts_with("/go/")

@@ -7,6 +7,10 @@
 #
 #   bench/stats.sh [LINES]          # default 5000000
 #
+# Then the same on the second generator's shapes (bench/gen_shapes.py: few partners and many
+# visitors, many partners and few visitors, bot-heavy), SHAPE_LINES lines each (default
+# 2000000). SHAPES_ONLY=1 runs only those.
+#
 # Needs /usr/bin/time, python3 with `duckdb` and `polars` (pip install duckdb polars).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,17 +36,16 @@ PY
 echo "$(nproc) cores; refstats $("$refstats" --version | cut -d' ' -f2), $(python3 -c 'import duckdb, polars; print(f"duckdb {duckdb.__version__}, python polars {polars.__version__}")')"
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 tools=(refstats duckdb polars)
-for format in cloudfront combined; do
-    log="$work/$format.log"
-    python3 bench/gen_logs.py "$format" "$lines" "$log"
+compare() { # log, format, program, label: three rounds of each tool, medians and ratios
+    local log="$1" format="$2" config="$3" label="$4"
     settle "$log"
-    echo "$format: $lines lines, $(du -h "$log" | cut -f1); three rounds, each tool once a round, in turn first"
+    echo "$label: $(wc -l < "$log") lines, $(du -h "$log" | cut -f1); three rounds, each tool once a round, in turn first"
     declare -A walls=() peaks=()
     for round in 0 1 2; do
         for i in 0 1 2; do
             tool="${tools[$(( (i + round) % 3 ))]}"
             if [ "$tool" = refstats ]; then
-                measure "refstats" "$refstats" --config "$work/program/partners.toml" --format "$format" --no-progress --out "$work/out-$format" "$log"
+                measure "refstats" "$refstats" --config "$config" --format "$format" --no-progress --out "$work/out-$format" "$log"
             else
                 measure "$tool" python3 bench/others.py "$tool" "$format" "$log" "$work/$tool-$format.csv"
             fi
@@ -60,9 +63,28 @@ for format in cloudfront combined; do
         python3 -c "print(f'  ratio {\"$engine\"} / refstats: {$(median ${walls[$engine]}) / $ours:.2f}')"
         same "$work/out-$format/daily.csv" "$work/$engine-$format.csv"
     done
-    unset walls peaks
     rm -f "$log"
+}
+
+if [ -z "${SHAPES_ONLY:-}" ]; then
+    for format in cloudfront combined; do
+        python3 bench/gen_logs.py "$format" "$lines" "$work/$format.log"
+        compare "$work/$format.log" "$format" "$work/program/partners.toml" "$format"
+    done
+fi
+
+# The second, independent generator's shapes (bench/gen_shapes.py), each over a program of
+# its own size made by gen_program.py.
+shape_lines="${SHAPE_LINES:-2000000}"
+for shape in few-partners many-partners bot-heavy; do
+    read -r n_partners n_links n_ads < <(python3 bench/gen_shapes.py "$shape" program)
+    python3 bench/gen_program.py "$work/program-$shape" "$n_partners" "$n_links" "$n_ads" > /dev/null
+    for format in cloudfront combined; do
+        python3 bench/gen_shapes.py "$shape" "$format" "$shape_lines" "$work/$shape-$format.log"
+        compare "$work/$shape-$format.log" "$format" "$work/program-$shape/partners.toml" "$shape, $format"
+    done
 done
+[ -z "${SHAPES_ONLY:-}" ] || exit 0
 
 echo "memory as the log grows (CloudFront; three runs each, as peak memory varies from run to run):"
 for n in 500000 5000000; do

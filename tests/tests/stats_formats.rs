@@ -90,7 +90,9 @@ fn the_sample_reports_match_the_golden_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("stats");
     let log = logs().join("combined.log");
-    let result = refstats(dir.path(), &["--out", out.to_str().unwrap(), log.to_str().unwrap()], None);
+    let every = ["--formats", "csv,json,parquet"];
+    let result =
+        refstats(dir.path(), &[&every[..], &["--out", out.to_str().unwrap(), log.to_str().unwrap()]].concat(), None);
     assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
     let golden = fixtures().join("stats/sample");
     std::fs::create_dir_all(&golden).unwrap();
@@ -119,9 +121,16 @@ fn the_sample_reports_match_the_golden_files() {
     assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1"), "a Parquet file");
     // Two runs give the same files.
     let again = dir.path().join("again");
-    refstats(dir.path(), &["--out", again.to_str().unwrap(), log.to_str().unwrap()], None);
+    refstats(dir.path(), &[&every[..], &["--out", again.to_str().unwrap(), log.to_str().unwrap()]].concat(), None);
     for file in ["daily.csv", "by_parent.csv", "summary.json", "report.html", "daily.parquet"] {
         assert_eq!(std::fs::read(out.join(file)).unwrap(), std::fs::read(again.join(file)).unwrap(), "{file}");
+    }
+    // By default the tables are CSV only, the same bytes.
+    let default = dir.path().join("default");
+    refstats(dir.path(), &["--out", default.to_str().unwrap(), log.to_str().unwrap()], None);
+    assert_eq!(std::fs::read(out.join("daily.csv")).unwrap(), std::fs::read(default.join("daily.csv")).unwrap());
+    for file in ["daily.json", "daily.parquet", "by_partner.json", "by_partner.parquet"] {
+        assert!(!default.join(file).exists(), "{file} is written only when asked for");
     }
 }
 

@@ -122,7 +122,7 @@ fn map(dir: &Path, inputs: &[Vec<PathBuf>]) -> Vec<PathBuf> {
 /// The report of one run over every log.
 fn one_run(dir: &Path, inputs: &[Vec<PathBuf>]) -> PathBuf {
     let report = dir.join("one-run");
-    let mut args = vec!["--out", path_str(&report), "--as-of", AS_OF];
+    let mut args = vec!["--out", path_str(&report), "--as-of", AS_OF, "--formats", "csv,json,parquet"];
     args.extend(inputs.iter().flatten().map(|l| path_str(l)));
     let out = refstats(dir, &args);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -165,7 +165,8 @@ fn partials_merged_by_refstats_make_the_report_of_one_run() {
     // Merged in any order, the partials give the same bytes.
     for (name, order) in [("reduced", partials.clone()), ("reversed", partials.iter().rev().cloned().collect())] {
         let report = dir.path().join(name);
-        let mut args = vec!["--partials", "--out", path_str(&report), "--as-of", AS_OF];
+        let mut args =
+            vec!["--partials", "--out", path_str(&report), "--as-of", AS_OF, "--formats", "csv,json,parquet"];
         args.extend(order.iter().map(|p| path_str(p)));
         let out = refstats(dir.path(), &args);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -176,13 +176,14 @@ fn runs_one_file_at_a_time_make_the_store_of_one_run_over_all() {
     // The figures: day 1 has 70 + 30 records (the five delivered twice count once), day 2 50.
     let summary = json(&once.join("report/summary.json"));
     assert_eq!(summary["accounting"]["filtered"]["duplicate record (request id counted before)"], 5);
-    let by_day = json(&once.join("report/by_day.json"));
+    // by_day.csv: day,clicks,unique_clicks,bot_hits,head_hits
+    let by_day = std::fs::read_to_string(once.join("report/by_day.csv")).unwrap();
     let rows: Vec<(String, u64, u64)> = by_day
-        .as_array()
-        .unwrap()
-        .iter()
+        .lines()
+        .skip(1)
         .map(|r| {
-            (r["day"].as_str().unwrap().to_owned(), r["clicks"].as_u64().unwrap(), r["bot_hits"].as_u64().unwrap())
+            let f: Vec<&str> = r.split(',').collect();
+            (f[0].to_owned(), f[1].parse().unwrap(), f[3].parse().unwrap())
         })
         .collect();
     let bots = |n: u32| (0..n).filter(|i| i % 7 == 3).count() as u64;
@@ -383,9 +384,15 @@ fn the_report_is_written_in_the_formats_asked_for_and_days_follow_a_change() {
     let store = dir.path().join("store");
     ingest(dir.path(), &store, &[&files[0], &files[1]]);
     let report = store.join("report");
-    let all = table_files(&report);
-    assert_eq!(all.keys().collect::<Vec<_>>(), ["csv", "json", "parquet"], "every format by default");
+    let csv_only = table_files(&report);
+    assert_eq!(csv_only.keys().collect::<Vec<_>>(), ["csv"], "CSV by default");
     let csv_before = std::fs::read(report.join("days/2024-05-01/daily.csv")).unwrap();
+    // Every format when asked: the days are written again in each.
+    let out = refstats_command(dir.path(), &store, &[]).args(["--formats", "csv,json,parquet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = table_files(&report);
+    assert_eq!(all.keys().collect::<Vec<_>>(), ["csv", "json", "parquet"]);
+    assert_eq!((all["json"], all["parquet"]), (csv_only["csv"], csv_only["csv"]), "a file per format for each table");
     // The same store in Parquet only: every day's files are written again in that format.
     let out = refstats_command(dir.path(), &store, &[]).args(["--formats", "parquet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

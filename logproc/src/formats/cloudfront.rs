@@ -127,11 +127,16 @@ impl Columns {
 #[derive(Clone, Debug, Default)]
 pub struct Cloudfront {
     columns: Option<Columns>,
+    /// Where the fields of the line being parsed end (kept to be reused).
+    ends: Vec<usize>,
 }
+
+/// The most fields a line may have.
+const MAX_FIELDS: usize = 64;
 
 impl LineParser for Cloudfront {
     fn fork(&self) -> Box<dyn LineParser> {
-        Box::new(Cloudfront { columns: self.columns.clone() })
+        Box::new(Cloudfront { columns: self.columns.clone(), ends: Vec::with_capacity(MAX_FIELDS) })
     }
 
     fn missing_fields(&self, first: &[&str]) -> Option<String> {
@@ -165,61 +170,59 @@ impl LineParser for Cloudfront {
         if line.starts_with('#') {
             return Parsed::Skip("header line");
         }
-        // Split into a fixed array: no allocation per line.
-        let mut fields = [""; 64];
-        let mut count = 0;
-        let mut start = 0;
-        // Tabs found by a SIMD search over the bytes; a tab is ASCII, so every cut is at a
-        // character boundary.
-        for end in memchr::memchr_iter(b'\t', line.as_bytes()).chain(std::iter::once(line.len())) {
-            if count == fields.len() {
-                return Parsed::Reject("more than 64 fields");
-            }
-            fields[count] = line.get(start..end).unwrap_or_default();
-            count += 1;
-            start = end + 1;
+        if self.columns.is_none() {
+            // No header: the documented order, whose first 24 columns are the old format.
+            let Some(c) = Columns::from_names(CURRENT) else { return Parsed::Reject("internal column list") };
+            self.columns = Some(c);
         }
-        let mut fields = &fields[..count];
-        let columns = match &self.columns {
-            Some(c) => c,
-            None => {
-                // No header: the documented order, whose first 24 columns are the old format.
-                let Some(c) = Columns::from_names(CURRENT) else { return Parsed::Reject("internal column list") };
-                self.columns = Some(c);
-                self.columns.as_ref().unwrap_or_else(|| unreachable!())
-            }
-        };
         let legacy = self.columns_are_default();
+        let Some(columns) = &self.columns else { return Parsed::Reject("internal column list") };
+        // Where each field ends, found by a SIMD search for tabs into a buffer the parser keeps
+        // (no allocation or clearing of a field array per line); a tab is ASCII, so every cut
+        // is at a character boundary.
+        let ends = &mut self.ends;
+        ends.clear();
+        ends.extend(memchr::memchr_iter(b'\t', line.as_bytes()));
+        ends.push(line.len());
+        if ends.len() > MAX_FIELDS {
+            return Parsed::Reject("more than 64 fields");
+        }
+        let field = |i: usize| {
+            let start = if i == 0 { 0 } else { ends[i - 1] + 1 };
+            line.get(start..ends[i]).unwrap_or_default()
+        };
         let fits = |n: usize| n == columns.count || (legacy && n == 24);
         // Trailing empty fields (a record ending in a stray tab, as in CloudFront's own
         // documentation) are not columns.
-        while !fits(fields.len()) && fields.last().is_some_and(|f| f.is_empty()) {
-            fields = &fields[..fields.len() - 1];
+        let mut count = ends.len();
+        while !fits(count) && count > 0 && field(count - 1).is_empty() {
+            count -= 1;
         }
-        if !fits(fields.len()) {
+        if !fits(count) {
             return Parsed::Reject("wrong number of fields for the #Fields header");
         }
-        let get = |i: usize| fields.get(i).copied().map(dash);
+        let fields = |i: usize| if i < count { field(i) } else { "" };
+        let get = |i: usize| (i < count).then(|| dash(field(i)));
         let time = match columns.when {
-            When::DateTime(d, t) => date_time(fields[d], fields[t]),
-            When::Timestamp(t) => epoch_seconds(fields[t]),
+            When::DateTime(d, t) => date_time(fields(d), fields(t)),
+            When::Timestamp(t) => epoch_seconds(fields(t)),
         };
         let Some(time) = time else {
             return Parsed::Reject("bad or missing time");
         };
-        let Some(status) = fields[columns.status].parse().ok() else { return Parsed::Reject("bad status") };
+        let Some(status) = fields(columns.status).parse().ok() else { return Parsed::Reject("bad status") };
         let forwarded = columns.forwarded.and_then(get).map(double_decoded);
         let client = match forwarded.as_deref().and_then(first_forwarded) {
             Some(first) => first.to_owned().into(),
-            None => dash(fields[columns.client]).into(),
+            None => dash(fields(columns.client)).into(),
         };
         Parsed::Record(Record {
             time,
-            method: fields[columns.method].into(),
-            path: fields[columns.path].into(),
+            method: fields(columns.method).into(),
+            path: fields(columns.path).into(),
             status,
             client,
-            user_agent: double_decoded(dash(fields[columns.agent])),
+            user_agent: double_decoded(dash(fields(columns.agent))),
             has_agent: true,
             cdn_bot: false,
             edge_result: columns.result.and_then(get).map(Into::into),
@@ -251,7 +254,7 @@ impl Cloudfront {
         if !missing.is_empty() {
             return Err(format!("the fields lack {}, which refstats needs", missing.join(", ")));
         }
-        Ok(Cloudfront { columns: Columns::from_names(&order.join(" ")) })
+        Ok(Cloudfront { columns: Columns::from_names(&order.join(" ")), ends: Vec::new() })
     }
 }
 

@@ -46,18 +46,24 @@ pub struct ClfLine<'a> {
 /// Splits a common or combined line into its fields.
 pub fn parse_clf(line: &str) -> Option<ClfLine<'_>> {
     let open = line.find(" [")?;
-    // An address list ("a, b, c") is one field: its words end with commas.
-    let mut head: Vec<&str> = Vec::with_capacity(4);
+    // An address list ("a, b, c") is one field: its words end with commas. At most four
+    // fields (virtual host, address, ident, user), kept in an array: no allocation per line.
+    let mut head = [""; 4];
+    let mut count = 0;
     let mut start = 0;
     let raw = &line[..open];
-    for (at, _) in raw.match_indices(' ').chain(std::iter::once((raw.len(), ""))) {
+    for at in memchr::memchr_iter(b' ', raw.as_bytes()).chain(std::iter::once(raw.len())) {
         if at > start && raw[..at].ends_with(',') {
             continue;
         }
-        head.push(&raw[start..at]);
+        if count == head.len() {
+            return None;
+        }
+        head[count] = &raw[start..at];
+        count += 1;
         start = at + 1;
     }
-    let host = match head.len() {
+    let host = match count {
         3 => head[0],
         4 => head[1],
         _ => return None,
