@@ -185,33 +185,43 @@ enum Described<'a> {
     Realtime(Vec<&'a str>),
 }
 
+/// `the program's [stats] <key> (<file>:<line>)`, naming where the program sets `key`.
+fn stats_key(defaults: &StatsDefaults, key: &str) -> String {
+    match defaults.places.get(key) {
+        Some(place) => format!("the program's [stats] {key} ({place})"),
+        None => format!("the program's [stats] {key}"),
+    }
+}
+
 /// The user's own format: `--json-fields`, `--log-format` (with its date and time formats) or
 /// `--realtime-fields`, each else the same from `[stats]`; at most one of them.
 fn custom_format(args: &Args, defaults: &StatsDefaults) -> Result<Option<Custom>, Failure> {
     let json = match &args.json_fields {
         Some(map) => Some((
-            "--json-fields",
+            "--json-fields".to_owned(),
             map.split(',').filter(|p| !p.trim().is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect(),
         )),
         None if !defaults.json_fields.is_empty() => Some((
-            "the program's [stats] json_fields",
+            stats_key(defaults, "json_fields"),
             defaults.json_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
         )),
         None => None,
     };
     let text = match &args.log_format {
-        Some(pattern) => Some(("--log-format", pattern.as_str())),
-        None => defaults.log_format.as_deref().map(|p| ("the program's [stats] log_format", p)),
+        Some(pattern) => Some(("--log-format".to_owned(), pattern.as_str())),
+        None => defaults.log_format.as_deref().map(|p| (stats_key(defaults, "log_format"), p)),
     };
     let realtime = match &args.realtime_fields {
-        Some(list) => Some(("--realtime-fields", list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect())),
+        Some(list) => {
+            Some(("--realtime-fields".to_owned(), list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect()))
+        }
         None if !defaults.realtime_fields.is_empty() => Some((
-            "the program's [stats] realtime_fields",
+            stats_key(defaults, "realtime_fields"),
             defaults.realtime_fields.iter().map(String::as_str).collect(),
         )),
         None => None,
     };
-    let mut given: Vec<(&str, Described<'_>)> = json
+    let mut given: Vec<(String, Described<'_>)> = json
         .map(|(what, pairs)| (what, Described::Json(pairs)))
         .into_iter()
         .chain(text.map(|(what, pattern)| (what, Described::Text(pattern))))
@@ -269,7 +279,7 @@ fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failu
                 .filter_map(|f| clap::ValueEnum::to_possible_value(f).map(|v| v.get_name().to_owned()))
                 .collect();
             Failure::new(
-                format!("the program's [stats] format `{name}` is not a log format refstats reads"),
+                format!("{} `{name}` is not a log format refstats reads", stats_key(defaults, "format")),
                 format!("use one of {}", names.join(", ")),
                 EXIT_PROBLEMS,
             )

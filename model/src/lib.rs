@@ -83,7 +83,10 @@ pub struct Loaded {
 pub fn load(files: &dyn Files, root: &Path) -> Result<Loaded, LoadError> {
     let (raw, sources, diagnostics) = load::read_program(files, root)?;
     match validate::validate(&raw, diagnostics) {
-        Ok(program) => Ok(Loaded { program, sources }),
+        Ok(mut program) => {
+            program.settings.stats.places = validate::stats_places(&raw, &sources);
+            Ok(Loaded { program, sources })
+        }
         Err(diagnostics) => Err(LoadError::Invalid { sources, diagnostics }),
     }
 }

@@ -65,6 +65,10 @@ pub struct StatsDefaults {
     pub json_fields: Vec<(String, String)>,
     /// A CloudFront real-time log's selected fields.
     pub realtime_fields: Vec<String>,
+    /// Where each key above is written, as `file:line` (keys without a place of their own, the
+    /// `json_fields` table and the `realtime_fields` list, at their `[stats]` line), so that
+    /// refstats can point at a value it cannot use.
+    pub places: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// A tracking link.

@@ -44,6 +44,34 @@ pub fn validate(raw: &RawProgram, mut diagnostics: Vec<Diagnostic>) -> Result<Pr
     }
 }
 
+/// Where `[stats]`'s keys are written, as `file:line` ([`crate::program::StatsDefaults::places`]).
+pub(crate) fn stats_places(
+    raw: &RawProgram,
+    sources: &crate::source::SourceMap,
+) -> std::collections::BTreeMap<&'static str, String> {
+    let mut places = std::collections::BTreeMap::new();
+    let Some(s) = &raw.stats else { return places };
+    let name = &sources.get(s.file).name;
+    let line = |span: std::ops::Range<usize>| sources.line_col(&s.at(span)).0;
+    let table = line(s.span.clone());
+    let keys: [(&'static str, Option<&Spanned<String>>); 5] = [
+        ("store", s.value.store.as_ref()),
+        ("format", s.value.format.as_ref()),
+        ("log_format", s.value.log_format.as_ref()),
+        ("date_format", s.value.date_format.as_ref()),
+        ("time_format", s.value.time_format.as_ref()),
+    ];
+    for (key, value) in keys {
+        if let Some(v) = value {
+            places.insert(key, format!("{name}:{}", line(v.span())));
+        }
+    }
+    for key in ["orders", "json_fields", "realtime_fields"] {
+        places.insert(key, format!("{name}:{table}"));
+    }
+    places
+}
+
 /// The `[stats]` defaults as written.
 fn stats_defaults(raw: &RawProgram) -> crate::program::StatsDefaults {
     let Some(s) = &raw.stats else { return Default::default() };
@@ -57,6 +85,7 @@ fn stats_defaults(raw: &RawProgram) -> crate::program::StatsDefaults {
         time_format: text(&s.value.time_format).filter(|v| !v.is_empty()),
         json_fields: s.value.json_fields.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
         realtime_fields: s.value.realtime_fields.iter().flatten().map(|f| f.trim().to_owned()).collect(),
+        places: Default::default(),
     }
 }
 

@@ -75,11 +75,25 @@ fn wrong_settings_say_where_they_come_from() {
     let out = refstats(dir.path(), &[], &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The message names the file and line of the value.
+    let text = std::fs::read_to_string(dir.path().join("partners.toml")).unwrap();
+    let line = text.lines().position(|l| l == "format = \"clodfront\"").unwrap() + 1;
     assert!(
-        stderr.contains("the program's [stats] format `clodfront` is not a log format")
+        stderr
+            .contains(&format!("the program's [stats] format (partners.toml:{line}) `clodfront` is not a log format"))
             && stderr.contains("cloudfront"),
         "{stderr}"
     );
+    // So does a log layout the program file describes wrongly.
+    std::fs::write(
+        dir.path().join("partners.toml"),
+        text.replacen("format = \"clodfront\"", "log_format = \"%h %Q\"", 1),
+    )
+    .unwrap();
+    let out = refstats(dir.path(), &[], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("the program's [stats] log_format (partners.toml:{line}): ")), "{stderr}");
+    std::fs::write(dir.path().join("partners.toml"), &text).unwrap();
     let out = refstats(dir.path(), &[("REFSTATS_FORMAT", "clodfront")], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("clodfront"));
