@@ -42,7 +42,8 @@ pub use refcenter_common::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 /// Counts clicks on a referral program's tracking links in CDN and web server access logs.
 ///
 /// Reads files, folders, glob patterns or `-` (standard input), plain, gzip or zstd, and writes
-/// CSV, JSON and Parquet tables, each partner's figures and an HTML report into --out.
+/// CSV tables (JSON and Parquet on request), each partner's figures and an HTML report into
+/// --out.
 #[derive(Debug, Parser)]
 #[command(name = "refstats", version, about)]
 pub struct Args {

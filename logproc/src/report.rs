@@ -1,6 +1,7 @@
-//! The report folder: every table as CSV, JSON and Parquet for machines (the formats the user
-//! chose, [`Formats`]); `summary.json` with the accounting; `partners.json`, each partner's page figures keyed by its code, for the
-//! generator to render; and `report.html`, a self-contained page for admins.
+//! The report folder: every table in the formats the user chose ([`Formats`]: CSV by default,
+//! JSON and Parquet on request); `summary.json` with the accounting; `partners.json`, each
+//! partner's page figures keyed by its code, for the generator to render; and `report.html`, a
+//! self-contained page for admins.
 
 use std::collections::BTreeMap;
 
