@@ -71,12 +71,14 @@ fn robots(rules: &RuleSet) -> String {
 
 /// The rule list of `program` and every target's files made from it, or every limit of a
 /// host the program exceeds. `refgen check` runs this too, so a program too big for a host
-/// fails the check as it would fail the build.
+/// fails the check as it would fail the build. A host of one file per rule (the `html`
+/// target) has no limit and its files are not made here: [`build`] writes them as it makes
+/// them.
 pub fn redirect_rules(program: &Program) -> Result<(RuleSet, Vec<Emitted>), Vec<LimitError>> {
     let rules = RuleSet::new(program);
     let mut emitted = Vec::new();
     let mut limits = Vec::new();
-    for &target in &program.settings.targets {
+    for &target in program.settings.targets.iter().filter(|t| !emitter(**t).streamed()) {
         match emitter(target).emit(&rules) {
             Ok(files) => emitted.extend(files),
             Err(e) => limits.push(e),
@@ -116,6 +118,22 @@ pub fn build(
     }
     for file in &emitted {
         out.write(&file.path, &file.bytes)?;
+    }
+    drop(emitted);
+    for &target in program.settings.targets.iter().filter(|t| emitter(**t).streamed()) {
+        let mut failed = None;
+        emitter(target)
+            .each_file(&rules, &mut |file| match out.write(&file.path, &file.bytes) {
+                Ok(()) => true,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            })
+            .map_err(|e| BuildError::Limits(vec![e]))?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
     }
     let files = out.len();
     out.commit()?;

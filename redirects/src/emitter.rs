@@ -33,6 +33,22 @@ pub trait Emitter {
     fn rule_count(&self, rules: &RuleSet) -> usize {
         rules.rules().len()
     }
+
+    /// Whether the host's files are too many to hold (one per rule): they are then made only
+    /// as they are written, by [`Emitter::each_file`]. Such a host has no limit to check.
+    fn streamed(&self) -> bool {
+        false
+    }
+
+    /// Hands each file for `rules` to `write`, one at a time, until `write` returns `false`.
+    fn each_file(&self, rules: &RuleSet, write: &mut dyn FnMut(Emitted) -> bool) -> Result<(), LimitError> {
+        for file in self.emit(rules)? {
+            if !write(file) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The emitter of `target`.

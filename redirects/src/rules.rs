@@ -82,33 +82,42 @@ impl RuleSet {
     /// Its length is links × partners × ads; made on first use.
     pub fn rules(&self) -> &[Rule] {
         self.rules.get_or_init(|| {
-            let composed = &self.composed;
-            let mut ads = Vec::new();
-            let mut partners = Vec::new();
-            let mut links = Vec::new();
-            for link in &composed.links {
-                for partner in composed.partners.iter().filter(|p| may_use(link, p)) {
-                    for ad in &partner.ads {
-                        ads.push(Rule {
-                            codes: vec![link.code.clone(), partner.code.clone(), ad.clone()],
-                            deeper: false,
-                            target: fill(link.with_ad(), &partner.code, ad),
-                        });
-                    }
-                    partners.push(Rule {
-                        codes: vec![link.code.clone(), partner.code.clone()],
-                        deeper: true,
-                        target: fill(&link.partner, &partner.code, ""),
-                    });
-                }
-                links.push(Rule { codes: vec![link.code.clone()], deeper: true, target: link.plain.clone() });
-            }
-            let mut rules = ads;
-            rules.append(&mut partners);
-            rules.append(&mut links);
-            rules.push(Rule { codes: Vec::new(), deeper: true, target: self.fallback.clone() });
+            let mut rules = Vec::new();
+            self.each_rule(|rule| rules.push(rule));
             rules
         })
+    }
+
+    /// Each rule of the full list, in its order, made one at a time and handed to `each`
+    /// without keeping the list (a host of one file per rule writes them as they come).
+    pub fn each_rule(&self, mut each: impl FnMut(Rule)) {
+        let composed = &self.composed;
+        let pairs = || {
+            composed
+                .links
+                .iter()
+                .flat_map(|link| composed.partners.iter().filter(move |p| may_use(link, p)).map(move |p| (link, p)))
+        };
+        for (link, partner) in pairs() {
+            for ad in &partner.ads {
+                each(Rule {
+                    codes: vec![link.code.clone(), partner.code.clone(), ad.clone()],
+                    deeper: false,
+                    target: fill(link.with_ad(), &partner.code, ad),
+                });
+            }
+        }
+        for (link, partner) in pairs() {
+            each(Rule {
+                codes: vec![link.code.clone(), partner.code.clone()],
+                deeper: true,
+                target: fill(&link.partner, &partner.code, ""),
+            });
+        }
+        for link in &composed.links {
+            each(Rule { codes: vec![link.code.clone()], deeper: true, target: link.plain.clone() });
+        }
+        each(Rule { codes: Vec::new(), deeper: true, target: self.fallback.clone() });
     }
 
     /// How many rules the full list has and how many of them also match deeper paths, counted
