@@ -34,10 +34,23 @@ pub enum OutputError {
 pub struct OutputWriter {
     target: PathBuf,
     staging: PathBuf,
-    written: HashSet<String>,
-    /// Folders made in the staging folder so far, so each is made once.
-    folders: HashSet<PathBuf>,
+    /// The paths written so far, by [`fingerprint`] (a build of a million files keeps 16 bytes
+    /// each, not the paths), to refuse a path written twice.
+    written: HashSet<u128>,
+    /// The folders made in the staging folder so far, by [`fingerprint`], so each is made once.
+    folders: HashSet<u128>,
     committed: bool,
+}
+
+/// A 128-bit hash of a path, which stands for it in the writer's records: two different paths
+/// of a build share one with a chance of about 10^-26 for a million files (then the second
+/// would be refused as a duplicate, or its folder not made, and the build would fail: never a
+/// wrong output).
+fn fingerprint(path: &Path) -> u128 {
+    use std::hash::Hasher as _;
+    let mut h = siphasher::sip128::SipHasher13::new();
+    h.write(path.as_os_str().as_encoded_bytes());
+    siphasher::sip128::Hasher128::finish128(&h).as_u128()
 }
 
 fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> OutputError + 'a {
@@ -160,15 +173,15 @@ impl OutputWriter {
         if path.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
             return Err(OutputError::Escapes(path.to_owned()));
         }
-        if !self.written.insert(path.to_owned()) {
+        if !self.written.insert(fingerprint(rel)) {
             return Err(OutputError::Duplicate(path.to_owned()));
         }
         let full = self.staging.join(rel);
         if let Some(dir) = full.parent()
-            && !self.folders.contains(dir)
+            && !self.folders.contains(&fingerprint(dir))
         {
             std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
-            self.folders.insert(dir.to_path_buf());
+            self.folders.insert(fingerprint(dir));
         }
         Ok(full)
     }
