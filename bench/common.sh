@@ -1,6 +1,8 @@
 # Shared by the refstats benchmark scripts (sourced): the build folder, a scratch folder that
 # is removed on exit, the benchmark secret, settle() and measure().
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/target}"
+# The benchmarks' optimized builds have a folder of their own, apart from the tests' (.ci/run's
+# ~/.cache/refcenter/target), so that neither profile's build replaces the other's.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/bench-target}"
 export REFGEN_SECRET="benchmark-secret-not-for-production"
 work="$(mktemp -d "${TMPDIR:-/tmp}/refstats-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 partners="${1:-10000}" links="${2:-20}" ads="${3:-5}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/refcenter/bench-target}"  # as bench/common.sh
 work="$(mktemp -d "${TMPDIR:-/tmp}/refcenter-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
