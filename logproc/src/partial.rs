@@ -39,17 +39,6 @@ fn strings<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
     StringChunked::from_iter_values(name.into(), values).into_column()
 }
 
-/// Each name's rank in sorted order.
-fn ranks(names: &[String]) -> Vec<u32> {
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    order.sort_unstable_by(|&a, &b| names[a].cmp(&names[b]));
-    let mut rank = vec![0u32; names.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
-    }
-    rank
-}
-
 /// The Parquet bytes of the partial holding `tally` (every day of it) and the accounting `acc`.
 /// Rows are sorted (accounting rows first, then by day, link, partner, ad, kind, reason and
 /// visitor), so the same counts make the same bytes.
@@ -58,7 +47,7 @@ pub fn encode(tally: &mut Tally, acc: &Accounting) -> PolarsResult<Vec<u8>> {
     let mut rows = tally.stored_rows(&days);
     let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
     // Sorted on integers: the names' ranks stand for the names.
-    let (link_rank, partner_rank, ad_rank) = (ranks(links), ranks(partners), ranks(ads));
+    let (link_rank, partner_rank, ad_rank) = (tally.links.ranks(), tally.partners.ranks(), tally.ads.ranks());
     rows.sort_unstable_by_key(|(day, [l, p, a], row)| {
         let (kind, reason, visitor, _) = row_columns(row);
         (*day, link_rank[*l as usize], partner_rank[*p as usize], ad_rank[*a as usize], kind, reason, visitor)

@@ -107,16 +107,26 @@ impl Names {
         &self.names
     }
 
+    /// Each id's rank among the names in sorted order (what [`Names::sort`] renumbers them
+    /// to), without renumbering.
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_unstable_by(|&a, &b| self.names[a].cmp(&self.names[b]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &id) in order.iter().enumerate() {
+            rank[id] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        rank
+    }
+
     /// Renumbers the names in sorted order; returns each old id's new one.
     fn sort(&mut self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.names.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
-        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
-        let mut new_id = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_id[old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
+        let new_id = self.ranks();
+        let mut names = vec![String::new(); new_id.len()];
+        for (old, name) in std::mem::take(&mut self.names).into_iter().enumerate() {
+            names[new_id[old] as usize] = name;
         }
-        let mut names: Vec<String> = order.iter().map(|&old| std::mem::take(&mut self.names[old as usize])).collect();
-        std::mem::swap(&mut self.names, &mut names);
+        self.names = names;
         for (name, id) in self.index.iter_mut() {
             *id = new_id[*id as usize];
             debug_assert_eq!(&self.names[*id as usize], name);

@@ -177,11 +177,12 @@ impl OutputWriter {
             return Err(OutputError::Duplicate(path.to_owned()));
         }
         let full = self.staging.join(rel);
-        if let Some(dir) = full.parent()
-            && !self.folders.contains(&fingerprint(dir))
-        {
-            std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
-            self.folders.insert(fingerprint(dir));
+        if let Some(dir) = full.parent() {
+            let folder = fingerprint(dir);
+            if !self.folders.contains(&folder) {
+                std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+                self.folders.insert(folder);
+            }
         }
         Ok(full)
     }
