@@ -34,6 +34,20 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// A small random number generator (xorshift): the same numbers for the same seed, so that a
+/// test's generated data or random points can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
 /// The secret every test run uses, so that private paths are the same in every build.
 pub const TEST_SECRET: &str = "test-secret-for-the-refcenter-suite";
 

@@ -8,19 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use refcenter_tests::{command, fixtures, repo_root};
-
-/// A small random number generator (xorshift) with a fixed seed: the logs are the same each run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
+use refcenter_tests::{Rng, command, fixtures, repo_root};
 
 /// The day the partner pages' windows end on: the logs run 15 days past it, and start 105
 /// days before it, so the 7, 30 and 90-day windows each cut the logs.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use refcenter_tests::{command, repo_root, snapshot};
+use refcenter_tests::{Rng, command, repo_root, snapshot};
 
 const FIELDS: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
@@ -212,19 +212,6 @@ fn runs_one_file_at_a_time_make_the_store_of_one_run_over_all() {
     assert_eq!(summary["run"]["store"]["days_rewritten"], serde_json::json!(["2024-05-03"]));
 }
 
-/// A small random number generator (xorshift), seeded from the clock and printed, so that a
-/// failure can be replayed with `REFSTATS_KILL_SEED`.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below.max(1)
-    }
-}
-
 #[test]
 fn a_run_killed_anywhere_is_completed_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
@@ -260,6 +247,7 @@ fn a_run_killed_anywhere_is_completed_by_the_next() {
         std::fs::write(&path, csv).unwrap();
         exports.push(path);
     }
+    // Kill points seeded from the clock and printed: a failure replays with REFSTATS_KILL_SEED.
     let seed = std::env::var("REFSTATS_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
     });
@@ -278,11 +266,11 @@ fn a_run_killed_anywhere_is_completed_by_the_next() {
         }
         let start = Instant::now();
         ingest_with_orders(dir.path(), &probe, &inputs, &orders);
-        let full = start.elapsed().as_millis() as u64;
+        let full = start.elapsed().as_millis() as usize;
         eprintln!("{n} files: a whole run takes {full} ms");
         for _ in 0..8 {
             let mut child = refstats_with_orders(dir.path(), &store, &inputs, &orders).spawn().unwrap();
-            std::thread::sleep(Duration::from_millis(rng.next(full + 1)));
+            std::thread::sleep(Duration::from_millis(rng.below(full + 1) as u64));
             let finished = child.try_wait().unwrap().is_some();
             let _ = child.kill();
             let _ = child.wait();
