@@ -27,6 +27,9 @@ WINDOWS = [(7, "last_7_days"), (30, "last_30_days"), (90, "last_90_days"), (None
 # How many days the partner pages' daily chart covers, ending on as_of.
 CHART_DAYS = 90
 COUNTS = ["clicks", "unique_clicks", "bot_hits", "head_hits"]
+# The breakdown dimensions, in refstats' table order, and how many values a partner's page keeps.
+DIMENSIONS = ["source", "device", "os", "browser", "country", "referrer"]
+TOP_VALUES = 5
 FORMATS = ("csv", "parquet")
 
 
@@ -113,6 +116,13 @@ class Counted:
         )
         visits = rows.filter(F.col("kind") == "visitor").select(*key, signed.alias("visitor"))
         self.visits = visits.distinct().cache()
+        # Breakdown rows: the dimension is the kind, the value the reason.
+        self.breakdowns = (
+            rows.filter(F.col("kind").isin(*DIMENSIONS))
+            .groupBy(*key, F.col("kind").alias("dimension"), F.col("reason").alias("value"))
+            .agg(F.sum("hits").alias("clicks"))
+            .cache()
+        )
 
 
 def rollup(hits: DataFrame, visits: DataFrame, by) -> DataFrame:
@@ -156,8 +166,8 @@ class Report:
         self.fs = self.path("").getFileSystem(spark._jsc.hadoopConfiguration())
         self.fs.delete(self.path(""), True)
 
-    def table(self, name: str, df: DataFrame, order):
-        df = df.orderBy(*order)
+    def table(self, name: str, df: DataFrame, order, hidden=()):
+        df = df.orderBy(*order).drop(*hidden)
         for f in self.formats:
             writer = df.write.mode("overwrite")
             if f == "csv":
@@ -209,6 +219,19 @@ def page_stats(program: Program, counted: Counted, by_partner_day, as_of, first_
     def all_time_clicks(figures):
         return figures.get("all_time", (0, 0))[0]
 
+    # Each partner's clicks per (dimension, value) in each window; its pages keep the top ones.
+    shares = {}
+    per_window = counted.breakdowns.withColumn("window", F.explode(in_windows))
+    for r in per_window.groupBy("partner", "dimension", "window", "value").agg(F.sum("clicks").alias("n")).collect():
+        shares.setdefault(r["partner"], {}).setdefault(r["dimension"], {}).setdefault(r["window"], []).append(
+            (r["value"], r["n"])
+        )
+
+    def top(values):
+        # Most clicks first, then by value (byte order, as refstats sorts).
+        ordered = sorted(values, key=lambda v: (-v[1], v[0].encode("utf-8")))
+        return [{"value": v, "clicks": n} for v, n in ordered[:TOP_VALUES]]
+
     chart_from = day_before(as_of, CHART_DAYS)
     daily = {}
     for r in by_partner_day.filter(
@@ -228,6 +251,11 @@ def page_stats(program: Program, counted: Counted, by_partner_day, as_of, first_
             per = table.get(code, {})
             stats[kind] = {c: windows(f) for c, f in sorted(per.items()) if all_time_clicks(f) > 0}
         stats["daily"] = dict(sorted(daily.get(code, {}).items()))
+        if code in shares:
+            stats["breakdowns"] = {
+                dim: {name: top(shares[code][dim].get(name, [])) for _, name in WINDOWS}
+                for dim in sorted(shares[code])
+            }
         partners[code] = stats
     return {"as_of": as_of, "first_day": first_day, "partners": partners}
 
@@ -273,6 +301,18 @@ def main(argv=None):
         .fillna(0, ["clicks", "unique_clicks", "downline_clicks", "downline_unique_clicks"])
     )
     report.table("by_parent", by_parent, ["partner"])
+
+    # Breakdowns over the period: the whole program's, per partner, per link and per ad.
+    rank = F.array_position(F.array(*(F.lit(d) for d in DIMENSIONS)), F.col("dimension")).alias("rank")
+    b = counted.breakdowns
+    for name, by, rows in (
+        ("breakdown", [], b),
+        ("breakdown_by_partner", ["partner"], b),
+        ("breakdown_by_partner_link", ["partner", "link"], b),
+        ("breakdown_by_partner_ad", ["partner", "ad"], b.filter(F.col("ad") != "")),
+    ):
+        sums = rows.groupBy(*by, "dimension", "value").agg(F.sum("clicks").alias("clicks")).select("*", rank)
+        report.table(name, sums, [*by, "rank", F.col("clicks").desc(), "value"], ["rank"])
 
     stats = page_stats(program, counted, by_partner_day, as_of, span["first"])
     report.file("partners.json", json.dumps(stats, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -163,6 +163,8 @@ mod tests {
             status,
             client: Cow::Borrowed("192.0.2.1"),
             user_agent: Cow::Borrowed(agent),
+            referrer: Cow::Borrowed(""),
+            query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: false,
             edge_result: None,

@@ -19,7 +19,9 @@ use refcenter_commissions::order_book::OrderBook;
 use refcenter_commissions::payouts::{Batch, PAYOUTS_DIR, batch};
 
 use crate::accounting::Accounting;
+use crate::breakdown::Wanted;
 use crate::commission_run;
+use crate::counted::Counted;
 use crate::days::{Day, day_date, day_from_name, day_name, day_of};
 use crate::formats::cloudfront::Cloudfront;
 use crate::formats::custom::TextFormat;
@@ -33,7 +35,6 @@ use crate::sink::ReportError;
 use crate::store::{NewInput, Store, StoreError};
 use crate::store_run;
 use crate::tables::tables;
-use crate::tally::Tally;
 
 // Exit statuses: 0 ok; 1 the input has problems (a program error, a file that could not be
 // read to its end, more rejected lines than `--max-rejected`); 2 usage or I/O.
@@ -70,7 +71,7 @@ pub struct Args {
     /// Read JSON logs of any shape through this key map instead: field=path pairs,
     /// comma-separated, each path keys joined with dots, e.g.
     /// time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip,user_agent=request.headers.User-Agent
-    /// (fields: time, method, path, status, client; optional query, user_agent, request_id)
+    /// (fields: time, method, path, status, client; optional query, user_agent, referrer, request_id)
     /// [default: the program's [stats] json_fields].
     #[arg(long, value_name = "MAP", env = "REFSTATS_JSON_FIELDS")]
     pub json_fields: Option<String>,
@@ -94,6 +95,10 @@ pub struct Args {
     /// (then the report is summary.json, partners.json and report.html).
     #[arg(long, value_name = "LIST", env = "REFSTATS_FORMATS", default_value_t = Formats::default())]
     pub formats: Formats,
+    /// What clicks are broken down by: source (QR code or link), device, os, browser, country,
+    /// referrer, comma-separated; all or none.
+    #[arg(long, value_name = "LIST", env = "REFSTATS_BREAKDOWNS", default_value = "all", value_parser = Wanted::parse)]
+    pub breakdowns: Wanted,
     /// The report folder, replaced as a whole when the run succeeds [default: stats, or
     /// report inside the --store].
     #[arg(long, short, value_name = "DIR")]
@@ -356,9 +361,9 @@ fn write_one(flag: &str, what: &str, path: &Path, bytes: &[u8]) -> Result<(), Fa
     Ok(())
 }
 
-/// Reads the partials named by `sources` into a tally and their accounting.
-fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Tally, Accounting), Failure> {
-    let mut tally = Tally::new(program);
+/// Reads the partials named by `sources` into one count and their accounting.
+fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Counted, Accounting), Failure> {
+    let mut counted = Counted::new(program);
     let mut acc = Accounting::default();
     for source in sources {
         let crate::input::Source::File(path) = source else {
@@ -368,7 +373,7 @@ fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Tally,
                 EXIT_USAGE,
             ));
         };
-        crate::partial::load(path, &mut tally, &mut acc).map_err(|e| {
+        crate::partial::load(path, &mut counted, &mut acc).map_err(|e| {
             Failure::new(
                 format!("{}: {e}; no report was written", path.display()),
                 "give only files written by refstats --map (a map task killed part way writes none)",
@@ -377,7 +382,7 @@ fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Tally,
         })?;
         acc.files.push((source.name(), "partial"));
     }
-    Ok((tally, acc))
+    Ok((counted, acc))
 }
 
 fn execute(args: &Args) -> Result<i32, Failure> {
@@ -413,6 +418,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         until: args.until,
         samples: args.samples,
         progress: !args.no_progress,
+        breakdowns: args.breakdowns,
     };
     let known = crate::classify::Known::new(&program);
     let mut store = match &settings.store {
@@ -431,7 +437,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     };
     let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
-    let (mut tally, acc) = match args.partials {
+    let (mut counted, acc) = match args.partials {
         true => reduce(&program, &files)?,
         false => run(&program, &known, &secret, &files, &options, ids.as_ref().map(|i| i as &dyn Seen)),
     };
@@ -448,7 +454,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ));
     }
     if let Some(path) = &args.map {
-        let bytes = crate::partial::encode(&mut tally, &acc)
+        let bytes = crate::partial::encode(&mut counted, &acc)
             .map_err(|e| Failure::new(format!("cannot make the partial: {e}"), "report this as a bug", EXIT_USAGE))?;
         anstream::print!("{text}");
         write_one("--map", "partial", path, &bytes)?;
@@ -458,12 +464,12 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(&settings), StoreError::Damaged(e)))?;
     let store_info = match (store.as_mut(), ids) {
         (Some(store), Some(ids)) => Some(
-            store_run::commit(store, &mut tally, ids, &sources, &acc, skipped.len(), &reading)
+            store_run::commit(store, &mut counted, ids, &sources, &acc, skipped.len(), &reading)
                 .map_err(|e| store_failure(store_dir(&settings), e))?,
         ),
         _ => None,
     };
-    let days = tally.days();
+    let days = counted.tally.days();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let today = day_of(i64::try_from(now).unwrap_or(0));
     let as_of = args.as_of.or(args.until).unwrap_or_else(|| match (&store, days.last()) {
@@ -475,7 +481,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         first_day: args.since.or(days.first().copied()).map(day_name),
         last_day: args.until.or(days.last().copied()).map(day_name),
         as_of: day_name(as_of),
-        bot_hits: tally.bot_reasons(),
+        bot_hits: counted.tally.bot_reasons(),
         store: store_info,
         commissions: None,
     };
@@ -525,7 +531,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     };
     let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
     let mut sink = Streamed { out: &mut out, layout: &layout, formats: &args.formats };
-    let mut t = tables(&mut tally, &known, &program, as_of, daily_days.as_ref(), &mut sink).map_err(failed)?;
+    let mut t = tables(&mut counted, &known, &program, as_of, daily_days.as_ref(), &mut sink).map_err(failed)?;
     let mut payout = None;
     if let Some((c, mut ledger, day)) = ledger {
         let clicks = t.pages.partners.iter().map(|(p, s)| (p.clone(), s.own.all_time.clicks)).collect();

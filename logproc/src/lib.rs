@@ -3,7 +3,9 @@
 //!
 //! [`input`] finds and opens the inputs; [`formats`] parses each log format into a
 //! [`record::Record`]; [`classify`] applies the click rules; [`tally`] counts while the lines
-//! stream by (the distinct visits in [`visits`], by [`days`]); [`frames`] turns the counts into
+//! stream by (the distinct visits in [`visits`], by [`days`], codes as ids by [`names`], settled
+//! rows in [`sorted_rows`]), and [`breakdown`] breaks clicks down by source, device, operating
+//! system, browser, country and referrer; [`counted::Counted`] holds both; [`frames`] turns the counts into
 //! polars frames and rolls them up by any level (day, link, partner, ...); [`tables`] computes the
 //! statistics and [`page_figures`] the partner pages' figures; each table goes to a
 //! [`sink::TableSink`], which [`report`] implements (JSON tables through [`json_table`],
@@ -16,16 +18,19 @@
 
 pub mod accounting;
 pub mod bots;
+pub mod breakdown;
 pub mod chart;
 pub mod classify;
 pub mod cli;
 pub mod commission_run;
+pub mod counted;
 pub mod days;
 pub mod formats;
 pub mod frames;
 pub mod html;
 pub mod input;
 pub mod json_table;
+pub mod names;
 pub mod page_figures;
 pub mod partial;
 pub mod program_table;
@@ -34,6 +39,7 @@ pub mod report;
 pub mod run;
 pub mod run_info;
 pub mod sink;
+pub mod sorted_rows;
 pub mod store;
 pub mod store_run;
 pub mod tables;

@@ -10,8 +10,8 @@
 //! | --- | --- | --- |
 //! | `day` | string | `YYYY-MM-DD`; empty on accounting rows |
 //! | `link`, `partner`, `ad` | string | the codes as read (empty ad: none) |
-//! | `kind` | string | `clicks`, `head`, `bot`, `visitor`; `lines`, `filtered`, `rejected` |
-//! | `reason` | string | a bot row's reason, a filtered or rejected row's reason |
+//! | `kind` | string | `clicks`, `head`, `bot`, `visitor`; `lines`, `filtered`, `rejected`; a breakdown's dimension (`source`, `device`, `os`, `browser`, `country`, `referrer`) |
+//! | `reason` | string | a bot row's reason, a filtered or rejected row's reason, a breakdown row's value |
 //! | `visitor` | uint64 | a visitor row's keyed visitor id (0 otherwise) |
 //! | `hits` | uint64 | the count (1 on visitor rows) |
 
@@ -22,9 +22,11 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::accounting::Accounting;
-use crate::days::{day_from_name, day_name};
-use crate::store::partition::{PartitionError, read, row_columns, stored_row, to_parquet};
-use crate::tally::{Stored, Tally};
+use crate::breakdown::{Breakdowns, Dim};
+use crate::counted::Counted;
+use crate::days::{Day, day_from_name, day_name};
+use crate::store::partition::{Columns, PartitionError, breakdown_columns, read, row_columns, stored_row, to_parquet};
+use crate::tally::Stored;
 
 /// The accounting rows' kinds.
 const LINES: &str = "lines";
@@ -39,10 +41,12 @@ fn strings<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
     StringChunked::from_iter_values(name.into(), values).into_column()
 }
 
-/// The Parquet bytes of the partial holding `tally` (every day of it) and the accounting `acc`.
-/// Rows are sorted (accounting rows first, then by day, link, partner, ad, kind, reason and
-/// visitor), so the same counts make the same bytes.
-pub fn encode(tally: &mut Tally, acc: &Accounting) -> PolarsResult<Vec<u8>> {
+/// The Parquet bytes of the partial holding `counted` (every day of it) and the accounting
+/// `acc`. Rows are sorted (accounting rows first, then the counts by day, link,
+/// partner, ad, kind, reason and visitor, then the breakdowns in the same order), so the same
+/// counts make the same bytes.
+pub fn encode(counted: &mut Counted, acc: &Accounting) -> PolarsResult<Vec<u8>> {
+    let Counted { tally, breakdowns } = counted;
     let days: BTreeSet<_> = tally.days().into_iter().collect();
     let mut rows = tally.stored_rows(&days);
     let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
@@ -52,29 +56,50 @@ pub fn encode(tally: &mut Tally, acc: &Accounting) -> PolarsResult<Vec<u8>> {
         let (kind, reason, visitor, _) = row_columns(row);
         (*day, link_rank[*l as usize], partner_rank[*p as usize], ad_rank[*a as usize], kind, reason, visitor)
     });
-    let names: BTreeMap<_, _> = days.iter().map(|&d| (d, day_name(d))).collect();
+    let breakdown_rows = breakdowns.rows();
+    let breakdowns: &Breakdowns = breakdowns;
+    let mut extra: Vec<(Day, [&str; 3], Columns<'_>)> = breakdown_rows
+        .iter()
+        .map(|r| {
+            let value = breakdowns.values(r.dim)[r.value as usize].as_str();
+            (r.day, breakdowns.names(r.key), breakdown_columns(r.dim, value, u64::from(r.clicks)))
+        })
+        .collect();
+    drop(breakdown_rows);
+    extra.sort_unstable();
+    let mut names: BTreeMap<_, _> = days.iter().map(|&d| (d, day_name(d))).collect();
+    for (day, ..) in &extra {
+        names.entry(*day).or_insert_with(|| day_name(*day));
+    }
     let mut accounting: Vec<(&'static str, &str, u64)> = vec![(LINES, "", acc.lines)];
     for (kind, reasons) in [(FILTERED, &acc.filtered), (REJECTED, &acc.rejected)] {
         accounting.extend(reasons.iter().map(|(reason, n)| (kind, reason.as_ref(), *n)));
     }
     accounting.sort_unstable();
-    let n = accounting.len() + rows.len();
+    let n = accounting.len() + rows.len() + extra.len();
     let blank = || accounting.iter().map(|_| "");
-    let number = |name: &str, head: fn(&(&'static str, &str, u64)) -> u64, row: fn(&Stored) -> u64| {
-        let values: Vec<u64> = accounting.iter().map(head).chain(rows.iter().map(|r| row(&r.2))).collect();
+    let day = |d: &Day| names.get(d).map_or("", String::as_str);
+    let codes = [links, partners, ads];
+    let code = |i: usize| {
+        let counted = rows.iter().map(move |r| codes[i][r.1[i] as usize].as_str());
+        blank().chain(counted).chain(extra.iter().map(move |r| r.1[i]))
+    };
+    let all = || rows.iter().map(|r| row_columns(&r.2)).chain(extra.iter().map(|r| r.2));
+    let numbers = |name: &str, head: fn(&(&'static str, &str, u64)) -> u64, row: fn(Columns<'_>) -> u64| {
+        let values: Vec<u64> = accounting.iter().map(head).chain(all().map(row)).collect();
         Column::new(name.into(), values)
     };
     let columns = vec![
-        strings(COLUMNS[0], blank().chain(rows.iter().map(|r| names.get(&r.0).map_or("", String::as_str)))),
-        strings(COLUMNS[1], blank().chain(rows.iter().map(|r| links[r.1[0] as usize].as_str()))),
-        strings(COLUMNS[2], blank().chain(rows.iter().map(|r| partners[r.1[1] as usize].as_str()))),
-        strings(COLUMNS[3], blank().chain(rows.iter().map(|r| ads[r.1[2] as usize].as_str()))),
-        strings(COLUMNS[4], accounting.iter().map(|a| a.0).chain(rows.iter().map(|r| row_columns(&r.2).0))),
-        strings(COLUMNS[5], accounting.iter().map(|a| a.1).chain(rows.iter().map(|r| row_columns(&r.2).1))),
-        number(COLUMNS[6], |_| 0, |row| row_columns(row).2),
-        number(COLUMNS[7], |a| a.2, |row| row_columns(row).3),
+        strings(COLUMNS[0], blank().chain(rows.iter().map(|r| day(&r.0))).chain(extra.iter().map(|r| day(&r.0)))),
+        strings(COLUMNS[1], code(0)),
+        strings(COLUMNS[2], code(1)),
+        strings(COLUMNS[3], code(2)),
+        strings(COLUMNS[4], accounting.iter().map(|a| a.0).chain(all().map(|c| c.0))),
+        strings(COLUMNS[5], accounting.iter().map(|a| a.1).chain(all().map(|c| c.1))),
+        numbers(COLUMNS[6], |_| 0, |c| c.2),
+        numbers(COLUMNS[7], |a| a.2, |c| c.3),
     ];
-    drop(rows);
+    drop((rows, extra));
     let mut df = DataFrame::new(n, columns)?;
     to_parquet(&mut df)
 }
@@ -90,9 +115,10 @@ pub enum PartialError {
     Row(usize, String),
 }
 
-/// Adds the partial at `path` to `tally` (for a report: its counts kept as rows) and its
+/// Adds the partial at `path` to `counted` (for a report: its counts kept as rows) and its
 /// accounting to `acc`.
-pub fn load(path: &Path, tally: &mut Tally, acc: &mut Accounting) -> Result<(), PartialError> {
+pub fn load(path: &Path, counted: &mut Counted, acc: &mut Accounting) -> Result<(), PartialError> {
+    let Counted { tally, breakdowns } = counted;
     let df = read(path)?;
     let strs = |name: &str| df.column(name).and_then(|c| c.str().cloned());
     let (day, link, partner, ad) = (strs("day")?, strs("link")?, strs("partner")?, strs("ad")?);
@@ -109,6 +135,11 @@ pub fn load(path: &Path, tally: &mut Tally, acc: &mut Accounting) -> Result<(), 
             _ => {
                 let day_text = day.get(i).unwrap_or("");
                 let d = day_from_name(day_text).ok_or_else(|| bad(format!("day `{day_text}` is not YYYY-MM-DD")))?;
+                let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
+                if let Some(dim) = Dim::from_name(kind) {
+                    breakdowns.add_named(d, names, dim, reason, n);
+                    continue;
+                }
                 let row = stored_row((kind, reason, visitors.get(i), hits.get(i))).map_err(|e| match e {
                     PartitionError::Kind(k) => bad(format!("unknown row kind `{k}`")),
                     PartitionError::Polars(e) => PartialError::Format(e),
@@ -119,7 +150,6 @@ pub fn load(path: &Path, tally: &mut Tally, acc: &mut Accounting) -> Result<(), 
                     Stored::Bot(reason, n) => *acc.bot_hits.entry(reason).or_default() += n,
                     Stored::Visitor(_) => {}
                 }
-                let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
                 let key = match last {
                     Some((before, k)) if before == names => k,
                     _ => tally.key_of(names),

@@ -18,6 +18,11 @@ pub struct Record<'a> {
     pub client: Cow<'a, str>,
     /// The `User-Agent` header (`""` when absent).
     pub user_agent: Cow<'a, str>,
+    /// The `Referer` header (`""` when absent).
+    pub referrer: Cow<'a, str>,
+    /// The query string where the format keeps it apart from the path (CloudFront's
+    /// `cs-uri-query`), without its `?`; `""` where the path carries it.
+    pub query: Cow<'a, str>,
     /// Whether the format records user agents at all (the common log format does not, and
     /// then an empty one says nothing about bots).
     pub has_agent: bool,

@@ -4,7 +4,8 @@
 //! adds them to the one tally. So the run keeps one copy of the counts and visits whatever the
 //! number of workers, allocated by the thread that later frees them (memory a finished thread
 //! allocated is handed back to the system late), and the result does not depend on how lines
-//! were shared out. A malformed line is counted and kept as a sample; a file that fails part way
+//! were shared out. Each worker also breaks its own clicks down ([`Counter`]); the workers'
+//! breakdowns are merged at the end. A malformed line is counted and kept as a sample; a file that fails part way
 //! is reported and the others go on.
 
 use std::io::IsTerminal as _;
@@ -17,7 +18,9 @@ use refcenter_model::{Program, Secret};
 
 use crate::accounting::{Accounting, FileProblem, Sample};
 use crate::bots::{BotCache, Bots};
+use crate::breakdown::{Breakdowns, Counter, Wanted};
 use crate::classify::{Hit, Key, Known, Outcome, classify, without_query};
+use crate::counted::Counted;
 use crate::days::{Day, day_of};
 use crate::formats::{Custom, Format, LineParser};
 use crate::input::{Source, next_line, open};
@@ -39,6 +42,8 @@ pub struct RunOptions {
     pub samples: usize,
     /// Whether to show a progress line (only on a terminal).
     pub progress: bool,
+    /// What clicks are broken down by.
+    pub breakdowns: Wanted,
 }
 
 /// Records counted before: a record whose request id was met already (in this run or an
@@ -117,11 +122,18 @@ struct Worker<'b> {
     /// Rejected lines as (file index, line number, sample), in reading order.
     samples: Vec<(usize, u64, Sample)>,
     bots: BotCache<'b>,
+    breakdowns: Counter,
 }
 
 impl<'b> Worker<'b> {
-    fn new(bots: &'b Bots) -> Self {
-        Worker { batch: Batch::default(), acc: Accounting::default(), samples: Vec::new(), bots: BotCache::new(bots) }
+    fn new(bots: &'b Bots, breakdowns: Wanted) -> Self {
+        Worker {
+            batch: Batch::default(),
+            acc: Accounting::default(),
+            samples: Vec::new(),
+            bots: BotCache::new(bots),
+            breakdowns: Counter::new(breakdowns),
+        }
     }
 
     fn line(&mut self, ctx: &Context<'_>, parser: &mut dyn LineParser, at: (usize, &str, u64), line: &[u8]) {
@@ -169,9 +181,11 @@ impl<'b> Worker<'b> {
                     *acc.filtered.entry("duplicate record (request id counted before)".into()).or_default() += 1;
                     return;
                 }
+                let path = without_query(&record.path);
                 let visitor = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
+                        self.breakdowns.click(day, path, &key, &record);
                         ctx.visitors.id(&record.client, &record.user_agent)
                     }
                     Hit::Head => {
@@ -183,7 +197,7 @@ impl<'b> Worker<'b> {
                         0
                     }
                 };
-                self.batch.push(day, without_query(&record.path), &key, hit, visitor);
+                self.batch.push(day, path, &key, hit, visitor);
             }
         }
     }
@@ -206,11 +220,11 @@ pub fn run(
     sources: &[Source],
     options: &RunOptions,
     seen: Option<&dyn Seen>,
-) -> (Tally, Accounting) {
+) -> (Counted, Accounting) {
     let mut tally = Tally::new(program);
     let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret) };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
-    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(&ctx.bots)).collect();
+    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(&ctx.bots, options.breakdowns)).collect();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let progress = Progress::new(options.progress);
@@ -221,7 +235,9 @@ pub fn run(
     // Add up the workers' accounting, and keep the first samples in reading order.
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
+    let mut breakdowns = Breakdowns::default();
     for w in workers {
+        breakdowns.merge(w.breakdowns.finish());
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;
@@ -240,7 +256,7 @@ pub fn run(
     acc.files = files;
     acc.file_problems = problems;
     tally.forget_paths();
-    (tally, acc)
+    (Counted { tally, breakdowns }, acc)
 }
 
 fn read_source(

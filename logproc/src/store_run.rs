@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::accounting::Accounting;
+use crate::counted::Counted;
 use crate::days::{Day, day_name};
 use crate::input::Source;
 use crate::report::{Formats, Layout, day_file, partition_record};
 use crate::run_info::StoreInfo;
 use crate::store::ledger::Ingested;
 use crate::store::{Known, NewInput, Store, StoreError};
-use crate::tally::Tally;
 
 /// The inputs the store has not ingested, and the ones it has (said on stderr: by name when
 /// few, by count when a scheduled run is given a whole log folder).
@@ -28,11 +28,11 @@ pub fn plan(store: &Store, sources: Vec<Source>) -> Result<(Vec<NewInput>, Vec<K
     Ok((plan.new, plan.known))
 }
 
-/// Stores what the run counted in `tally` (with the request ids of the days it added to) and
-/// the files it read, then adds every other day of the store to `tally` for the report.
+/// Stores what the run counted (with the request ids of the days it added to) and the files
+/// it read, then adds every other day of the store to `counted` for the report.
 pub fn commit(
     store: &mut Store,
-    tally: &mut Tally,
+    counted: &mut Counted,
     ids: BTreeMap<Day, Vec<u64>>,
     inputs: &[NewInput],
     acc: &Accounting,
@@ -49,8 +49,8 @@ pub fn commit(
         .collect();
     let exports =
         exports.read.iter().map(|r| (r.ingested.clone(), crate::store::encode_conversions(&r.conversions))).collect();
-    let rewritten = store.commit(tally, ids, ingested, exports)?;
-    store.load_days(tally, &rewritten)?;
+    let rewritten = store.commit(counted, ids, ingested, exports)?;
+    store.load_days(counted, &rewritten)?;
     Ok(StoreInfo {
         files: store.ledger().files.len(),
         days: store.ledger().days.len(),

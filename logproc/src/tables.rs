@@ -8,6 +8,7 @@ use refcenter_model::Program;
 use refcenter_model::page_stats::PageStats;
 
 use crate::classify::Known;
+use crate::counted::Counted;
 use crate::days::Day;
 use crate::frames::{Flag, Frames, Level, Sliced, aggregate, day_number, day_part, decode, frames, named, rollup};
 use crate::sink::{ReportError, TableSink};
@@ -32,6 +33,8 @@ pub struct Tables {
     pub by_ad: DataFrame,
     /// Per partner with a downline: its own figures and its downline's.
     pub by_parent: DataFrame,
+    /// The whole program's clicks per breakdown dimension and value.
+    pub breakdown: DataFrame,
     /// Each partner's figures for its Link Tracking Stats page.
     pub pages: PageStats,
 }
@@ -52,20 +55,21 @@ fn unknown_codes(f: &Frames<'_>, rows: &DataFrame) -> PolarsResult<DataFrame> {
     named(f, &rows.filter(&unknown)?, level, &Flag::ALL)
 }
 
-/// Computes every table (the counts and visits are taken out of `tally`); the page figures'
-/// windows end on the day `as_of`. The largest tables, per day and over the period per (link,
+/// Computes every table (the counts and visits are taken out of `counted`), the breakdown
+/// tables with them; the page figures' windows end on the day `as_of`. The largest tables, per day and over the period per (link,
 /// partner, ad), are handed to `sink` as `daily` and `by_link_partner_ad` as soon as they are
 /// computed, to be named and written a slice at a time, and not kept. The per-day table is
 /// computed for the days in `daily_days` only (`None`: every day), for a store that keeps the
 /// other days' files.
 pub fn tables(
-    tally: &mut Tally,
+    counted: &mut Counted,
     known: &Known,
     program: &Program,
     as_of: Day,
     daily_days: Option<&std::collections::BTreeSet<Day>>,
     sink: &mut dyn TableSink,
 ) -> Result<Tables, ReportError> {
+    let Counted { tally, breakdowns } = counted;
     let days = tally.days();
     let span = days.first().copied().zip(days.last().copied());
     let columns = tally.take_columns();
@@ -143,6 +147,27 @@ pub fn tables(
         ads: &by_ad,
         days: &by_partner_day,
     };
-    let pages = crate::page_figures::page_stats(f, as_of, span, &all)?;
-    Ok(Tables { by_day, unknown, by_partner, by_partner_day, by_partner_link, by_link, by_ad, by_parent, pages })
+    let mut pages = crate::page_figures::page_stats(f, as_of, span, &all)?;
+    let b = crate::breakdown::tables::tables(breakdowns, as_of)?;
+    for (name, table) in &b.tables {
+        sink.table(name, table)?;
+    }
+    for (partner, dims) in b.pages {
+        if let Some(stats) = pages.partners.get_mut(&partner) {
+            stats.breakdowns = dims;
+        }
+    }
+    let breakdown = b.tables.into_iter().next().map(|(_, t)| t).unwrap_or_default();
+    Ok(Tables {
+        by_day,
+        unknown,
+        by_partner,
+        by_partner_day,
+        by_partner_link,
+        by_link,
+        by_ad,
+        by_parent,
+        breakdown,
+        pages,
+    })
 }

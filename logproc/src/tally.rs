@@ -11,6 +11,8 @@ use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
 use crate::days::{Day, day_key, split_day_key};
+use crate::names::Names;
+use crate::sorted_rows::{Sum, merge_rows, sort_and_add_up};
 use crate::visits::{VisitColumns, Visits};
 
 /// The counts of one (day, key): 12 bytes, as there are millions of them. (Counts saturate;
@@ -25,7 +27,7 @@ pub struct Counts {
     pub bot_hits: u32,
 }
 
-impl Counts {
+impl Sum for Counts {
     fn add(&mut self, other: Counts) {
         self.clicks = self.clicks.saturating_add(other.clicks);
         self.head_hits = self.head_hits.saturating_add(other.head_hits);
@@ -77,64 +79,6 @@ pub enum Stored {
     Visitor(u64),
 }
 
-/// Codes seen (and the program's own), each given a small id, so that the tables are computed
-/// on integers and the strings are joined back at the end.
-#[derive(Default)]
-pub struct Names {
-    names: Vec<String>,
-    index: FxHashMap<String, u32>,
-}
-
-impl Names {
-    /// The id of `name`, given one if new.
-    pub fn id(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
-            return i;
-        }
-        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), i);
-        i
-    }
-
-    /// The id of `name`, if it has one.
-    pub fn get(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
-    }
-
-    /// Every name, by id.
-    pub fn all(&self) -> &[String] {
-        &self.names
-    }
-
-    /// Each id's rank among the names in sorted order (what [`Names::sort`] renumbers them
-    /// to), without renumbering.
-    pub fn ranks(&self) -> Vec<u32> {
-        let mut order: Vec<usize> = (0..self.names.len()).collect();
-        order.sort_unstable_by(|&a, &b| self.names[a].cmp(&self.names[b]));
-        let mut rank = vec![0u32; order.len()];
-        for (r, &id) in order.iter().enumerate() {
-            rank[id] = u32::try_from(r).unwrap_or(u32::MAX);
-        }
-        rank
-    }
-
-    /// Renumbers the names in sorted order; returns each old id's new one.
-    fn sort(&mut self) -> Vec<u32> {
-        let new_id = self.ranks();
-        let mut names = vec![String::new(); new_id.len()];
-        for (old, name) in std::mem::take(&mut self.names).into_iter().enumerate() {
-            names[new_id[old] as usize] = name;
-        }
-        self.names = names;
-        for (name, id) in self.index.iter_mut() {
-            *id = new_id[*id as usize];
-            debug_assert_eq!(&self.names[*id as usize], name);
-        }
-        new_id
-    }
-}
-
 /// Everything counted so far.
 #[derive(Default)]
 pub struct Tally {
@@ -172,52 +116,6 @@ const PATH_CACHE: usize = 1 << 16;
 fn rekey(packed: u64, new_key: &[u32]) -> u64 {
     let (day, k) = split_day_key(packed);
     day_key(day, new_key[k as usize])
-}
-
-/// Sorts `rows` by packed (day, key) and adds up the counts of each (day, key) into one row.
-fn sort_and_add_up(rows: &mut Vec<(u64, Counts)>) {
-    rows.sort_unstable_by_key(|r| r.0);
-    rows.dedup_by(|row, kept| {
-        let same = row.0 == kept.0;
-        if same {
-            kept.1.add(row.1);
-        }
-        same
-    });
-}
-
-/// Two lists of rows sorted by packed (day, key), one row each, merged into one; the counts of
-/// a (day, key) in both are added.
-fn merge_rows(a: Vec<(u64, Counts)>, b: Vec<(u64, Counts)>) -> Vec<(u64, Counts)> {
-    if a.is_empty() || b.is_empty() {
-        return if a.is_empty() { b } else { a };
-    }
-    // Counted first, so that the list takes exactly its rows' memory.
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i].0, b[j].0);
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-        n += 1;
-    }
-    n += (a.len() - i) + (b.len() - j);
-    let mut out = Vec::with_capacity(n);
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if x.0 == y.0 {
-            let mut row = x;
-            row.1.add(y.1);
-            out.push(row);
-        } else {
-            out.push(if x.0 < y.0 { x } else { y });
-        }
-        i += usize::from(x.0 <= y.0);
-        j += usize::from(y.0 <= x.0);
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
 }
 
 /// Every (day, key) with its counts and its distinct visitors, as columns sorted by day, then

@@ -54,6 +54,19 @@ impl<F> Windows<F> {
     }
 }
 
+/// How many values of each breakdown a partner's figures keep, per window.
+pub const TOP_VALUES: usize = 5;
+
+/// One value of a breakdown (a country, a browser, a referrer's domain, ...) and its clicks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Share {
+    /// The value.
+    pub value: String,
+    /// The clicks with it.
+    pub clicks: u64,
+}
+
 /// One partner's figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +83,11 @@ pub struct PartnerStats {
     /// Its own clicks per day (`YYYY-MM-DD`) over the [`CHART_DAYS`] days to `as_of`, days
     /// without clicks left out.
     pub daily: BTreeMap<String, Figures>,
+    /// Its own clicks broken down by dimension (`source`, `device`, `os`, `browser`,
+    /// `country`, `referrer`): the [`TOP_VALUES`] values with the most clicks in each window,
+    /// most first. Empty when the report was made without breakdowns.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub breakdowns: BTreeMap<String, Windows<Vec<Share>>>,
     /// Its opt-ins, orders, commissions and ledger, when the program pays commissions and
     /// anything was credited to it or its downline.
     #[serde(default, skip_serializing_if = "Option::is_none")]

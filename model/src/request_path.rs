@@ -4,6 +4,16 @@
 
 use percent_encoding::percent_decode_str;
 
+/// The query parameter a QR code adds to the tracking link it carries (`?qr=1`), so that scans
+/// can be told from clicks in the logs. Redirect hosts drop it (Netlify and Vercel pass it on
+/// to the destination); access logs keep it.
+pub const QR_MARKER: &str = "qr=1";
+
+/// Whether the query `query` (without its `?`) holds the QR marker as one of its parameters.
+pub fn has_qr_marker(query: &str) -> bool {
+    query.split('&').any(|p| p == QR_MARKER)
+}
+
 /// The segments of the request path `raw` (without its query), decoded and resolved.
 pub fn segments(raw: &str) -> Vec<String> {
     let path = raw.split(['?', '#']).next().unwrap_or_default();

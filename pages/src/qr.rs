@@ -8,9 +8,7 @@ use fast_qr::{ECL, QRBuilder};
 
 use crate::templates::escape_html;
 
-/// The query a QR code adds to the tracking link it carries. Redirect hosts drop it (Netlify
-/// and Vercel pass it on to the destination); access logs keep it.
-pub const QR_MARKER: &str = "qr=1";
+use refcenter_model::request_path::QR_MARKER;
 
 /// Modules of white around the code, as the QR standard asks.
 const QUIET: usize = 4;

@@ -50,9 +50,14 @@ fn write_logs(dir: &Path) -> Vec<PathBuf> {
         let agent = agents[if rng.below(10) == 0 { 3 + rng.below(2) } else { rng.below(3) }];
         let method = if rng.below(30) == 0 { "HEAD" } else { "GET" };
         let status = if rng.below(25) == 0 { 404 } else { 302 };
-        let client = format!("198.51.100.{}", rng.below(40));
+        // Addresses of several countries (and a documentation one, of none), referrers and QR
+        // scans, for the breakdowns.
+        let networks = ["1.0.0", "1.0.1", "8.8.8", "193.0.6", "198.51.100"];
+        let client = format!("{}.{}", networks[rng.below(networks.len())], rng.below(40));
+        let referrer = ["-", "https://www.instagram.com/", "https://t.co/x", "android-app://com.slack/"][rng.below(4)];
+        let path = if rng.below(5) == 0 { format!("{path}?qr=1") } else { path };
         let line = format!(
-            "{client} - - [{:02}/{}/2024:{:02}:{:02}:{:02} +0000] \"{method} {path} HTTP/1.1\" {status} 0 \"-\" \"{agent}\"\n",
+            "{client} - - [{:02}/{}/2024:{:02}:{:02}:{:02} +0000] \"{method} {path} HTTP/1.1\" {status} 0 \"{referrer}\" \"{agent}\"\n",
             date + 1,
             months[month],
             rng.below(24),
@@ -132,7 +137,7 @@ fn accounting(summary: &serde_json::Value) -> serde_json::Value {
     a
 }
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 13] = [
     "daily",
     "by_day",
     "by_link_partner_ad",
@@ -142,6 +147,10 @@ const TABLES: [&str; 9] = [
     "by_link",
     "by_ad",
     "by_parent",
+    "breakdown",
+    "breakdown_by_partner",
+    "breakdown_by_partner_link",
+    "breakdown_by_partner_ad",
 ];
 
 #[test]

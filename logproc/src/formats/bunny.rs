@@ -83,6 +83,8 @@ impl LineParser for Bunny {
             status,
             client: Cow::Borrowed(dash(fields[5])),
             user_agent: Cow::Owned(dash(&agent).to_owned()),
+            referrer: Cow::Borrowed(dash(fields[6])),
+            query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: false,
             edge_result: None,

@@ -34,6 +34,8 @@ struct Line<'a> {
     #[serde(borrow, default)]
     client_request_user_agent: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
+    client_request_referer: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
     client_request_source: Option<Cow<'a, str>>,
     edge_response_status: Value,
     edge_start_timestamp: Value,
@@ -87,6 +89,8 @@ impl LineParser for Cloudflare {
             status,
             client: l.client_ip.unwrap_or_default(),
             user_agent: l.client_request_user_agent.unwrap_or_default(),
+            referrer: l.client_request_referer.unwrap_or_default(),
+            query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: score_bot || verified_bot,
             edge_result: None,

@@ -37,6 +37,10 @@ struct Line<'a> {
     status: Cow<'a, str>,
     #[serde(borrow, default, rename = "cs(User-Agent)")]
     agent: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "cs(Referer)")]
+    referrer: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "cs-uri-query")]
+    query: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "x-edge-result-type")]
     result: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "x-edge-request-id")]
@@ -86,6 +90,8 @@ impl LineParser for CloudfrontJson {
             status,
             client,
             user_agent: agent,
+            referrer: l.referrer.map(|r| owned(double_decoded(dash(&r)))).unwrap_or_default(),
+            query: l.query.map(|q| if q == "-" { Cow::Borrowed("") } else { q }).unwrap_or_default(),
             has_agent: true,
             cdn_bot: false,
             edge_result: l.result,

@@ -39,6 +39,8 @@ pub struct ClfLine<'a> {
     pub status: &'a str,
     /// The raw user agent, if the line has one.
     pub agent: Option<&'a str>,
+    /// The raw referrer, if the line has one.
+    pub referrer: Option<&'a str>,
     /// Whether the line has referrer and user agent.
     pub has_agent: bool,
 }
@@ -80,16 +82,16 @@ pub fn parse_clf(line: &str) -> Option<ClfLine<'_>> {
     if status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let (agent, has_agent) = match fields.next().map(str::trim_start) {
+    let (agent, referrer, has_agent) = match fields.next().map(str::trim_start) {
         Some(tail) if tail.starts_with('"') => {
-            let (_referrer, tail) = quoted(tail)?;
+            let (referrer, tail) = quoted(tail)?;
             let (agent, _) = quoted(tail.trim_start())?;
-            (Some(agent), true)
+            (Some(agent), Some(referrer), true)
         }
         Some(tail) if !tail.is_empty() => return None,
-        _ => (None, false),
+        _ => (None, None, false),
     };
-    Some(ClfLine { host, time, request, status, agent, has_agent })
+    Some(ClfLine { host, time, request, status, agent, referrer, has_agent })
 }
 
 impl LineParser for Combined {
@@ -112,6 +114,8 @@ impl LineParser for Combined {
             status,
             client: dash(clf.host).into(),
             user_agent: clf.agent.map(|a| unescape(dash(a))).unwrap_or_default(),
+            referrer: clf.referrer.map(|r| unescape(dash(r))).unwrap_or_default(),
+            query: "".into(),
             has_agent: clf.has_agent,
             cdn_bot: false,
             edge_result: None,

@@ -11,7 +11,8 @@
 //! | `%r` | the request line (`GET /path HTTP/1.1`) |
 //! | `%s` | the response status |
 //! | `%u` | the user agent |
-//! | `%R`, `%b`, `%v`, `%e`, `%H`, `%D`, `%T`, `%L`, `%^` | read over: referrer, size, host, user, protocol, durations, anything |
+//! | `%R` | the referrer |
+//! | `%b`, `%v`, `%e`, `%H`, `%D`, `%T`, `%L`, `%^` | read over: size, host, user, protocol, durations, anything |
 //! | `%~` | any number of spaces |
 //! | `%%` | a `%` |
 //!
@@ -41,6 +42,7 @@ enum Value {
     Request,
     Status,
     Agent,
+    Referrer,
     Ignored,
 }
 
@@ -91,7 +93,8 @@ impl TextFormat {
                 Some('r') => Value::Request,
                 Some('s') => Value::Status,
                 Some('u') => Value::Agent,
-                Some('R' | 'b' | 'v' | 'e' | 'H' | 'D' | 'T' | 'L' | '^') => Value::Ignored,
+                Some('R') => Value::Referrer,
+                Some('b' | 'v' | 'e' | 'H' | 'D' | 'T' | 'L' | '^') => Value::Ignored,
                 Some('~') => {
                     if !literal.is_empty() {
                         pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -255,6 +258,8 @@ impl LineParser for TextParser {
             status,
             client: Cow::Borrowed(dash(get(Value::Client).unwrap_or_default())),
             user_agent: unescape(dash(get(Value::Agent).unwrap_or_default())),
+            referrer: unescape(dash(get(Value::Referrer).unwrap_or_default())),
+            query: Cow::Borrowed(""),
             has_agent: self.0.has_agent,
             cdn_bot: false,
             edge_result: None,

@@ -96,8 +96,10 @@ pub struct FieldMap {
     pub client: Vec<KeyPath>,
     /// The `User-Agent` header; `None` when the log has none (then bots cannot be told).
     pub user_agent: Option<KeyPath>,
-    /// Whether the user agent is form-encoded (`+` for spaces, `%XX`).
+    /// Whether the user agent and referrer are form-encoded (`+` for spaces, `%XX`).
     pub agent_form_encoded: bool,
+    /// The `Referer` header, where the log has it.
+    pub referrer: Option<KeyPath>,
     /// The CDN's request id, where there is one.
     pub request_id: Option<KeyPath>,
     /// Which records are requests.
@@ -123,6 +125,7 @@ pub static CADDY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         client: vec![keys(&["request", "client_ip"]), keys(&["request", "remote_ip"])],
         user_agent: Some(keys(&["request", "headers", "User-Agent"])),
         agent_form_encoded: false,
+        referrer: Some(keys(&["request", "headers", "Referer"])),
         request_id: None,
         requests: Requests::Prefixed(keys(&["logger"]), "http.log.access"),
         skip_reason: "a Caddy record of another logger",
@@ -144,6 +147,7 @@ pub static GOOGLE_CLOUD: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         client: vec![keys(&["httpRequest", "remoteIp"])],
         user_agent: Some(keys(&["httpRequest", "userAgent"])),
         agent_form_encoded: false,
+        referrer: Some(keys(&["httpRequest", "referer"])),
         request_id: Some(keys(&["insertId"])),
         requests: Requests::Without(keys(&["jsonPayload", "parentInsertId"])),
         skip_reason: "a Cloud CDN cache fill, not a visitor's request",
@@ -163,6 +167,7 @@ pub static AZURE_FRONT_DOOR: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         client: vec![keys(&["properties", "clientIp"])],
         user_agent: Some(keys(&["properties", "userAgent"])),
         agent_form_encoded: false,
+        referrer: Some(keys(&["properties", "referer"])),
         request_id: Some(keys(&["properties", "trackingReference"])),
         requests: Requests::With(keys(&["properties", "requestUri"])),
         skip_reason: "an Azure Front Door record of another category",
@@ -181,6 +186,7 @@ pub static AKAMAI: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         client: vec![keys(&["cliIP"])],
         user_agent: Some(keys(&["UA"])),
         agent_form_encoded: true,
+        referrer: Some(keys(&["referer"])),
         request_id: Some(keys(&["reqId"])),
         requests: Requests::All,
         skip_reason: "",
@@ -200,6 +206,7 @@ pub static VERCEL: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         client: vec![keys(&["proxy", "clientIp"])],
         user_agent: Some(keys(&["proxy", "userAgent"])),
         agent_form_encoded: false,
+        referrer: Some(keys(&["proxy", "referer"])),
         request_id: Some(keys(&["requestId"])),
         requests: Requests::With(keys(&["proxy"])),
         skip_reason: "a Vercel record that is not a request (build or function output)",
@@ -221,6 +228,7 @@ pub static FASTLY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         client: vec![keys(&["client_ip"])],
         user_agent: Some(keys(&["request_user_agent"])),
         agent_form_encoded: false,
+        referrer: Some(keys(&["request_referer"])),
         request_id: None,
         requests: Requests::All,
         skip_reason: "",
@@ -265,8 +273,8 @@ impl FieldMap {
     }
 
     /// A user's map from `name=path` pairs separated by commas (`--json-fields`): `time`,
-    /// `method`, `path` (or a full URL), `status`, `client` are needed; `query`, `user_agent`
-    /// and `request_id` may be given.
+    /// `method`, `path` (or a full URL), `status`, `client` are needed; `query`, `user_agent`,
+    /// `referrer` and `request_id` may be given.
     pub fn from_pairs<'p>(pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Result<FieldMap, String> {
         let mut found: std::collections::BTreeMap<&str, KeyPath> = std::collections::BTreeMap::new();
         for (name, path) in pairs {
@@ -298,6 +306,7 @@ impl FieldMap {
             client: vec![need(take("client"))],
             user_agent: take("user_agent"),
             agent_form_encoded: false,
+            referrer: take("referrer"),
             request_id: take("request_id"),
             requests: Requests::All,
             skip_reason: "",
@@ -329,8 +338,8 @@ impl FieldMap {
 }
 
 /// The fields a user's JSON map names.
-pub const CUSTOM_FIELDS: [&str; 8] =
-    ["time", "method", "path", "query", "status", "client", "user_agent", "request_id"];
+pub const CUSTOM_FIELDS: [&str; 9] =
+    ["time", "method", "path", "query", "status", "client", "user_agent", "referrer", "request_id"];
 
 /// A parser reading one field map.
 pub struct JsonFields(pub Arc<FieldMap>);
@@ -383,11 +392,11 @@ impl LineParser for JsonFields {
         let Some(path) = path else { return Parsed::Reject("no request path") };
         let client = map.client.iter().find_map(|k| k.text(&record)).unwrap_or_default();
         let agent = dash(map.user_agent.as_ref().and_then(|k| k.text(&record)).unwrap_or_default());
-        let user_agent = if map.agent_form_encoded {
-            percent_decode(&agent.replace('+', " ")).into_owned()
-        } else {
-            agent.to_owned()
+        let decoded = |text: &str| {
+            if map.agent_form_encoded { percent_decode(&text.replace('+', " ")).into_owned() } else { text.to_owned() }
         };
+        let user_agent = decoded(agent);
+        let referrer = decoded(dash(map.referrer.as_ref().and_then(|k| k.text(&record)).unwrap_or_default()));
         Parsed::Record(Record {
             time,
             method: Cow::Owned(method.to_owned()),
@@ -395,6 +404,8 @@ impl LineParser for JsonFields {
             status,
             client: Cow::Owned(without_port(client).to_owned()),
             user_agent: Cow::Owned(user_agent),
+            referrer: Cow::Owned(referrer),
+            query: Cow::Borrowed(""),
             has_agent: map.user_agent.is_some(),
             cdn_bot: false,
             edge_result: None,

@@ -42,6 +42,8 @@ struct Line<'a> {
     #[serde(borrow, default)]
     http_user_agent: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
+    http_referer: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
     http_x_forwarded_for: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     request_id: Option<Cow<'a, str>>,
@@ -113,6 +115,8 @@ impl LineParser for NginxJson {
             status,
             client: forwarded.map(Cow::Owned).or(l.remote_addr).unwrap_or_default(),
             user_agent: l.http_user_agent.unwrap_or_default(),
+            referrer: l.http_referer.unwrap_or_default(),
+            query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: false,
             edge_result: None,

@@ -23,12 +23,12 @@ use sha2::{Digest as _, Sha256};
 
 use refcenter_commissions::conversion::Conversion;
 
+use crate::counted::Counted;
 use crate::days::{Day, day_from_name, day_name};
 use crate::input::Source;
-use crate::tally::{Stored, Tally};
 use ledger::{DayFiles, Ingested, LEDGER_FILE, Ledger, LedgerError, digest, hex};
 use lock::{LOCK_FILE, Lock, LockError};
-use partition::{PartitionError, encode_ids, encode_rows, load_rows};
+use partition::{Columns, PartitionError, breakdown_columns, encode_ids, encode_rows, load_rows, row_columns};
 use request_ids::RequestIds;
 
 /// The folder of the day partitions' rows.
@@ -228,32 +228,39 @@ impl Store {
         RequestIds::new(&self.dir, &self.ledger)
     }
 
-    /// Stores what a run counted: `tally` (this run's counts, which gets the affected days'
+    /// Stores what a run counted: `counted` (this run's counts, which get the affected days'
     /// stored rows added), `ids` (the request ids of each day the run added to), the log files
     /// read, and the shop exports read with their conversions (as [`encode_conversions`] wrote
     /// them). Returns the days rewritten.
     pub fn commit(
         &mut self,
-        tally: &mut Tally,
+        counted: &mut Counted,
         ids: BTreeMap<Day, Vec<u64>>,
         files: Vec<Ingested>,
         exports: Vec<(Ingested, Vec<u8>)>,
     ) -> Result<BTreeSet<Day>, StoreError> {
-        let mut affected: BTreeSet<Day> = tally.days().into_iter().collect();
+        let mut affected: BTreeSet<Day> = counted.tally.days().into_iter().collect();
         affected.extend(ids.keys().copied());
         for &day in &affected {
             if let Some(d) = self.ledger.days.get(&day_name(day)) {
                 let path = self.dir.join(&d.rows);
-                load_rows(&path, day, tally, false)
+                load_rows(&path, day, counted, false)
                     .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
             }
         }
-        let mut by_day: BTreeMap<Day, Vec<([&str; 3], Stored)>> = BTreeMap::new();
+        let Counted { tally, breakdowns } = counted;
+        let mut by_day: BTreeMap<Day, Vec<([&str; 3], Columns<'_>)>> = BTreeMap::new();
         let rows = tally.stored_rows(&affected);
+        let breakdown_rows = breakdowns.rows();
         let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
-        for (day, [l, p, a], row) in rows {
-            let names = [links[l as usize].as_str(), partners[p as usize].as_str(), ads[a as usize].as_str()];
-            by_day.entry(day).or_default().push((names, row));
+        for (day, [l, p, a], row) in &rows {
+            let names = [links[*l as usize].as_str(), partners[*p as usize].as_str(), ads[*a as usize].as_str()];
+            by_day.entry(*day).or_default().push((names, row_columns(row)));
+        }
+        for r in breakdown_rows.iter().filter(|r| affected.contains(&r.day)) {
+            let value = breakdowns.values(r.dim)[r.value as usize].as_str();
+            let columns = breakdown_columns(r.dim, value, u64::from(r.clicks));
+            by_day.entry(r.day).or_default().push((breakdowns.names(r.key), columns));
         }
         let mut next = self.ledger.clone();
         let polars = |e: polars::prelude::PolarsError| StoreError::Partition(self.dir.display().to_string(), e.into());
@@ -299,9 +306,9 @@ impl Store {
         Ok(())
     }
 
-    /// Adds the stored rows of every day not in `skip` to `tally`, reading the partitions on
+    /// Adds the stored rows of every day not in `skip` to `counted`, reading the partitions on
     /// one thread per core.
-    pub fn load_days(&self, tally: &mut Tally, skip: &BTreeSet<Day>) -> Result<(), StoreError> {
+    pub fn load_days(&self, counted: &mut Counted, skip: &BTreeSet<Day>) -> Result<(), StoreError> {
         let mut todo = Vec::new();
         for (name, d) in &self.ledger.days {
             let path = self.dir.join(&d.rows);
@@ -314,12 +321,12 @@ impl Store {
         }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let per_thread = todo.len().div_ceil(threads).max(1);
-        let parts: Vec<Result<Tally, StoreError>> = std::thread::scope(|scope| {
+        let parts: Vec<Result<Counted, StoreError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = todo
                 .chunks(per_thread)
                 .map(|chunk| {
                     scope.spawn(move || {
-                        let mut part = Tally::default();
+                        let mut part = Counted::default();
                         for (day, path) in chunk {
                             load_rows(path, *day, &mut part, true)
                                 .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
@@ -331,7 +338,7 @@ impl Store {
             handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
         for part in parts {
-            tally.merge(part?);
+            counted.merge(part?);
         }
         Ok(())
     }

@@ -1,13 +1,16 @@
 //! A day's partition in Parquet: the aggregated rows of every (link, partner, ad) key that day
 //! (clicks, HEAD hits, bot hits by reason, and the distinct visitors who clicked, which unique
 //! clicks over any period are counted from), and apart from them the request ids already
-//! counted that day. Rows are sorted by name, so the same counts always make the same bytes.
+//! counted that day. The clicks' breakdowns are rows too: the dimension as the kind, the value
+//! as the reason. Rows are sorted by name, so the same counts always make the same bytes.
 
 use polars::prelude::*;
 
 use crate::bots::Bots;
+use crate::breakdown::Dim;
+use crate::counted::Counted;
 use crate::days::Day;
-use crate::tally::{Stored, Tally};
+use crate::tally::Stored;
 
 /// Why a partition could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +23,17 @@ pub enum PartitionError {
     Kind(String),
 }
 
-/// A row's `kind`, `reason`, `visitor` and `hits` columns.
-pub(crate) fn row_columns(row: &Stored) -> (&'static str, &'static str, u64, u64) {
+/// A row's `kind`, `reason` (a bot row's reason, a breakdown row's value), `visitor` and
+/// `hits` columns.
+pub type Columns<'a> = (&'static str, &'a str, u64, u64);
+
+/// The columns of a breakdown row: clicks with `value` of `dim`.
+pub(crate) fn breakdown_columns(dim: Dim, value: &str, clicks: u64) -> Columns<'_> {
+    (dim.name(), value, 0, clicks)
+}
+
+/// A row's columns.
+pub(crate) fn row_columns(row: &Stored) -> Columns<'static> {
     match *row {
         Stored::Clicks(n) => ("clicks", "", 0, n),
         Stored::Head(n) => ("head", "", 0, n),
@@ -30,11 +42,11 @@ pub(crate) fn row_columns(row: &Stored) -> (&'static str, &'static str, u64, u64
     }
 }
 
-/// The Parquet bytes of one day's rows, each `([link, partner, ad], row)`.
-pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
+/// The Parquet bytes of one day's rows, each `([link, partner, ad], columns)`.
+pub fn encode_rows(rows: &mut [([&str; 3], Columns<'_>)]) -> PolarsResult<Vec<u8>> {
     rows.sort_unstable_by(|a, b| {
-        let (ka, ra, va, _) = row_columns(&a.1);
-        let (kb, rb, vb, _) = row_columns(&b.1);
+        let (ka, ra, va, _) = a.1;
+        let (kb, rb, vb, _) = b.1;
         (a.0, ka, ra, va).cmp(&(b.0, kb, rb, vb))
     });
     let n = rows.len();
@@ -42,7 +54,7 @@ pub fn encode_rows(rows: &mut [([&str; 3], Stored)]) -> PolarsResult<Vec<u8>> {
     let (mut kinds, mut reasons, mut visitors, mut hits) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for ([l, p, a], row) in rows.iter() {
-        let (k, r, v, h) = row_columns(row);
+        let (k, r, v, h) = *row;
         link.push(*l);
         partner.push(*p);
         ad.push(*a);
@@ -93,9 +105,15 @@ pub(crate) fn read(path: &std::path::Path) -> PolarsResult<DataFrame> {
     ParquetReader::new(std::fs::File::open(path)?).finish()
 }
 
-/// Adds the rows of `day` stored at `path` to `tally`: merged per key when the day is to be
-/// stored again, kept as rows when only a report reads them (`for_report`).
-pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally, for_report: bool) -> Result<(), PartitionError> {
+/// Adds the rows of `day` stored at `path` to `counted`: the counts merged per key when the
+/// day is to be stored again, kept as rows when only a report reads them (`for_report`).
+pub fn load_rows(
+    path: &std::path::Path,
+    day: Day,
+    counted: &mut Counted,
+    for_report: bool,
+) -> Result<(), PartitionError> {
+    let Counted { tally, breakdowns } = counted;
     let df = read(path)?;
     let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
     let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
@@ -104,12 +122,17 @@ pub fn load_rows(path: &std::path::Path, day: Day, tally: &mut Tally, for_report
     let mut last: Option<([&str; 3], u32)> = None;
     for i in 0..df.height() {
         let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
+        let kind = kinds.get(i).unwrap_or("");
+        if let Some(dim) = Dim::from_name(kind) {
+            breakdowns.add_named(day, names, dim, reasons.get(i).unwrap_or(""), hits.get(i).unwrap_or(0));
+            continue;
+        }
         let key = match last {
             Some((before, k)) if before == names => k,
             _ => tally.key_of(names),
         };
         last = Some((names, key));
-        let columns = (kinds.get(i).unwrap_or(""), reasons.get(i).unwrap_or(""), visitors.get(i), hits.get(i));
+        let columns = (kind, reasons.get(i).unwrap_or(""), visitors.get(i), hits.get(i));
         let row = stored_row(columns)?;
         if for_report {
             tally.add_stored_for_report(day, key, row);

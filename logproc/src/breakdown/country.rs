@@ -1,0 +1,134 @@
+//! The country of a client's address, from tables embedded at build time (no network at run
+//! time): regional internet registry data as `logproc/data/refresh_countries.py` writes it,
+//! sorted records of a range's first address and its ISO 3166-1 alpha-2 code (`--` for
+//! addresses no registry assigned). The addresses themselves are never stored.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+static IPV4: &[u8] = include_bytes!("../../data/country-ipv4.bin");
+static IPV6: &[u8] = include_bytes!("../../data/country-ipv6.bin");
+
+/// What a click from an address no table places is counted under.
+pub const UNKNOWN: &str = "unknown";
+
+/// The code of the range holding `addr` in `table` (records of `width` address bytes and a
+/// two-byte code, sorted by address).
+fn lookup(table: &'static [u8], width: usize, addr: u128) -> Option<&'static str> {
+    let record = width + 2;
+    let n = table.len() / record;
+    let start = |i: usize| {
+        let bytes = &table[i * record..i * record + width];
+        bytes.iter().fold(0u128, |a, &b| (a << 8) | u128::from(b))
+    };
+    // The last record starting at or before the address.
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if start(mid) <= addr {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let i = lo.checked_sub(1)?;
+    let code = std::str::from_utf8(&table[i * record + width..(i + 1) * record]).ok()?;
+    (code != "--").then_some(code)
+}
+
+/// Whether `a` is an address no country has: private, shared (carrier-grade NAT), loopback,
+/// link-local, documentation, multicast, broadcast or unspecified. (The registry data places
+/// some of these ranges; they are never a client's public address.)
+fn special_v4(a: Ipv4Addr) -> bool {
+    let [x, y, z, _] = a.octets();
+    a.is_private()
+        || a.is_loopback()
+        || a.is_link_local()
+        || a.is_multicast()
+        || a.is_broadcast()
+        || a.is_unspecified()
+        || x == 0
+        || (x == 100 && (64..128).contains(&y))
+        || matches!((x, y, z), (192, 0, 2) | (198, 51, 100) | (203, 0, 113))
+        || x >= 240
+}
+
+/// [`special_v4`] for IPv6: loopback, unspecified, unique local, link-local, multicast and
+/// documentation addresses.
+fn special_v6(a: Ipv6Addr) -> bool {
+    let first = a.segments()[0];
+    a.is_loopback()
+        || a.is_unspecified()
+        || a.is_unique_local()
+        || a.is_unicast_link_local()
+        || a.is_multicast()
+        || (first == 0x2001 && a.segments()[1] == 0x0db8)
+}
+
+/// The two-letter country code of the client address `client` (IPv4 or IPv6, with or without
+/// a port), or [`UNKNOWN`] for a private, reserved or unassigned address or no address.
+pub fn country(client: &str) -> &'static str {
+    let addr = client
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| client.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| client.rsplit_once(':').and_then(|(a, _)| a.parse().ok()));
+    let v4 = |v4: Ipv4Addr| (!special_v4(v4)).then(|| lookup(IPV4, 4, u128::from(u32::from(v4)))).flatten();
+    let found = match addr {
+        Some(IpAddr::V4(a)) => v4(a),
+        Some(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+            Some(a) => v4(a),
+            None if special_v6(a) => None,
+            None => lookup(IPV6, 16, u128::from(a)),
+        },
+        None => None,
+    };
+    found.unwrap_or(UNKNOWN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_placed_by_their_registry_range() {
+        // Ranges as the registries delegate them (APNIC's 1.0.0.0/24 to Australia, 1.0.1.0/24
+        // to China; Google's public resolvers in the United States; the RIPE NCC's own
+        // address space in the Netherlands).
+        assert_eq!(country("1.0.0.1"), "AU");
+        assert_eq!(country("1.0.1.7"), "CN");
+        assert_eq!(country("8.8.8.8"), "US");
+        assert_eq!(country("193.0.6.139"), "NL");
+        assert_eq!(country("2001:4860:4860::8888"), "US");
+        assert_eq!(country("::ffff:8.8.8.8"), "US", "an IPv4-mapped address is read as IPv4");
+        assert_eq!(country("8.8.8.8:443"), "US", "a port is dropped");
+        assert_eq!(country("[2001:4860:4860::8888]:443"), "US");
+        for unplaced in [
+            "10.1.2.3",
+            "172.16.5.4",
+            "192.168.0.1",
+            "100.64.0.1",
+            "127.0.0.1",
+            "192.0.2.1",
+            "203.0.113.20",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "2001:db8::1",
+            "",
+            "-",
+            "not an address",
+            "999.1.1.1",
+        ] {
+            assert_eq!(country(unplaced), UNKNOWN, "{unplaced}");
+        }
+    }
+
+    #[test]
+    fn tables_are_sorted_records() {
+        for (table, width) in [(IPV4, 4), (IPV6, 16)] {
+            assert_eq!(table.len() % (width + 2), 0);
+            let starts: Vec<&[u8]> = table.chunks(width + 2).map(|r| &r[..width]).collect();
+            assert!(starts.windows(2).all(|w| w[0] < w[1]), "sorted, one record a start");
+        }
+    }
+}
