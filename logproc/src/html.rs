@@ -1,6 +1,7 @@
 //! `report.html`: the admin's view of a run, self-contained (inline style and SVG, no script):
 //! totals, a chart of clicks per day, top partners, links and ads, unknown codes seen (typos in
-//! links partners shared), bot hits by reason, and the accounting of every line.
+//! links partners shared), where clicks came from (each breakdown's top values, as bars), bot
+//! hits by reason, and the accounting of every line.
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -56,6 +57,46 @@ fn rows(df: &DataFrame, name: impl Fn(&DataFrame, usize) -> String, top: Option<
             bot_hits: b.get(i).unwrap_or(0),
         })
         .collect())
+}
+
+/// One breakdown dimension's top values over the period.
+#[derive(Serialize)]
+struct BreakdownTop {
+    dimension: String,
+    total: u64,
+    rows: Vec<ValueShare>,
+}
+
+/// A value, its clicks and their share of all clicks.
+#[derive(Serialize)]
+struct ValueShare {
+    value: String,
+    clicks: u64,
+    percent: String,
+}
+
+/// The top values of each dimension of `breakdown` (dimension, value, clicks; sorted by
+/// dimension, most clicks first), the shares out of `total` clicks.
+fn breakdown_tops(breakdown: &DataFrame, total: u64) -> PolarsResult<Vec<BreakdownTop>> {
+    if breakdown.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let (dims, values) = (breakdown.column("dimension")?.str()?, breakdown.column("value")?.str()?);
+    let clicks = breakdown.column("clicks")?.u64()?;
+    let mut tops: Vec<BreakdownTop> = Vec::new();
+    for i in 0..breakdown.height() {
+        let dim = dims.get(i).unwrap_or("");
+        if tops.last().is_none_or(|t| t.dimension != dim) {
+            tops.push(BreakdownTop { dimension: dim.to_owned(), total, rows: Vec::new() });
+        }
+        let Some(top) = tops.last_mut() else { continue };
+        if top.rows.len() < TOP as usize {
+            let n = clicks.get(i).unwrap_or(0);
+            let percent = format!("{:.1}", n as f64 * 100.0 / total.max(1) as f64);
+            top.rows.push(ValueShare { value: values.get(i).unwrap_or("").to_owned(), clicks: n, percent });
+        }
+    }
+    Ok(tops)
 }
 
 fn text(df: &DataFrame, col: &str, i: usize) -> String {
@@ -118,5 +159,6 @@ pub fn render(t: &Tables, acc: &Accounting, info: &RunInfo) -> Result<String, Re
     ctx.insert("links", &links);
     ctx.insert("ads", &ads);
     ctx.insert("unknown", &unknown);
+    ctx.insert("breakdowns", &breakdown_tops(&t.breakdown, totals.clicks)?);
     tera.render("report.html", &ctx).map_err(|e| ReportError::Html(format!("{e:?}")))
 }

@@ -1,6 +1,8 @@
 //! What a partner's Link Tracking Stats page shows, made from the figures `refstats` wrote
 //! ([`PageStats`]): its own clicks and unique clicks per link and per ad over the last 7, 30
-//! and 90 days and all time, its downline's totals, and a chart of its daily clicks. Only the
+//! and 90 days and all time, its downline's totals, a chart of its daily clicks, and where its
+//! clicks came from (its top sources, devices, systems, browsers, countries and referrers, as
+//! bars). Only the
 //! partner's own entry is read, so a page can show no other partner's figures.
 
 use std::fmt::Write as _;
@@ -49,8 +51,101 @@ pub struct StatsView {
     pub chart: String,
     /// The chart's days with clicks, for a table beside the chart.
     pub days: Vec<(String, Figures)>,
+    /// Its clicks broken down, one entry per dimension `refstats` counted.
+    pub breakdowns: Vec<BreakdownView>,
     /// Opt-ins, orders and commission, when the program pays commissions.
     pub conversions: Option<ConversionsView>,
+}
+
+/// One dimension of the breakdowns: its top values in each window.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakdownView {
+    /// The dimension's name in `partners.json` (`country`, ...), for ids.
+    pub id: String,
+    /// Its heading.
+    pub title: &'static str,
+    /// Per window, in [`Windows`] order.
+    pub windows: Vec<BreakdownWindow>,
+}
+
+/// A window's top values of one dimension.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakdownWindow {
+    /// The window's heading.
+    pub name: &'static str,
+    /// The partner's clicks in the window (each bar's whole).
+    pub total: u64,
+    /// The top values, most clicks first.
+    pub entries: Vec<BreakdownEntry>,
+}
+
+/// One value and its clicks.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakdownEntry {
+    /// The value as counted.
+    pub value: String,
+    /// How it reads on the page.
+    pub label: String,
+    /// Its clicks.
+    pub clicks: u64,
+}
+
+/// The heading of a dimension.
+fn dimension_title(id: &str) -> &'static str {
+    match id {
+        "source" => "QR code or link",
+        "device" => "Devices",
+        "os" => "Operating systems",
+        "browser" => "Browsers",
+        "country" => "Countries",
+        "referrer" => "Referring sites",
+        _ => "Other",
+    }
+}
+
+/// How a value reads on the page.
+fn value_label(id: &str, value: &str) -> String {
+    match (id, value) {
+        ("source", "qr") => "QR code scans".to_owned(),
+        ("source", "link") => "Links".to_owned(),
+        ("referrer", "(direct)") => "No referrer (typed, bookmarked, apps)".to_owned(),
+        ("referrer", "(other)") => "Not a web address".to_owned(),
+        (_, "unknown") => "Unknown".to_owned(),
+        _ => value.to_owned(),
+    }
+}
+
+/// The dimensions in page order.
+const DIMENSIONS: [&str; 6] = ["source", "device", "os", "browser", "country", "referrer"];
+
+fn breakdowns(s: &PartnerStats) -> Vec<BreakdownView> {
+    let totals = figures(&s.own);
+    let mut ids: Vec<&String> = s.breakdowns.keys().collect();
+    ids.sort_by_key(|id| DIMENSIONS.iter().position(|d| d == id).unwrap_or(DIMENSIONS.len()));
+    ids.into_iter()
+        .map(|id| {
+            let b = &s.breakdowns[id];
+            let lists = [&b.last_7_days, &b.last_30_days, &b.last_90_days, &b.all_time];
+            let windows = lists
+                .iter()
+                .zip(WINDOW_NAMES)
+                .zip(totals)
+                .map(|((list, name), total)| BreakdownWindow {
+                    name,
+                    total: total.clicks,
+                    entries: list
+                        .iter()
+                        .map(|e| BreakdownEntry {
+                            value: e.value.clone(),
+                            label: value_label(id, &e.value),
+                            clicks: e.clicks,
+                        })
+                        .collect(),
+                })
+                .collect();
+            BreakdownView { id: id.clone(), title: dimension_title(id), windows }
+        })
+        .collect()
 }
 
 /// Opt-ins, orders and commission in one window, the commission as text in the program's
@@ -136,6 +231,7 @@ impl StatsView {
             available: stats.is_some(),
             has_clicks: mine.is_some_and(|m| clicked(&m.own) || m.downline.as_ref().is_some_and(clicked)),
             conversions: conversions(program, partner, s),
+            breakdowns: breakdowns(s),
             windows: WINDOW_NAMES,
             totals,
             links,

@@ -95,6 +95,11 @@ impl Browser {
         Element { browser: self, id: id.to_owned() }
     }
 
+    /// The value of the JavaScript function body `script` run in the page.
+    pub fn script(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({ "script": script, "args": [] }), "script")
+    }
+
     /// Every element matching the CSS `selector`.
     pub fn find_all(&self, selector: &str) -> Vec<Element<'_>> {
         let v = self.post("/elements", json!({ "using": "css selector", "value": selector }), selector);

@@ -219,7 +219,12 @@ fn into_store(program: &std::path::Path, args: &[&str]) {
 
 /// A combined-format access log line.
 fn combined(client: &str, when: &str, path: &str, agent: &str) -> String {
-    format!("{client} - - [{when} +0000] \"GET {path} HTTP/1.1\" 302 0 \"-\" \"{agent}\"\n")
+    referred(client, when, path, agent, "-")
+}
+
+/// A combined-format access log line with a referrer.
+fn referred(client: &str, when: &str, path: &str, agent: &str, referrer: &str) -> String {
+    format!("{client} - - [{when} +0000] \"GET {path} HTTP/1.1\" 302 0 \"{referrer}\" \"{agent}\"\n")
 }
 
 #[test]
@@ -231,11 +236,14 @@ fn a_partner_finds_its_click_figures_on_its_stats_page() {
     let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1";
     let mut log = String::new();
     // samantha: three clicks of two visitors through her email list two days before the
-    // as-of day, one of a third visitor 32 days before it, and a bot nobody counts.
-    log += &combined("198.51.100.1", "01/May/2024:10:00:00", "/go/xyz/samantha/email-list", firefox);
-    log += &combined("198.51.100.1", "01/May/2024:10:05:00", "/go/xyz/samantha/email-list", firefox);
-    log += &combined("198.51.100.2", "01/May/2024:11:00:00", "/go/xyz/samantha/email-list", iphone);
-    log += &combined("198.51.100.3", "01/Apr/2024:09:00:00", "/go/xyz/samantha", firefox);
+    // as-of day (from the United States, one through Instagram, and from Australia, a QR code
+    // scan), one of a third visitor 32 days before it (the Netherlands), and a bot nobody
+    // counts.
+    let instagram = "https://www.instagram.com/p/x";
+    log += &referred("8.8.8.1", "01/May/2024:10:00:00", "/go/xyz/samantha/email-list", firefox, instagram);
+    log += &combined("8.8.8.1", "01/May/2024:10:05:00", "/go/xyz/samantha/email-list", firefox);
+    log += &combined("1.0.0.2", "01/May/2024:11:00:00", "/go/xyz/samantha/email-list?qr=1", iphone);
+    log += &combined("193.0.6.3", "01/Apr/2024:09:00:00", "/go/xyz/samantha", firefox);
     log += &combined("198.51.100.4", "01/May/2024:12:00:00", "/go/xyz/samantha", "curl/8.5.0");
     // Her child aapex: four visitors.
     for i in 10..14 {
@@ -261,6 +269,31 @@ fn a_partner_finds_its_click_figures_on_its_stats_page() {
     assert_eq!(row("#by-ad tr[data-code=\"email-list\"] td"), ["3", "2", "3", "2", "3", "2", "3", "2"]);
     assert_eq!(browser.find_all("#by-link tbody tr").len(), 1, "only her own links: aapex's `test` is not listed");
     assert_eq!(browser.find_all(".chart rect").len(), 2, "a bar for 2024-04-01 and one for 2024-05-01");
+    // Where her clicks came from: the last 7 days (the first group) and all time (the last).
+    let values = |dim: &str, group: &str| -> Vec<(String, String)> {
+        let rows = browser.find_all(&format!("#breakdown-{dim} tbody:{group} tr[data-value]"));
+        rows.iter()
+            .map(|r| {
+                let value = r.property("dataset")["value"].as_str().unwrap_or_default().to_owned();
+                (value, r.text().rsplit(' ').next().unwrap_or_default().to_owned())
+            })
+            .collect()
+    };
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter().map(|(v, n)| ((*v).to_owned(), (*n).to_owned())).collect()
+    };
+    assert_eq!(values("country", "first-of-type"), pairs(&[("US", "2"), ("AU", "1")]));
+    assert_eq!(values("country", "last-of-type"), pairs(&[("US", "2"), ("AU", "1"), ("NL", "1")]));
+    assert_eq!(values("source", "first-of-type"), pairs(&[("link", "2"), ("qr", "1")]));
+    assert_eq!(values("referrer", "last-of-type"), pairs(&[("(direct)", "3"), ("instagram.com", "1")]));
+    assert_eq!(values("device", "last-of-type"), pairs(&[("desktop", "3"), ("mobile", "1")]));
+    assert_eq!(browser.find("#breakdown-source caption").text(), "QR code or link");
+    // Everything the page loaded came from the site itself.
+    let loaded = browser.script("return [location.origin, performance.getEntriesByType('resource').map(e => e.name)];");
+    let origin = loaded[0].as_str().unwrap_or_default().to_owned();
+    let resources: Vec<&str> = loaded[1].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    assert!(!resources.is_empty(), "the page loads its stylesheet");
+    assert!(resources.iter().all(|r| r.starts_with(&format!("{origin}/"))), "{origin}: {resources:?}");
 
     browser.open(&page("aapex"));
     assert_eq!(row("#totals tbody tr:nth-child(1) td"), ["4", "4", "4", "4", "4", "4", "4", "4"]);

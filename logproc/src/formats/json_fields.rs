@@ -1,7 +1,8 @@
 //! JSON access logs read through a field map: where in each record (a path of keys into nested
 //! objects) the values a click needs sit, and how each is written. Caddy's access log, Google
 //! Cloud load balancer (Cloud CDN) request logs, Azure Front Door access logs, Akamai DataStream
-//! 2, Vercel log drains and Fastly's common JSON format are each one [`FieldMap`]; so is a map
+//! 2, Vercel and Netlify log drains and Fastly's common JSON format are each one [`FieldMap`];
+//! so is a map
 //! the user gives (`--json-fields`). Every record is one line.
 //!
 //! Sample lines, one per map in the order of [`vendor_maps`] (shapes and values from each vendor's
@@ -13,6 +14,7 @@
 //! {"version":1,"streamId":"12345","cp":"123456","reqId":"1239f220","reqTimeSec":"1573840000","bytes":"4995","cliIP":"128.147.28.68","statusCode":"302","proto":"HTTPS","reqHost":"go.example.com","reqMethod":"GET","reqPath":"/go/xyz/samantha","reqPort":"443","UA":"Mozilla%2F5.0+%28Macintosh%3B+Intel+Mac+OS+X+10_14_3%29","queryStr":"param=value","referer":"https%3A%2F%2Ftest.referrer.net%2F","xForwardedFor":"8.47.28.38","country":"IN"}
 //! {"id":"1573817250283254651097202070","deploymentId":"dpl_233NRGRjVZX1caZrXWtz5g1TAksD","source":"edge","host":"my-app.vercel.app","timestamp":1573817250283,"projectId":"gdufoJxB6b9b1fEqr1jUtFkyavUU","level":"info","requestId":"643af4e3-975a-4cc7-9e7a-1eda11539d90","statusCode":302,"path":"/go/xyz/samantha","proxy":{"timestamp":1573817250172,"method":"GET","host":"my-app.vercel.app","path":"/go/xyz/samantha?page=1","userAgent":["Mozilla/5.0 (X11; Linux x86_64)"],"referer":"https://my-app.vercel.app","region":"sfo1","statusCode":302,"clientIp":"120.75.16.101","scheme":"https","vercelCache":"MISS"}}
 //! {"timestamp":"2024-05-01T10:00:00","client_ip":"203.0.113.20","geo_country":"Germany","geo_city":"Berlin","host":"go.example.com","url":"/go/xyz/samantha?gclid=x","request_method":"GET","request_protocol":"HTTP/2","request_referer":"","request_user_agent":"Mozilla/5.0 (X11; Linux x86_64)","response_state":"MISS","response_status":302,"response_reason":"Found","response_body_size":0,"fastly_server":"cache-fra-etou8220123-FRA","fastly_is_edge":true}
+//! {"log_type":"traffic","timestamp":"2024-05-01T12:34:56.789Z","method":"GET","url":"/go/xyz/samantha?qr=1","status_code":302,"client_ip":"8.8.8.8","user_agent":"Mozilla/5.0 (X11; Linux x86_64)","referrer":"https://news.example.org/a","request_id":"01HX5Z9","site_id":"s1","deploy_id":"d1","country":"US","duration":2}
 //! ```
 
 use std::borrow::Cow;
@@ -235,9 +237,33 @@ pub static FASTLY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
     })
 });
 
+/// Netlify log drains, traffic records (`log_type` `traffic`; function, edge function and
+/// other records are skipped), one JSON object per line as an NDJSON drain writes them. Netlify
+/// publishes no record of its own: the keys are those Netlify's drain destinations read
+/// (`timestamp`, `method`, `url`, `status_code`, `client_ip`, `user_agent`, `referrer`,
+/// `request_id`), and the sample above is made of them. A drain with "Exclude PII" on has no
+/// `client_ip` or `user_agent`: such records are rejected, as no visitor can be told.
+pub static NETLIFY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
+    Arc::new(FieldMap {
+        name: "netlify",
+        time: keys(&["timestamp"]),
+        method: keys(&["method"]),
+        path: keys(&["url"]),
+        query: None,
+        status: keys(&["status_code"]),
+        client: vec![keys(&["client_ip"])],
+        user_agent: Some(keys(&["user_agent"])),
+        agent_form_encoded: false,
+        referrer: Some(keys(&["referrer"])),
+        request_id: Some(keys(&["request_id"])),
+        requests: Requests::Prefixed(keys(&["log_type"]), "traffic"),
+        skip_reason: "a Netlify record that is not a traffic record (function or deploy output)",
+    })
+});
+
 /// The vendors' field maps, in the order of the samples above.
-pub fn vendor_maps() -> [&'static Arc<FieldMap>; 6] {
-    [&CADDY, &GOOGLE_CLOUD, &AZURE_FRONT_DOOR, &AKAMAI, &VERCEL, &FASTLY]
+pub fn vendor_maps() -> [&'static Arc<FieldMap>; 7] {
+    [&CADDY, &GOOGLE_CLOUD, &AZURE_FRONT_DOOR, &AKAMAI, &VERCEL, &FASTLY, &NETLIFY]
 }
 
 impl FieldMap {
@@ -258,6 +284,9 @@ impl FieldMap {
         }
         if has("deploymentId") && has("source") {
             return Some(&VERCEL);
+        }
+        if has("log_type") && (has("status_code") || has("site_id") || has("deploy_id")) {
+            return Some(&NETLIFY);
         }
         if has("logger") && has("ts") {
             return Some(&CADDY);
@@ -521,6 +550,25 @@ mod tests {
         assert_eq!(
             fields(&records[5]),
             (1_714_557_600, "GET".into(), "/go/xyz/samantha?gclid=x".into(), 302, "203.0.113.20".into())
+        );
+        assert_eq!(
+            fields(&records[6]),
+            (1_714_566_896, "GET".into(), "/go/xyz/samantha?qr=1".into(), 302, "8.8.8.8".into())
+        );
+        assert_eq!(records[6].request_id.as_deref(), Some("01HX5Z9"));
+        let referrers: Vec<&str> = records.iter().map(|r| r.referrer.as_ref()).collect();
+        assert_eq!(
+            referrers,
+            [
+                "",
+                "https://www.example.org/",
+                "",
+                "https://test.referrer.net/",
+                "https://my-app.vercel.app",
+                "",
+                "https://news.example.org/a"
+            ],
+            "referrers, form-decoded where the vendor encodes them"
         );
     }
 

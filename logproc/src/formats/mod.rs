@@ -53,11 +53,13 @@ pub enum Format {
     Bunny,
     /// Fastly real-time log streaming in Fastly's common JSON format.
     Fastly,
+    /// Netlify log drains (traffic records, NDJSON).
+    Netlify,
 }
 
 impl Format {
     /// Every format but `auto`.
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 15] = [
         Format::Cloudfront,
         Format::CloudfrontJson,
         Format::CloudfrontRealtime,
@@ -72,6 +74,7 @@ impl Format {
         Format::Vercel,
         Format::Bunny,
         Format::Fastly,
+        Format::Netlify,
     ];
 
     /// The name used on the command line and in reports.
@@ -92,6 +95,7 @@ impl Format {
             Format::Vercel => "vercel",
             Format::Bunny => "bunny",
             Format::Fastly => "fastly",
+            Format::Netlify => "netlify",
         }
     }
 
@@ -111,6 +115,7 @@ impl Format {
             Format::Vercel => Box::new(JsonFields(Arc::clone(&json_fields::VERCEL))),
             Format::Bunny => Box::new(bunny::Bunny),
             Format::Fastly => Box::new(JsonFields(Arc::clone(&json_fields::FASTLY))),
+            Format::Netlify => Box::new(JsonFields(Arc::clone(&json_fields::NETLIFY))),
             Format::Combined | Format::Auto => Box::new(combined::Combined { with_agent: true }),
         }
     }
