@@ -4,6 +4,7 @@
 //! addresses no registry assigned). The addresses themselves are never stored.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::LazyLock;
 
 static IPV4: &[u8] = include_bytes!("../../data/country-ipv4.bin");
 static IPV6: &[u8] = include_bytes!("../../data/country-ipv6.bin");
@@ -11,20 +12,21 @@ static IPV6: &[u8] = include_bytes!("../../data/country-ipv6.bin");
 /// What a click from an address no table places is counted under.
 pub const UNKNOWN: &str = "unknown";
 
-/// The code of the range holding `addr` in `table` (records of `width` address bytes and a
-/// two-byte code, sorted by address).
-fn lookup(table: &'static [u8], width: usize, addr: u128) -> Option<&'static str> {
+/// The first address of record `i` of `table` (records of `width` address bytes and a two-byte
+/// code).
+fn start(table: &[u8], width: usize, i: usize) -> u128 {
     let record = width + 2;
-    let n = table.len() / record;
-    let start = |i: usize| {
-        let bytes = &table[i * record..i * record + width];
-        bytes.iter().fold(0u128, |a, &b| (a << 8) | u128::from(b))
-    };
+    table[i * record..i * record + width].iter().fold(0u128, |a, &b| (a << 8) | u128::from(b))
+}
+
+/// The code of the range holding `addr` in `table` (records of `width` address bytes and a
+/// two-byte code, sorted by address), searching records `lo..hi` (the holder is among them).
+fn lookup(table: &'static [u8], width: usize, addr: u128, (mut lo, mut hi): (usize, usize)) -> Option<&'static str> {
+    let record = width + 2;
     // The last record starting at or before the address.
-    let (mut lo, mut hi) = (0, n);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if start(mid) <= addr {
+        if start(table, width, mid) <= addr {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -33,6 +35,31 @@ fn lookup(table: &'static [u8], width: usize, addr: u128) -> Option<&'static str
     let i = lo.checked_sub(1)?;
     let code = std::str::from_utf8(&table[i * record + width..(i + 1) * record]).ok()?;
     (code != "--").then_some(code)
+}
+
+/// For each first 16 bits of an IPv4 address, the first record of [`IPV4`] starting at or after
+/// it: a lookup searches a handful of records instead of the whole table.
+static IPV4_INDEX: LazyLock<Vec<u32>> = LazyLock::new(|| {
+    let n = IPV4.len() / 6;
+    let mut index = Vec::with_capacity((1 << 16) + 1);
+    let mut i = 0;
+    for prefix in 0..=(1u128 << 16) {
+        while i < n && start(IPV4, 4, i) < prefix << 16 {
+            i += 1;
+        }
+        index.push(u32::try_from(i).unwrap_or(u32::MAX));
+    }
+    index
+});
+
+/// The code of the IPv4 address `a`.
+fn lookup_v4(a: Ipv4Addr) -> Option<&'static str> {
+    let addr = u32::from(a);
+    let prefix = (addr >> 16) as usize;
+    let index = &*IPV4_INDEX;
+    // The holder starts in this /16 or is the record before its first.
+    let lo = (index[prefix] as usize).saturating_sub(1);
+    lookup(IPV4, 4, u128::from(addr), (lo, index[prefix + 1] as usize))
 }
 
 /// Whether `a` is an address no country has: private, shared (carrier-grade NAT), loopback,
@@ -72,13 +99,13 @@ pub fn country(client: &str) -> &'static str {
         .ok()
         .or_else(|| client.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
         .or_else(|| client.rsplit_once(':').and_then(|(a, _)| a.parse().ok()));
-    let v4 = |v4: Ipv4Addr| (!special_v4(v4)).then(|| lookup(IPV4, 4, u128::from(u32::from(v4)))).flatten();
+    let v4 = |v4: Ipv4Addr| (!special_v4(v4)).then(|| lookup_v4(v4)).flatten();
     let found = match addr {
         Some(IpAddr::V4(a)) => v4(a),
         Some(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
             Some(a) => v4(a),
             None if special_v6(a) => None,
-            None => lookup(IPV6, 16, u128::from(a)),
+            None => lookup(IPV6, 16, u128::from(a), (0, IPV6.len() / 18)),
         },
         None => None,
     };
@@ -120,6 +147,22 @@ mod tests {
             "999.1.1.1",
         ] {
             assert_eq!(country(unplaced), UNKNOWN, "{unplaced}");
+        }
+    }
+
+    #[test]
+    fn the_index_finds_what_the_whole_table_finds() {
+        let mut x: u32 = 0x1234_5678;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let a = Ipv4Addr::from(x);
+            assert_eq!(lookup_v4(a), lookup(IPV4, 4, u128::from(x), (0, IPV4.len() / 6)), "{a}");
+        }
+        for edge in [0, 0xffff_ffff, 0x0100_0000, 0x0100_00ff, 0x0100_0100] {
+            let a = Ipv4Addr::from(edge);
+            assert_eq!(lookup_v4(a), lookup(IPV4, 4, u128::from(edge), (0, IPV4.len() / 6)), "{a}");
         }
     }
 
