@@ -35,8 +35,8 @@ PY
 
 echo "$(nproc) cores; refstats $("$refstats" --version | cut -d' ' -f2), $(python3 -c 'import duckdb, polars; print(f"duckdb {duckdb.__version__}, python polars {polars.__version__}")')"
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-# "bare" is refstats without breakdowns (--breakdowns none): what the breakdowns cost.
-tools=(refstats bare duckdb polars)
+# "full" is refstats with every breakdown (--breakdowns all): what the breakdowns cost.
+tools=(refstats full duckdb polars)
 compare() { # log, format, program, label: three rounds of each tool, medians and ratios
     local log="$1" format="$2" config="$3" label="$4"
     settle "$log"
@@ -47,8 +47,8 @@ compare() { # log, format, program, label: three rounds of each tool, medians an
             tool="${tools[$(( (i + round) % 4 ))]}"
             if [ "$tool" = refstats ]; then
                 measure "refstats" "$refstats" --config "$config" --format "$format" --no-progress --out "$work/out-$format" "$log"
-            elif [ "$tool" = bare ]; then
-                measure "bare" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns none --out "$work/bare-$format" "$log"
+            elif [ "$tool" = full ]; then
+                measure "full" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns all --out "$work/full-$format" "$log"
             else
                 measure "$tool" python3 bench/others.py "$tool" "$format" "$log" "$work/$tool-$format.csv"
             fi
@@ -62,7 +62,7 @@ compare() { # log, format, program, label: three rounds of each tool, medians an
         printf '  %-34s %8.2f s %8d MB peak RSS\n' "$tool" "$(median ${walls[$tool]})" "$(median ${peaks[$tool]})"
     done
     ours="$(median ${walls[refstats]})"
-    python3 -c "print(f'  breakdowns cost: refstats / refstats --breakdowns none: {$ours / $(median ${walls[bare]}):.3f}')"
+    python3 -c "print(f'  breakdowns cost: refstats --breakdowns all / refstats: {$(median ${walls[full]}) / $ours:.3f}')"
     for engine in duckdb polars; do
         python3 -c "print(f'  ratio {\"$engine\"} / refstats: {$(median ${walls[$engine]}) / $ours:.2f}')"
         same "$work/out-$format/daily.csv" "$work/$engine-$format.csv"

@@ -96,8 +96,9 @@ pub struct Args {
     #[arg(long, value_name = "LIST", env = "REFSTATS_FORMATS", default_value_t = Formats::default())]
     pub formats: Formats,
     /// What clicks are broken down by: source (QR code or link), device, os, browser, country,
-    /// referrer, comma-separated; all or none.
-    #[arg(long, value_name = "LIST", env = "REFSTATS_BREAKDOWNS", default_value = "all", value_parser = Wanted::parse)]
+    /// referrer, comma-separated; all or none (the default: they cost time and memory, see
+    /// docs/refstats.md).
+    #[arg(long, value_name = "LIST", env = "REFSTATS_BREAKDOWNS", default_value = "none", value_parser = Wanted::parse)]
     pub breakdowns: Wanted,
     /// The report folder, replaced as a whole when the run succeeds [default: stats, or
     /// report inside the --store].

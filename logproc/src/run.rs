@@ -185,7 +185,8 @@ impl<'b> Worker<'b> {
                 let visitor = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
-                        self.breakdowns.click(day, path, &key, &record);
+                        let slot = self.bots.slot_of_last(&record.user_agent);
+                        self.breakdowns.click(day, path, &key, &record, slot);
                         ctx.visitors.id(&record.client, &record.user_agent)
                     }
                     Hit::Head => {
@@ -235,9 +236,18 @@ pub fn run(
     // Add up the workers' accounting, and keep the first samples in reading order.
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
+    // Each worker's breakdowns made whole on a thread of their own, then merged.
+    let counters: Vec<Counter> =
+        workers.iter_mut().map(|w| std::mem::replace(&mut w.breakdowns, Counter::new(Wanted::NONE))).collect();
+    let parts: Vec<Breakdowns> = std::thread::scope(|scope| {
+        let handles: Vec<_> = counters.into_iter().map(|c| scope.spawn(move || c.finish())).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
     let mut breakdowns = Breakdowns::default();
+    for part in parts {
+        breakdowns.merge(part);
+    }
     for w in workers {
-        breakdowns.merge(w.breakdowns.finish());
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;

@@ -250,7 +250,8 @@ fn a_partner_finds_its_click_figures_on_its_stats_page() {
         log += &combined(&format!("198.51.100.{i}"), "02/May/2024:08:00:00", "/go/test/aapex/print-flyer", firefox);
     }
     std::fs::write(dir.path().join("access.log"), log).unwrap();
-    into_store(&program, &["--as-of", "2024-05-03", dir.path().join("access.log").to_str().unwrap()]);
+    let log = dir.path().join("access.log");
+    into_store(&program, &["--as-of", "2024-05-03", "--breakdowns", "all", log.to_str().unwrap()]);
 
     let out = dir.path().join("out");
     let server = servers::refgen_serve(&program.join("partners.toml"), &out, dir.path());

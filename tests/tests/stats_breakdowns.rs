@@ -168,7 +168,7 @@ fn breakdowns_equal_a_count_of_the_events() {
     let logs: Vec<&str> = logs.iter().map(|p| p.to_str().unwrap()).collect();
 
     let one = dir.path().join("one");
-    let mut args = vec!["--out", one.to_str().unwrap(), "--as-of", "2024-03-20"];
+    let mut args = vec!["--out", one.to_str().unwrap(), "--as-of", "2024-03-20", "--breakdowns", "all"];
     args.extend(&logs);
     refstats(dir.path(), &args);
     let counted = by_partner(&one);
@@ -201,8 +201,8 @@ fn breakdowns_equal_a_count_of_the_events() {
     // A store fed in two runs gives the same tables.
     let store = dir.path().join("store");
     let store_arg = store.to_str().unwrap();
-    refstats(dir.path(), &["--store", store_arg, "--as-of", "2024-03-20", logs[0]]);
-    let mut args = vec!["--store", store_arg, "--as-of", "2024-03-20"];
+    refstats(dir.path(), &["--store", store_arg, "--as-of", "2024-03-20", "--breakdowns", "all", logs[0]]);
+    let mut args = vec!["--store", store_arg, "--as-of", "2024-03-20", "--breakdowns", "all"];
     args.extend(&logs[1..]);
     refstats(dir.path(), &args);
     assert_eq!(by_partner(&store.join("report")), expected, "the store's breakdown_by_partner.csv");
@@ -211,9 +211,9 @@ fn breakdowns_equal_a_count_of_the_events() {
         std::fs::read(one.join("breakdown_by_partner_ad.csv")).unwrap()
     );
 
-    // Without breakdowns, no breakdown rows.
+    // Without breakdowns (the default), no breakdown rows.
     let none = dir.path().join("none");
-    let mut args = vec!["--out", none.to_str().unwrap(), "--breakdowns", "none"];
+    let mut args = vec!["--out", none.to_str().unwrap()];
     args.extend(&logs);
     refstats(dir.path(), &args);
     assert!(by_partner(&none).is_empty());

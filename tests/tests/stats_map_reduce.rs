@@ -88,7 +88,9 @@ fn map_inputs(dir: &Path) -> Vec<Vec<PathBuf>> {
 }
 
 fn refstats(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = command("refstats", dir).arg("--config").arg(repo_root().join("partners.toml")).args(args).output();
+    let config = repo_root().join("partners.toml");
+    let out =
+        command("refstats", dir).arg("--config").arg(config).env("REFSTATS_BREAKDOWNS", "all").args(args).output();
     out.expect("refstats starts")
 }
 

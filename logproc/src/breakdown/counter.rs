@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Breakdowns, Dim, Wanted, agent, country, referrer};
 use crate::classify::Key;
-use crate::days::{Day, day_key, split_day_key};
+use crate::days::{Day, day_key};
 use crate::record::Record;
 
 /// How many request paths and user agents a counter remembers.
@@ -17,9 +17,8 @@ const FLUSH_AT: usize = 1 << 20;
 /// A dimension not counted.
 const NOT_WANTED: u32 = u32::MAX;
 
-/// One worker's breakdown counts. A click's values in every dimension make its *profile*; the
-/// counter counts clicks per (day, key, profile), one table update a click, and hands them to
-/// its [`Breakdowns`] per dimension when it is full and at the end.
+/// One worker's breakdown counts: clicks per (day, key, value) in a table per dimension, handed
+/// to its [`Breakdowns`] as sorted rows when they hold [`FLUSH_AT`] entries, and at the end.
 pub struct Counter {
     wanted: Wanted,
     counts: Breakdowns,
@@ -27,13 +26,12 @@ pub struct Counter {
     paths: FxHashMap<Box<str>, u32>,
     /// User agents seen, with their device, operating system and browser value ids.
     agents: FxHashMap<Box<str>, [u32; 3]>,
+    /// The same by the user agent's slot in the worker's bot cache.
+    agent_slots: Vec<[u32; 3]>,
     /// Each country code's value id, by its two letters (`unknown` last).
     countries: Vec<u32>,
-    /// Profiles: a value id per dimension ([`NOT_WANTED`] for dimensions not counted).
-    profiles: FxHashMap<[u32; 6], u32>,
-    profile_values: Vec<[u32; 6]>,
-    /// Clicks per (packed day and key, profile).
-    clicks: FxHashMap<(u64, u32), u32>,
+    /// Per dimension, clicks per (packed day and key, value id).
+    clicks: [FxHashMap<(u64, u32), u32>; 6],
     parser: woothee::parser::Parser,
 }
 
@@ -53,17 +51,17 @@ impl Counter {
             counts: Breakdowns::default(),
             paths: FxHashMap::default(),
             agents: FxHashMap::default(),
+            agent_slots: Vec::new(),
             countries: vec![NOT_WANTED; 26 * 26 + 1],
-            profiles: FxHashMap::default(),
-            profile_values: Vec::new(),
-            clicks: FxHashMap::default(),
+            clicks: Default::default(),
             parser: woothee::parser::Parser::new(),
         }
     }
 
     /// Counts a click of `record` on `day`, on the request path `path` (without its query)
-    /// whose codes are `key`.
-    pub fn click(&mut self, day: Day, path: &str, key: &Key<'_>, record: &Record<'_>) {
+    /// whose codes are `key`; `agent_slot` is its user agent's slot in the worker's bot cache,
+    /// when it has one.
+    pub fn click(&mut self, day: Day, path: &str, key: &Key<'_>, record: &Record<'_>, agent_slot: Option<u32>) {
         if !self.wanted.any() {
             return;
         }
@@ -79,15 +77,19 @@ impl Counter {
             }
         };
         let wanted = self.wanted;
-        let mut profile = [NOT_WANTED; 6];
+        let mut values = [NOT_WANTED; 6];
         if wanted.has(Dim::Source) {
             let query = record.path.split_once('?').map_or("", |(_, q)| q);
             let source = if has_qr_marker(query) || has_qr_marker(&record.query) { "qr" } else { "link" };
-            profile[Dim::Source.index()] = b.value_of(Dim::Source, source);
+            values[Dim::Source.index()] = b.value_of(Dim::Source, source);
         }
         if wanted.has(Dim::Device) || wanted.has(Dim::Os) || wanted.has(Dim::Browser) {
-            let ids = match self.agents.get(record.user_agent.as_ref()) {
-                Some(&ids) => ids,
+            let known = match agent_slot {
+                Some(slot) => self.agent_slots.get(slot as usize).filter(|ids| ids[0] != NOT_WANTED).copied(),
+                None => self.agents.get(record.user_agent.as_ref()).copied(),
+            };
+            let ids = match known {
+                Some(ids) => ids,
                 None => {
                     let a = agent::agent(&self.parser, &record.user_agent);
                     let ids = [
@@ -95,15 +97,24 @@ impl Counter {
                         b.value_of(Dim::Os, &a.os),
                         b.value_of(Dim::Browser, &a.browser),
                     ];
-                    if self.agents.len() < CACHE {
-                        self.agents.insert(record.user_agent.as_ref().into(), ids);
+                    match agent_slot.map(|s| s as usize) {
+                        Some(slot) => {
+                            if self.agent_slots.len() <= slot {
+                                self.agent_slots.resize(slot + 1, [NOT_WANTED; 3]);
+                            }
+                            self.agent_slots[slot] = ids;
+                        }
+                        None if self.agents.len() < CACHE => {
+                            self.agents.insert(record.user_agent.as_ref().into(), ids);
+                        }
+                        None => {}
                     }
                     ids
                 }
             };
             for (dim, v) in [Dim::Device, Dim::Os, Dim::Browser].into_iter().zip(ids) {
                 if wanted.has(dim) {
-                    profile[dim.index()] = v;
+                    values[dim.index()] = v;
                 }
             }
         }
@@ -113,36 +124,29 @@ impl Counter {
             if *slot == NOT_WANTED {
                 *slot = b.value_of(Dim::Country, code);
             }
-            profile[Dim::Country.index()] = *slot;
+            values[Dim::Country.index()] = *slot;
         }
         if wanted.has(Dim::Referrer) {
-            profile[Dim::Referrer.index()] = b.value_of(Dim::Referrer, &referrer::domain(&record.referrer));
+            values[Dim::Referrer.index()] = b.value_of(Dim::Referrer, &referrer::domain(&record.referrer));
         }
-        let p = match self.profiles.get(&profile) {
-            Some(&p) => p,
-            None => {
-                let p = u32::try_from(self.profile_values.len()).unwrap_or(u32::MAX);
-                self.profile_values.push(profile);
-                self.profiles.insert(profile, p);
-                p
+        let packed = day_key(day, k);
+        let mut entries = 0;
+        for (clicks, v) in self.clicks.iter_mut().zip(values) {
+            if v != NOT_WANTED {
+                let n = clicks.entry((packed, v)).or_default();
+                *n = n.saturating_add(1);
             }
-        };
-        let n = self.clicks.entry((day_key(day, k), p)).or_default();
-        *n = n.saturating_add(1);
-        if self.clicks.len() >= FLUSH_AT {
+            entries += clicks.len();
+        }
+        if entries >= FLUSH_AT {
             self.flush();
         }
     }
 
-    /// Hands the clicks counted per profile to the breakdowns, per dimension.
+    /// Hands the clicks counted to the breakdowns.
     fn flush(&mut self) {
-        for ((packed, p), n) in std::mem::take(&mut self.clicks) {
-            let (day, k) = split_day_key(packed);
-            for (dim, &v) in Dim::ALL.iter().zip(&self.profile_values[p as usize]) {
-                if v != NOT_WANTED {
-                    self.counts.add(day, k, *dim, v, n);
-                }
-            }
+        for (dim, clicks) in Dim::ALL.into_iter().zip(&mut self.clicks) {
+            self.counts.add_rows(dim, std::mem::take(clicks).into_iter().collect());
         }
     }
 
