@@ -61,3 +61,10 @@ impl Names {
         new_id
     }
 }
+
+/// The ids in `into` of every name in `from` (given one where new), for link, partner and ad
+/// codes at once: what merging counts numbered by another [`Names`] needs.
+pub fn adopt(into: [&mut Names; 3], from: [&Names; 3]) -> [Vec<u32>; 3] {
+    let [a, b, c] = into;
+    [(a, from[0]), (b, from[1]), (c, from[2])].map(|(into, from)| from.all().iter().map(|n| into.id(n)).collect())
+}

@@ -11,7 +11,7 @@ use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
 use crate::days::{Day, day_key, split_day_key};
-use crate::names::Names;
+use crate::names::{Names, adopt};
 use crate::sorted_rows::{Sum, merge_rows, sort_and_add_up};
 use crate::visits::{VisitColumns, Visits};
 
@@ -214,9 +214,8 @@ impl Tally {
     /// Adds everything `other` counted (a tally of other lines, or of days read back from a
     /// store).
     pub fn merge(&mut self, other: Tally) {
-        let links: Vec<u32> = other.links.all().iter().map(|n| self.links.id(n)).collect();
-        let partners: Vec<u32> = other.partners.all().iter().map(|n| self.partners.id(n)).collect();
-        let ads: Vec<u32> = other.ads.all().iter().map(|n| self.ads.id(n)).collect();
+        let [links, partners, ads] =
+            adopt([&mut self.links, &mut self.partners, &mut self.ads], [&other.links, &other.partners, &other.ads]);
         let keys: Vec<u32> = other
             .parts
             .iter()

@@ -3,13 +3,11 @@
 //! merges associatively: counts of the same (day, key, dimension, value) add up, whatever
 //! grouping and order the parts come in.
 
-use std::collections::BTreeSet;
-
 use rustc_hash::FxHashMap;
 
 use super::Dim;
 use crate::days::{Day, day_key, split_day_key};
-use crate::names::Names;
+use crate::names::{Names, adopt};
 use crate::sorted_rows::{merge_rows, sort_and_add_up};
 
 /// The bits of a value id; the dimension sits above them.
@@ -47,7 +45,10 @@ pub struct Breakdowns {
     parts: Vec<[u32; 3]>,
     values: [Names; 6],
     counts: FxHashMap<(u64, u32), u32>,
-    settled: Vec<Row>,
+    /// Rows settled, as runs sorted by key, one row a key within a run; a run is merged with
+    /// the one before it once it is at least half its size, so a row is merged a few times
+    /// over a run instead of each time rows settle.
+    runs: Vec<Vec<Row>>,
 }
 
 /// A row of [`Breakdowns::rows`], with ids: the names are in [`Breakdowns::names`].
@@ -69,6 +70,11 @@ impl Breakdowns {
     /// The id of the key named `[link, partner, ad]`, given one if new.
     pub fn key_of(&mut self, names: [&str; 3]) -> u32 {
         let parts = [self.links.id(names[0]), self.partners.id(names[1]), self.ads.id(names[2])];
+        self.intern_parts(parts)
+    }
+
+    /// The id of the key of these link, partner and ad ids, given one if new.
+    fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
         if let Some(&k) = self.keys.get(&parts) {
             return k;
         }
@@ -99,7 +105,24 @@ impl Breakdowns {
         let n = self.counts.entry((day_key(day, key), dim_value(dim, value))).or_default();
         *n = n.saturating_add(clicks);
         if self.counts.len() >= SETTLE_AT {
-            self.settled = self.settle();
+            let mut run: Vec<Row> = std::mem::take(&mut self.counts).into_iter().collect();
+            run.sort_unstable_by_key(|r| r.0);
+            self.push_run(run);
+        }
+    }
+
+    /// Adds a run of rows sorted by key, one row a key.
+    fn push_run(&mut self, run: Vec<Row>) {
+        if run.is_empty() {
+            return;
+        }
+        self.runs.push(run);
+        while let [.., before, last] = &self.runs[..] {
+            if before.len() > 2 * last.len() {
+                break;
+            }
+            let (last, before) = (self.runs.pop().unwrap_or_default(), self.runs.pop().unwrap_or_default());
+            self.runs.push(merge_rows(before, last));
         }
     }
 
@@ -110,8 +133,7 @@ impl Breakdowns {
         }
         let mut rows: Vec<Row> = rows.into_iter().map(|((packed, v), n)| ((packed, dim_value(dim, v)), n)).collect();
         sort_and_add_up(&mut rows);
-        let settled = self.settle();
-        self.settled = merge_rows(settled, rows);
+        self.push_run(rows);
     }
 
     /// [`Breakdowns::add`] by names, as a store partition or a partial holds them.
@@ -122,35 +144,26 @@ impl Breakdowns {
 
     /// Every row, sorted by packed (day, key) and (dimension, value), one row each.
     fn settle(&mut self) -> Vec<Row> {
-        let settled = std::mem::take(&mut self.settled);
-        if self.counts.is_empty() {
-            return settled;
+        if !self.counts.is_empty() {
+            let mut run: Vec<Row> = std::mem::take(&mut self.counts).into_iter().collect();
+            run.sort_unstable_by_key(|r| r.0);
+            self.runs.push(run);
         }
-        let mut new: Vec<Row> = std::mem::take(&mut self.counts).into_iter().collect();
-        new.sort_unstable_by_key(|r| r.0);
-        merge_rows(settled, new)
+        let mut all = Vec::new();
+        while let Some(run) = self.runs.pop() {
+            all = merge_rows(run, all);
+        }
+        all
     }
 
     /// Adds everything `other` counted.
     pub fn merge(&mut self, mut other: Breakdowns) {
-        let links: Vec<u32> = other.links.all().iter().map(|n| self.links.id(n)).collect();
-        let partners: Vec<u32> = other.partners.all().iter().map(|n| self.partners.id(n)).collect();
-        let ads: Vec<u32> = other.ads.all().iter().map(|n| self.ads.id(n)).collect();
+        let [links, partners, ads] =
+            adopt([&mut self.links, &mut self.partners, &mut self.ads], [&other.links, &other.partners, &other.ads]);
         let keys: Vec<u32> = other
             .parts
             .iter()
-            .map(|&[l, p, a]| {
-                let names = [links[l as usize], partners[p as usize], ads[a as usize]];
-                match self.keys.get(&names) {
-                    Some(&k) => k,
-                    None => {
-                        let k = u32::try_from(self.parts.len()).unwrap_or(u32::MAX);
-                        self.parts.push(names);
-                        self.keys.insert(names, k);
-                        k
-                    }
-                }
-            })
+            .map(|&[l, p, a]| self.intern_parts([links[l as usize], partners[p as usize], ads[a as usize]]))
             .collect();
         let values: Vec<Vec<u32>> = Dim::ALL
             .iter()
@@ -164,27 +177,41 @@ impl Breakdowns {
             *dv = dim_value(dim, values[dim.index()][v as usize]);
         }
         sort_and_add_up(&mut theirs);
-        let mine = self.settle();
-        self.settled = merge_rows(mine, theirs);
+        self.push_run(theirs);
     }
 
     /// Every row with ids, sorted by day, then key id, dimension and value id.
     pub fn rows(&mut self) -> Vec<IdRow> {
-        self.settled = self.settle();
-        self.settled
-            .iter()
-            .map(|&((packed, dv), clicks)| {
-                let (day, k) = split_day_key(packed);
-                let (dim, value) = split_dim_value(dv);
-                IdRow { day, key: self.parts[k as usize], dim, value, clicks }
-            })
-            .collect()
+        let mut rows = Vec::new();
+        self.for_each_row(|r| rows.push(r));
+        rows
     }
 
-    /// The days with a row.
-    pub fn days(&mut self) -> BTreeSet<Day> {
-        self.settled = self.settle();
-        self.settled.iter().map(|r| split_day_key(r.0.0).0).collect()
+    /// Hands every row with ids to `each`, sorted by day, then key id, dimension and value id.
+    pub fn for_each_row(&mut self, mut each: impl FnMut(IdRow)) {
+        let all = self.settle();
+        for &row in &all {
+            each(self.id_row(row));
+        }
+        self.runs = vec![all];
+    }
+
+    fn id_row(&self, ((packed, dv), clicks): Row) -> IdRow {
+        let (day, k) = split_day_key(packed);
+        let (dim, value) = split_dim_value(dv);
+        IdRow { day, key: self.parts[k as usize], dim, value, clicks }
+    }
+
+    /// Every count with ids, in no order, a (day, key, dimension, value) possibly in several
+    /// rows (their clicks add up): for sums, which need no merging first.
+    pub fn counts(&self) -> impl Iterator<Item = IdRow> + '_ {
+        let settled = self.runs.iter().flatten().copied();
+        settled.chain(self.counts.iter().map(|(&k, &n)| (k, n))).map(|row| self.id_row(row))
+    }
+
+    /// Each value id's rank among `dim`'s values in name order.
+    pub fn value_ranks(&self, dim: Dim) -> Vec<u32> {
+        self.values[dim.index()].ranks()
     }
 
     /// The names of a row's key: link, partner and ad.
@@ -248,7 +275,6 @@ mod tests {
                 (2, key("p"), "country", s("FR"), 1),
             ]
         );
-        assert_eq!(left.days().into_iter().collect::<Vec<_>>(), [1, 2]);
     }
 
     #[test]

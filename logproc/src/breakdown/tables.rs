@@ -25,25 +25,29 @@ pub struct BreakdownTables {
 /// A partner's values with their clicks, per (partner, dimension, window).
 type Grouped<'a> = BTreeMap<(&'a str, Dim, usize), Vec<(u64, &'a str)>>;
 
-/// Clicks summed per (codes, dimension, value id).
+/// Clicks summed per (code ids, dimension, value id).
 type Sums<const N: usize> = FxHashMap<([u32; N], Dim, u32), u64>;
 
-/// The rows of `sums` as a table with the code columns `columns` (names from `names`).
+/// Each id's rank in name order: of the codes, and of each dimension's values.
+struct Ranks {
+    codes: [Vec<u32>; 3],
+    values: Vec<Vec<u32>>,
+}
+
+/// The rows of `sums` as a table with the code columns `columns` (the codes' names from
+/// `names`, their ranks from `ranks`), sorted by codes, dimension, most clicks, value.
 fn table<const N: usize>(
     sums: Sums<N>,
     columns: [&str; N],
-    names: [&[String]; N],
+    (names, ranks): ([&[String]; N], [&[u32]; N]),
     b: &Breakdowns,
+    r: &Ranks,
 ) -> PolarsResult<DataFrame> {
     let mut rows: Vec<_> = sums.into_iter().collect();
-    rows.sort_unstable_by(|(ka, a), (kb, b_)| {
-        let codes = |k: &[u32; N]| -> [&str; N] { std::array::from_fn(|i| names[i][k[i] as usize].as_str()) };
-        (codes(&ka.0), ka.1, Reverse(*a), &b.values(ka.1)[ka.2 as usize]).cmp(&(
-            codes(&kb.0),
-            kb.1,
-            Reverse(*b_),
-            &b.values(kb.1)[kb.2 as usize],
-        ))
+    // Sorted on integers: ranks stand for the names.
+    rows.sort_unstable_by_key(|((k, d, v), n)| {
+        let codes: [u32; N] = std::array::from_fn(|i| ranks[i][k[i] as usize]);
+        (codes, *d, Reverse(*n), r.values[d.index()][*v as usize])
     });
     let n = rows.len();
     let mut out: Vec<Column> = (0..N)
@@ -76,39 +80,71 @@ fn in_window(w: Option<u32>, day: Day, as_of: Day) -> bool {
 
 /// Computes the tables and the pages' top values; the windows end on `as_of`.
 pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
-    let rows = b.rows();
     let no_ad = b.ads.get("");
-    let (mut program, mut by_partner): (Sums<0>, Sums<1>) = Default::default();
-    let (mut by_link, mut by_ad): (Sums<2>, Sums<2>) = Default::default();
-    let mut windows: FxHashMap<(u32, usize, Dim, u32), u64> = FxHashMap::default();
-    for r in &rows {
-        let n = u64::from(r.clicks);
-        let [link, partner, ad] = r.key;
-        *program.entry(([], r.dim, r.value)).or_default() += n;
-        *by_partner.entry(([partner], r.dim, r.value)).or_default() += n;
-        *by_link.entry(([partner, link], r.dim, r.value)).or_default() += n;
-        if Some(ad) != no_ad {
-            *by_ad.entry(([partner, ad], r.dim, r.value)).or_default() += n;
-        }
-        for (i, w) in WINDOWS.iter().enumerate() {
-            if in_window(*w, r.day, as_of) {
-                *windows.entry((partner, i, r.dim, r.value)).or_default() += n;
+    let b: &Breakdowns = b;
+    // Three sums side by side, each over every count: per (partner, dimension, value) the
+    // clicks in each window (the last: all time, which is the period), per partner and link,
+    // per partner and ad.
+    let (per_partner, by_link, by_ad) = std::thread::scope(|scope| {
+        let per_partner = scope.spawn(|| {
+            let mut sums: FxHashMap<(u32, Dim, u32), [u64; 4]> = FxHashMap::default();
+            for r in b.counts() {
+                let windows = sums.entry((r.key[1], r.dim, r.value)).or_default();
+                for (sum, w) in windows.iter_mut().zip(WINDOWS) {
+                    if in_window(w, r.day, as_of) {
+                        *sum += u64::from(r.clicks);
+                    }
+                }
             }
+            sums
+        });
+        let by_ad = scope.spawn(|| {
+            let mut sums: Sums<2> = FxHashMap::default();
+            for r in b.counts().filter(|r| Some(r.key[2]) != no_ad) {
+                *sums.entry(([r.key[1], r.key[2]], r.dim, r.value)).or_default() += u64::from(r.clicks);
+            }
+            sums
+        });
+        let mut by_link: Sums<2> = FxHashMap::default();
+        for r in b.counts() {
+            *by_link.entry(([r.key[1], r.key[0]], r.dim, r.value)).or_default() += u64::from(r.clicks);
+        }
+        let per_partner = per_partner.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (per_partner, by_link, by_ad.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    let mut program: Sums<0> = FxHashMap::default();
+    let mut by_partner: Sums<1> = FxHashMap::default();
+    for (&(partner, dim, value), windows) in &per_partner {
+        if windows[3] > 0 {
+            *program.entry(([], dim, value)).or_default() += windows[3];
+            by_partner.insert(([partner], dim, value), windows[3]);
         }
     }
-    drop(rows);
+    let r = Ranks {
+        codes: [b.links.ranks(), b.partners.ranks(), b.ads.ranks()],
+        values: Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect(),
+    };
     let (links, partners, ads) = (b.links.all(), b.partners.all(), b.ads.all());
+    let [link_rank, partner_rank, ad_rank] = [&r.codes[0][..], &r.codes[1][..], &r.codes[2][..]];
     let tables = vec![
-        ("breakdown", table(program, [], [], b)?),
-        ("breakdown_by_partner", table(by_partner, ["partner"], [partners], b)?),
-        ("breakdown_by_partner_link", table(by_link, ["partner", "link"], [partners, links], b)?),
-        ("breakdown_by_partner_ad", table(by_ad, ["partner", "ad"], [partners, ads], b)?),
+        ("breakdown", table(program, [], ([], []), b, &r)?),
+        ("breakdown_by_partner", table(by_partner, ["partner"], ([partners], [partner_rank]), b, &r)?),
+        (
+            "breakdown_by_partner_link",
+            table(by_link, ["partner", "link"], ([partners, links], [partner_rank, link_rank]), b, &r)?,
+        ),
+        (
+            "breakdown_by_partner_ad",
+            table(by_ad, ["partner", "ad"], ([partners, ads], [partner_rank, ad_rank]), b, &r)?,
+        ),
     ];
     // Each partner's values per (window, dimension), most clicks first, then by value.
     let mut grouped: Grouped<'_> = BTreeMap::new();
-    for ((partner, w, dim, value), n) in windows {
-        let entry = grouped.entry((partners[partner as usize].as_str(), dim, w)).or_default();
-        entry.push((n, b.values(dim)[value as usize].as_str()));
+    for ((partner, dim, value), windows) in per_partner {
+        for (w, n) in windows.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+            let entry = grouped.entry((partners[partner as usize].as_str(), dim, w)).or_default();
+            entry.push((n, b.values(dim)[value as usize].as_str()));
+        }
     }
     let mut pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>> = BTreeMap::new();
     for ((partner, dim, w), mut values) in grouped {
