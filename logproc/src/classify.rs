@@ -164,6 +164,7 @@ mod tests {
             client: Cow::Borrowed("192.0.2.1"),
             user_agent: Cow::Borrowed(agent),
             referrer: Cow::Borrowed(""),
+            country: None,
             query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: false,

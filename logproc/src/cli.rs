@@ -71,7 +71,7 @@ pub struct Args {
     /// Read JSON logs of any shape through this key map instead: field=path pairs,
     /// comma-separated, each path keys joined with dots, e.g.
     /// time=ts,method=request.method,path=request.uri,status=status,client=request.client_ip,user_agent=request.headers.User-Agent
-    /// (fields: time, method, path, status, client; optional query, user_agent, referrer, request_id)
+    /// (fields: time, method, path, status, client; optional query, user_agent, referrer, country, request_id)
     /// [default: the program's [stats] json_fields].
     #[arg(long, value_name = "MAP", env = "REFSTATS_JSON_FIELDS")]
     pub json_fields: Option<String>,

@@ -20,6 +20,10 @@ pub struct Record<'a> {
     pub user_agent: Cow<'a, str>,
     /// The `Referer` header (`""` when absent).
     pub referrer: Cow<'a, str>,
+    /// The country the CDN placed the client in, where the log has one (an upper-case
+    /// ISO 3166-1 code from e.g. Cloudflare's `ClientCountry`, CloudFront real-time logs'
+    /// `c-country`; see `fields::country_code`).
+    pub country: Option<[u8; 2]>,
     /// The query string where the format keeps it apart from the path (CloudFront's
     /// `cs-uri-query`), without its `?`; `""` where the path carries it.
     pub query: Cow<'a, str>,

@@ -119,7 +119,10 @@ impl Counter {
             }
         }
         if wanted.has(Dim::Country) {
-            let code = country::country(&record.client);
+            let code = match &record.country {
+                Some(c) => std::str::from_utf8(c).unwrap_or(country::UNKNOWN),
+                None => country::country(&record.client),
+            };
             let slot = &mut self.countries[country_slot(code)];
             if *slot == NOT_WANTED {
                 *slot = b.value_of(Dim::Country, code);
@@ -154,5 +157,60 @@ impl Counter {
     pub fn finish(mut self) -> Breakdowns {
         self.flush();
         self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    fn record<'a>(client: &'a str, country: Option<&'a str>) -> Record<'a> {
+        Record {
+            time: 0,
+            method: Cow::Borrowed("GET"),
+            path: Cow::Borrowed("/go/l/p?qr=1"),
+            status: 302,
+            client: Cow::Borrowed(client),
+            user_agent: Cow::Borrowed("Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"),
+            referrer: Cow::Borrowed("https://t.co/x"),
+            country: country.and_then(crate::formats::fields::country_code),
+            query: Cow::Borrowed(""),
+            has_agent: true,
+            cdn_bot: false,
+            edge_result: None,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn a_click_counts_once_in_each_wanted_dimension_and_the_cdn_country_wins() {
+        let key = Key { link: "l".into(), partner: "p".into(), ad: "".into() };
+        let mut c = Counter::new(Wanted::default());
+        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("de")), None);
+        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("XX")), None);
+        c.click(3, "/go/l/p", &key, &record("8.8.8.8", None), Some(0));
+        let mut b = c.finish();
+        let rows = b.rows();
+        let mut seen: Vec<(&str, String, u32)> =
+            rows.iter().map(|r| (r.dim.name(), b.values(r.dim)[r.value as usize].clone(), r.clicks)).collect();
+        seen.sort();
+        let s = |v: &str| v.to_owned();
+        assert_eq!(
+            seen,
+            [
+                ("browser", s("Firefox"), 3),
+                ("country", s("DE"), 1),
+                ("country", s("US"), 2),
+                ("device", s("desktop"), 3),
+                ("os", s("Linux"), 3),
+                ("referrer", s("t.co"), 3),
+                ("source", s("qr"), 3),
+            ]
+        );
+        let mut only = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE));
+        only.click(3, "/go/l/p", &key, &record("8.8.8.8", None), None);
+        assert_eq!(only.finish().rows().len(), 1, "only the wanted dimension");
     }
 }

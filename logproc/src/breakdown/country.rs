@@ -1,5 +1,5 @@
-//! The country of a client's address, from tables embedded at build time (no network at run
-//! time): regional internet registry data as `logproc/data/refresh_countries.py` writes it,
+//! The country of a client's address, for clicks whose log does not say where the CDN placed
+//! the client (`Record::country`), from tables embedded at build time (no network at run time): regional internet registry data as `logproc/data/refresh_countries.py` writes it,
 //! sorted records of a range's first address and its ISO 3166-1 alpha-2 code (`--` for
 //! addresses no registry assigned). The addresses themselves are never stored.
 

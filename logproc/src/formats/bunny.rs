@@ -84,6 +84,7 @@ impl LineParser for Bunny {
             client: Cow::Borrowed(dash(fields[5])),
             user_agent: Cow::Owned(dash(&agent).to_owned()),
             referrer: Cow::Borrowed(dash(fields[6])),
+            country: None,
             query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: false,

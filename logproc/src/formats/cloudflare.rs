@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::formats::LineParser;
-use crate::formats::fields::{rfc3339, unix_any};
+use crate::formats::fields::{country_code, rfc3339, unix_any};
 use crate::record::{Parsed, Record};
 
 #[derive(Deserialize)]
@@ -35,6 +35,8 @@ struct Line<'a> {
     client_request_user_agent: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     client_request_referer: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_country: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     client_request_source: Option<Cow<'a, str>>,
     edge_response_status: Value,
@@ -90,6 +92,7 @@ impl LineParser for Cloudflare {
             client: l.client_ip.unwrap_or_default(),
             user_agent: l.client_request_user_agent.unwrap_or_default(),
             referrer: l.client_request_referer.unwrap_or_default(),
+            country: l.client_country.as_deref().and_then(country_code),
             query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: score_bot || verified_bot,

@@ -21,7 +21,7 @@
 #![allow(clippy::tabs_in_doc_comments)]
 
 use crate::formats::LineParser;
-use crate::formats::fields::{dash, date_time, double_decoded, first_forwarded};
+use crate::formats::fields::{country_code, dash, date_time, double_decoded, first_forwarded};
 use crate::record::{Parsed, Record};
 
 /// The current (33-field) column order, used when a file has no `#Fields` header.
@@ -93,6 +93,7 @@ pub struct Columns {
     status: usize,
     agent: usize,
     referrer: Option<usize>,
+    country: Option<usize>,
     query: Option<usize>,
     result: Option<usize>,
     request_id: Option<usize>,
@@ -117,6 +118,7 @@ impl Columns {
             status: at("sc-status")?,
             agent: at("cs(User-Agent)").or_else(|| at("cs-user-agent"))?,
             referrer: at("cs(Referer)").or_else(|| at("cs-referer")),
+            country: at("c-country"),
             query: at("cs-uri-query"),
             result: at("x-edge-result-type"),
             request_id: at("x-edge-request-id"),
@@ -228,6 +230,7 @@ impl LineParser for Cloudfront {
             client,
             user_agent: double_decoded(dash(fields(columns.agent))),
             referrer: columns.referrer.and_then(get).map(double_decoded).unwrap_or_default(),
+            country: columns.country.and_then(get).and_then(country_code),
             query: columns.query.and_then(get).map(Into::into).unwrap_or_default(),
             has_agent: true,
             cdn_bot: false,

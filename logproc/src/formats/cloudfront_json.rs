@@ -91,6 +91,7 @@ impl LineParser for CloudfrontJson {
             client,
             user_agent: agent,
             referrer: l.referrer.map(|r| owned(double_decoded(dash(&r)))).unwrap_or_default(),
+            country: None,
             query: l.query.map(|q| if q == "-" { Cow::Borrowed("") } else { q }).unwrap_or_default(),
             has_agent: true,
             cdn_bot: false,

@@ -115,6 +115,7 @@ impl LineParser for Combined {
             client: dash(clf.host).into(),
             user_agent: clf.agent.map(|a| unescape(dash(a))).unwrap_or_default(),
             referrer: clf.referrer.map(|r| unescape(dash(r))).unwrap_or_default(),
+            country: None,
             query: "".into(),
             has_agent: clf.has_agent,
             cdn_bot: false,

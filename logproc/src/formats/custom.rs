@@ -259,6 +259,7 @@ impl LineParser for TextParser {
             client: Cow::Borrowed(dash(get(Value::Client).unwrap_or_default())),
             user_agent: unescape(dash(get(Value::Agent).unwrap_or_default())),
             referrer: unescape(dash(get(Value::Referrer).unwrap_or_default())),
+            country: None,
             query: Cow::Borrowed(""),
             has_agent: self.0.has_agent,
             cdn_bot: false,

@@ -226,6 +226,17 @@ pub fn first_forwarded(s: &str) -> Option<&str> {
     (!first.is_empty() && first != "-").then_some(first)
 }
 
+/// A CDN's country field as an upper-case ISO 3166-1 alpha-2 code; `None` for anything else,
+/// including the codes CDNs give for unknown places and Tor (`XX`, `T1`, `A1`, `A2`, `O1`,
+/// `EU`, `AP`, `ZZ`), which then leave the address to the tables.
+pub fn country_code(field: &str) -> Option<[u8; 2]> {
+    let &[a, b] = field.trim().as_bytes() else { return None };
+    let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+    let letters = code.iter().all(u8::is_ascii_uppercase);
+    let special = matches!(&code, b"XX" | b"T1" | b"A1" | b"A2" | b"O1" | b"EU" | b"AP" | b"ZZ");
+    (letters && !special).then_some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +271,14 @@ mod tests {
         assert_eq!(first_forwarded("203.0.113.9, 10.0.0.1"), Some("203.0.113.9"));
         assert_eq!(request_line("GET /go/x HTTP/1.1"), Some(("GET", "/go/x")));
         assert_eq!(request_line("\\x16\\x03"), None);
+    }
+
+    #[test]
+    fn cdn_country_fields() {
+        assert_eq!(country_code("us"), Some(*b"US"));
+        assert_eq!(country_code("DE"), Some(*b"DE"));
+        for other in ["", "-", "XX", "T1", "xx", "USA", "U1", "Germany", "é"] {
+            assert_eq!(country_code(other), None, "{other}");
+        }
     }
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, LazyLock};
 use serde_json::Value;
 
 use crate::formats::LineParser;
-use crate::formats::fields::{clf_time, dash, path_of_url, percent_decode, rfc3339, unix_any};
+use crate::formats::fields::{clf_time, country_code, dash, path_of_url, percent_decode, rfc3339, unix_any};
 use crate::record::{Parsed, Record};
 
 /// A path of keys into nested JSON objects, written with dots (`request.headers.User-Agent`);
@@ -102,6 +102,8 @@ pub struct FieldMap {
     pub agent_form_encoded: bool,
     /// The `Referer` header, where the log has it.
     pub referrer: Option<KeyPath>,
+    /// The country the CDN placed the client in (two letters), where the log has it.
+    pub country: Option<KeyPath>,
     /// The CDN's request id, where there is one.
     pub request_id: Option<KeyPath>,
     /// Which records are requests.
@@ -128,6 +130,7 @@ pub static CADDY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["request", "headers", "User-Agent"])),
         agent_form_encoded: false,
         referrer: Some(keys(&["request", "headers", "Referer"])),
+        country: None,
         request_id: None,
         requests: Requests::Prefixed(keys(&["logger"]), "http.log.access"),
         skip_reason: "a Caddy record of another logger",
@@ -150,6 +153,7 @@ pub static GOOGLE_CLOUD: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["httpRequest", "userAgent"])),
         agent_form_encoded: false,
         referrer: Some(keys(&["httpRequest", "referer"])),
+        country: None,
         request_id: Some(keys(&["insertId"])),
         requests: Requests::Without(keys(&["jsonPayload", "parentInsertId"])),
         skip_reason: "a Cloud CDN cache fill, not a visitor's request",
@@ -170,6 +174,7 @@ pub static AZURE_FRONT_DOOR: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["properties", "userAgent"])),
         agent_form_encoded: false,
         referrer: Some(keys(&["properties", "referer"])),
+        country: None,
         request_id: Some(keys(&["properties", "trackingReference"])),
         requests: Requests::With(keys(&["properties", "requestUri"])),
         skip_reason: "an Azure Front Door record of another category",
@@ -189,6 +194,7 @@ pub static AKAMAI: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["UA"])),
         agent_form_encoded: true,
         referrer: Some(keys(&["referer"])),
+        country: Some(keys(&["country"])),
         request_id: Some(keys(&["reqId"])),
         requests: Requests::All,
         skip_reason: "",
@@ -209,6 +215,7 @@ pub static VERCEL: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["proxy", "userAgent"])),
         agent_form_encoded: false,
         referrer: Some(keys(&["proxy", "referer"])),
+        country: None,
         request_id: Some(keys(&["requestId"])),
         requests: Requests::With(keys(&["proxy"])),
         skip_reason: "a Vercel record that is not a request (build or function output)",
@@ -231,6 +238,7 @@ pub static FASTLY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["request_user_agent"])),
         agent_form_encoded: false,
         referrer: Some(keys(&["request_referer"])),
+        country: None,
         request_id: None,
         requests: Requests::All,
         skip_reason: "",
@@ -255,6 +263,7 @@ pub static NETLIFY: LazyLock<Arc<FieldMap>> = LazyLock::new(|| {
         user_agent: Some(keys(&["user_agent"])),
         agent_form_encoded: false,
         referrer: Some(keys(&["referrer"])),
+        country: Some(keys(&["country"])),
         request_id: Some(keys(&["request_id"])),
         requests: Requests::Prefixed(keys(&["log_type"]), "traffic"),
         skip_reason: "a Netlify record that is not a traffic record (function or deploy output)",
@@ -303,7 +312,7 @@ impl FieldMap {
 
     /// A user's map from `name=path` pairs separated by commas (`--json-fields`): `time`,
     /// `method`, `path` (or a full URL), `status`, `client` are needed; `query`, `user_agent`,
-    /// `referrer` and `request_id` may be given.
+    /// `referrer`, `country` and `request_id` may be given.
     pub fn from_pairs<'p>(pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Result<FieldMap, String> {
         let mut found: std::collections::BTreeMap<&str, KeyPath> = std::collections::BTreeMap::new();
         for (name, path) in pairs {
@@ -336,6 +345,7 @@ impl FieldMap {
             user_agent: take("user_agent"),
             agent_form_encoded: false,
             referrer: take("referrer"),
+            country: take("country"),
             request_id: take("request_id"),
             requests: Requests::All,
             skip_reason: "",
@@ -367,8 +377,8 @@ impl FieldMap {
 }
 
 /// The fields a user's JSON map names.
-pub const CUSTOM_FIELDS: [&str; 9] =
-    ["time", "method", "path", "query", "status", "client", "user_agent", "referrer", "request_id"];
+pub const CUSTOM_FIELDS: [&str; 10] =
+    ["time", "method", "path", "query", "status", "client", "user_agent", "referrer", "country", "request_id"];
 
 /// A parser reading one field map.
 pub struct JsonFields(pub Arc<FieldMap>);
@@ -434,6 +444,7 @@ impl LineParser for JsonFields {
             client: Cow::Owned(without_port(client).to_owned()),
             user_agent: Cow::Owned(user_agent),
             referrer: Cow::Owned(referrer),
+            country: map.country.as_ref().and_then(|k| k.text(&record)).and_then(country_code),
             query: Cow::Borrowed(""),
             has_agent: map.user_agent.is_some(),
             cdn_bot: false,
@@ -556,6 +567,8 @@ mod tests {
             (1_714_566_896, "GET".into(), "/go/xyz/samantha?qr=1".into(), 302, "8.8.8.8".into())
         );
         assert_eq!(records[6].request_id.as_deref(), Some("01HX5Z9"));
+        let countries: Vec<Option<[u8; 2]>> = records.iter().map(|r| r.country).collect();
+        assert_eq!(countries, [None, None, None, Some(*b"IN"), None, None, Some(*b"US")], "the CDNs' own countries");
         let referrers: Vec<&str> = records.iter().map(|r| r.referrer.as_ref()).collect();
         assert_eq!(
             referrers,

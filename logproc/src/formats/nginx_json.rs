@@ -116,6 +116,7 @@ impl LineParser for NginxJson {
             client: forwarded.map(Cow::Owned).or(l.remote_addr).unwrap_or_default(),
             user_agent: l.http_user_agent.unwrap_or_default(),
             referrer: l.http_referer.unwrap_or_default(),
+            country: None,
             query: Cow::Borrowed(""),
             has_agent: true,
             cdn_bot: false,
