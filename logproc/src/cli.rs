@@ -96,10 +96,10 @@ pub struct Args {
     #[arg(long, value_name = "LIST", env = "REFSTATS_FORMATS", default_value_t = Formats::default())]
     pub formats: Formats,
     /// What clicks are broken down by: source (QR code or link), device, os, browser, country,
-    /// referrer, comma-separated; all or none (the default: they cost time and memory, see
-    /// docs/refstats.md).
-    #[arg(long, value_name = "LIST", env = "REFSTATS_BREAKDOWNS", default_value = "none", value_parser = Wanted::parse)]
-    pub breakdowns: Wanted,
+    /// referrer, comma-separated; all or none [default: the program's [stats] breakdowns, else
+    /// none: they cost time and memory, see docs/refstats.md].
+    #[arg(long, value_name = "LIST", env = "REFSTATS_BREAKDOWNS", value_parser = Wanted::parse)]
+    pub breakdowns: Option<Wanted>,
     /// The report folder, replaced as a whole when the run succeeds [default: stats, or
     /// report inside the --store].
     #[arg(long, short, value_name = "DIR")]
@@ -183,6 +183,7 @@ struct Resolved {
     format: Format,
     custom: Option<Custom>,
     orders: Vec<String>,
+    breakdowns: Wanted,
 }
 
 /// How the user described a log: `--json-fields`, `--log-format` or `--realtime-fields`.
@@ -292,6 +293,17 @@ fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failu
             )
         })?,
     };
+    let breakdowns = match (args.breakdowns, &defaults.breakdowns) {
+        (Some(wanted), _) => wanted,
+        (None, None) => Wanted::NONE,
+        (None, Some(list)) => Wanted::parse(list).map_err(|e| {
+            Failure::new(
+                format!("{} `{list}`: {e}", stats_key(defaults, "breakdowns")),
+                "write all, none, or dimensions separated by commas, e.g. \"country,referrer\"",
+                EXIT_PROBLEMS,
+            )
+        })?,
+    };
     let custom = custom_format(args, defaults)?;
     if custom.is_some() && args.format.is_some_and(|f| f != Format::Auto) {
         return Err(Failure::new(
@@ -321,7 +333,7 @@ fn resolve(args: &Args, program: &Program, dir: &Path) -> Result<Resolved, Failu
             EXIT_USAGE,
         ));
     }
-    Ok(Resolved { store, format, custom, orders })
+    Ok(Resolved { store, format, custom, orders, breakdowns })
 }
 
 fn store_dir(settings: &Resolved) -> &Path {
@@ -419,7 +431,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         until: args.until,
         samples: args.samples,
         progress: !args.no_progress,
-        breakdowns: args.breakdowns,
+        breakdowns: settings.breakdowns,
     };
     let known = crate::classify::Known::new(&program);
     let mut store = match &settings.store {

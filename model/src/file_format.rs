@@ -68,6 +68,11 @@ pub struct StatsSection {
     /// The time format of `log_format`'s `%t` (`--time-format`; default `%H:%M:%S`).
     #[schemars(with = "Option<String>")]
     pub time_format: Option<Spanned<String>>,
+    /// What clicks are broken down by: `"all"`, `"none"`, or dimensions separated by commas
+    /// (`source`, `device`, `os`, `browser`, `country`, `referrer`), e.g. `"country,referrer"`
+    /// (`--breakdowns`; default none).
+    #[schemars(with = "Option<String>")]
+    pub breakdowns: Option<Spanned<String>>,
     /// The fields a CloudFront real-time log's configuration selected (`--realtime-fields`),
     /// e.g. `["timestamp", "c-ip", "sc-status", "cs-method", "cs-uri-stem", "cs-user-agent"]`.
     pub realtime_fields: Option<Vec<String>>,

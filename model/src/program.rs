@@ -65,6 +65,8 @@ pub struct StatsDefaults {
     pub json_fields: Vec<(String, String)>,
     /// A CloudFront real-time log's selected fields.
     pub realtime_fields: Vec<String>,
+    /// What clicks are broken down by, as written (`"all"`, `"country,referrer"`, ...).
+    pub breakdowns: Option<String>,
     /// Where each key above is written, as `file:line` (keys without a place of their own, the
     /// `json_fields` table and the `realtime_fields` list, at their `[stats]` line), so that
     /// refstats can point at a value it cannot use.

@@ -54,12 +54,13 @@ pub(crate) fn stats_places(
     let name = &sources.get(s.file).name;
     let line = |span: std::ops::Range<usize>| sources.line_col(&s.at(span)).0;
     let table = line(s.span.clone());
-    let keys: [(&'static str, Option<&Spanned<String>>); 5] = [
+    let keys: [(&'static str, Option<&Spanned<String>>); 6] = [
         ("store", s.value.store.as_ref()),
         ("format", s.value.format.as_ref()),
         ("log_format", s.value.log_format.as_ref()),
         ("date_format", s.value.date_format.as_ref()),
         ("time_format", s.value.time_format.as_ref()),
+        ("breakdowns", s.value.breakdowns.as_ref()),
     ];
     for (key, value) in keys {
         if let Some(v) = value {
@@ -85,6 +86,7 @@ fn stats_defaults(raw: &RawProgram) -> crate::program::StatsDefaults {
         time_format: text(&s.value.time_format).filter(|v| !v.is_empty()),
         json_fields: s.value.json_fields.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
         realtime_fields: s.value.realtime_fields.iter().flatten().map(|f| f.trim().to_owned()).collect(),
+        breakdowns: text(&s.value.breakdowns).filter(|v| !v.is_empty()),
         places: Default::default(),
     }
 }

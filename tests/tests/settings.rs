@@ -44,6 +44,30 @@ fn a_bare_refstats_runs_the_job_the_program_file_describes() {
 }
 
 #[test]
+fn the_breakdowns_the_program_file_names_are_counted_unless_a_flag_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path());
+    let root = std::fs::read_to_string(dir.path().join("partners.toml")).unwrap();
+    let with = root.replacen("store = \"kept\"", "breakdowns = \"country, referrer\"", 1);
+    std::fs::write(dir.path().join("partners.toml"), with).unwrap();
+    let log = "8.8.8.8 - - [01/May/2024:10:00:00 +0000] \"GET /go/xyz/samantha HTTP/1.1\" 302 0 \"https://t.co/a\" \"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0\"\n";
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    let dimensions = |report: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(dir.path().join(report).join("breakdown.csv")).unwrap();
+        text.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(",")).collect()
+    };
+    let out = refstats(dir.path(), &[], &["--out", "from-file", "access.log"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(dimensions("from-file"), ["country,US", "referrer,t.co"]);
+    let out = refstats(dir.path(), &[("REFSTATS_BREAKDOWNS", "source")], &["--out", "from-env", "access.log"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(dimensions("from-env"), ["source,link"]);
+    let out = refstats(dir.path(), &[], &["--breakdowns", "none", "--out", "from-flag", "access.log"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dimensions("from-flag").is_empty());
+}
+
+#[test]
 fn the_environment_wins_over_the_program_file_and_the_flag_over_both() {
     let dir = tempfile::tempdir().unwrap();
     program(dir.path());
@@ -94,6 +118,21 @@ fn wrong_settings_say_where_they_come_from() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("the program's [stats] log_format (partners.toml:{line}): ")), "{stderr}");
     std::fs::write(dir.path().join("partners.toml"), &text).unwrap();
+    // And breakdowns it does not know.
+    std::fs::write(
+        dir.path().join("partners.toml"),
+        text.replacen("format = \"clodfront\"", "breakdowns = \"country,colour\"", 1),
+    )
+    .unwrap();
+    let out = refstats(dir.path(), &[], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the program's [stats] breakdowns (partners.toml:{line}) `country,colour`: `colour` is not a breakdown"
+        )),
+        "{stderr}"
+    );
     let out = refstats(dir.path(), &[("REFSTATS_FORMAT", "clodfront")], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("clodfront"));
