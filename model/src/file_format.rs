@@ -77,8 +77,8 @@ pub struct StatsSection {
     /// e.g. `["timestamp", "c-ip", "sc-status", "cs-method", "cs-uri-stem", "cs-user-agent"]`.
     pub realtime_fields: Option<Vec<String>>,
     /// Where a JSON log keeps each value a click needs (`--json-fields`): `time`, `method`,
-    /// `path`, `status` and `client`, optionally `query`, `user_agent` and `request_id`, each a
-    /// path of keys joined with dots, e.g. `path = "request.uri"`.
+    /// `path`, `status` and `client`, optionally `query`, `user_agent`, `referrer`, `country`
+    /// and `request_id`, each a path of keys joined with dots, e.g. `path = "request.uri"`.
     pub json_fields: Option<IndexMap<String, String>>,
 }
 
