@@ -123,40 +123,21 @@ fn refstats(dir: &Path, args: &[&str]) {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The rows of the CSV table `path` after its header, which must be `header`.
+fn csv_rows(path: &Path, header: &[&str]) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    assert_eq!(reader.headers().unwrap(), header.to_vec(), "{}", path.display());
+    reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
+}
+
 /// The rows of breakdown_by_partner.csv as (partner, dimension, value) -> clicks.
 fn by_partner(report: &Path) -> Expected {
-    let text = std::fs::read_to_string(report.join("breakdown_by_partner.csv")).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("partner,dimension,value,clicks"));
     let mut out = Expected::new();
-    for row in csv_rows(lines) {
+    for row in csv_rows(&report.join("breakdown_by_partner.csv"), &["partner", "dimension", "value", "clicks"]) {
         let [partner, dim, value, clicks] = <[String; 4]>::try_from(row).expect("four columns");
         assert!(out.insert((partner, dim, value), clicks.parse().unwrap()).is_none(), "one row per value");
     }
     out
-}
-
-/// CSV rows (values may be quoted).
-fn csv_rows<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Vec<String>> {
-    lines
-        .map(|line| {
-            let mut fields = Vec::new();
-            let (mut field, mut quoted, mut chars) = (String::new(), false, line.chars().peekable());
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' if quoted && chars.peek() == Some(&'"') => {
-                        field.push('"');
-                        chars.next();
-                    }
-                    '"' => quoted = !quoted,
-                    ',' if !quoted => fields.push(std::mem::take(&mut field)),
-                    c => field.push(c),
-                }
-            }
-            fields.push(field);
-            fields
-        })
-        .collect()
 }
 
 #[test]
@@ -175,12 +156,11 @@ fn breakdowns_equal_a_count_of_the_events() {
     assert_eq!(counted, expected, "breakdown_by_partner.csv");
 
     // The program's table sums the partners'.
-    let text = std::fs::read_to_string(one.join("breakdown.csv")).unwrap();
     let mut program: BTreeMap<(String, String), u64> = BTreeMap::new();
     for ((_, dim, value), n) in &expected {
         *program.entry((dim.clone(), value.clone())).or_default() += n;
     }
-    let rows = csv_rows(text.lines().skip(1));
+    let rows = csv_rows(&one.join("breakdown.csv"), &["dimension", "value", "clicks"]);
     let read: BTreeMap<(String, String), u64> =
         rows.iter().map(|r| ((r[0].clone(), r[1].clone()), r[2].parse().unwrap())).collect();
     assert_eq!(read, program);
