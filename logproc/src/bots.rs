@@ -67,13 +67,10 @@ impl Bots {
 }
 
 /// [`Bots::reason`] with the verdicts of user agents already seen kept: logs repeat a few
-/// thousand user agents millions of times. Each user agent kept has a number (its slot), which
-/// the breakdowns use to keep what they make of it without looking it up again.
+/// thousand user agents millions of times.
 pub struct BotCache<'b> {
     bots: &'b Bots,
-    seen: rustc_hash::FxHashMap<String, (Option<&'static str>, u32)>,
-    /// The user agent last asked about (where its text starts, its length) and its slot.
-    last: Option<(usize, usize, u32)>,
+    seen: rustc_hash::FxHashMap<String, Option<&'static str>>,
 }
 
 /// How many user agents a cache keeps.
@@ -82,31 +79,19 @@ const CACHE_LIMIT: usize = 100_000;
 impl<'b> BotCache<'b> {
     /// An empty cache in front of `bots`.
     pub fn new(bots: &'b Bots) -> Self {
-        BotCache { bots, seen: rustc_hash::FxHashMap::default(), last: None }
+        BotCache { bots, seen: rustc_hash::FxHashMap::default() }
     }
 
     /// Why `user_agent` is a bot, or `None`.
     pub fn reason(&mut self, user_agent: &str) -> Option<&'static str> {
-        self.last = None;
-        let at = (user_agent.as_ptr() as usize, user_agent.len());
-        if let Some(&(verdict, slot)) = self.seen.get(user_agent) {
-            self.last = Some((at.0, at.1, slot));
+        if let Some(&verdict) = self.seen.get(user_agent) {
             return verdict;
         }
         let verdict = self.bots.reason(user_agent);
         if self.seen.len() < CACHE_LIMIT {
-            let slot = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
-            self.seen.insert(user_agent.to_owned(), (verdict, slot));
-            self.last = Some((at.0, at.1, slot));
+            self.seen.insert(user_agent.to_owned(), verdict);
         }
         verdict
-    }
-
-    /// The slot of `user_agent` when it is the very text [`BotCache::reason`] was last asked
-    /// about (the same record's field) and it is kept.
-    pub fn slot_of_last(&self, user_agent: &str) -> Option<u32> {
-        let (start, len, slot) = self.last?;
-        (start == user_agent.as_ptr() as usize && len == user_agent.len()).then_some(slot)
     }
 }
 

@@ -185,8 +185,7 @@ impl<'b> Worker<'b> {
                 let visitor = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
-                        let slot = self.bots.slot_of_last(&record.user_agent);
-                        self.breakdowns.click(day, path, &key, &record, slot);
+                        self.breakdowns.click(day, path, &key, &record);
                         ctx.visitors.id(&record.client, &record.user_agent)
                     }
                     Hit::Head => {

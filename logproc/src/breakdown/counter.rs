@@ -1,24 +1,21 @@
 //! [`Counter`]: one worker's side of the breakdowns. It finds each click's values (the user
 //! agent's through a cache, as logs repeat a few thousand agents millions of times) and counts
-//! them for the worker's own [`Breakdowns`], which the run merges once the workers are done.
+//! them into the worker's own [`Breakdowns`], which the run merges once the workers are done.
 
 use refcenter_model::request_path::has_qr_marker;
 use rustc_hash::FxHashMap;
 
 use super::{Breakdowns, Dim, Wanted, agent, country, referrer};
 use crate::classify::Key;
-use crate::days::{Day, day_key};
+use crate::days::Day;
 use crate::record::Record;
 
 /// How many request paths and user agents a counter remembers.
 const CACHE: usize = 1 << 16;
-/// Counts held before they are handed to the breakdowns.
-const FLUSH_AT: usize = 1 << 20;
-/// A dimension not counted.
-const NOT_WANTED: u32 = u32::MAX;
+/// A country code not given a value id yet.
+const NO_ID: u32 = u32::MAX;
 
-/// One worker's breakdown counts: clicks per (day, key, value) in a table per dimension, handed
-/// to its [`Breakdowns`] as sorted rows when they hold [`FLUSH_AT`] entries, and at the end.
+/// One worker's breakdown counts.
 pub struct Counter {
     wanted: Wanted,
     counts: Breakdowns,
@@ -26,12 +23,8 @@ pub struct Counter {
     paths: FxHashMap<Box<str>, u32>,
     /// User agents seen, with their device, operating system and browser value ids.
     agents: FxHashMap<Box<str>, [u32; 3]>,
-    /// The same by the user agent's slot in the worker's bot cache.
-    agent_slots: Vec<[u32; 3]>,
     /// Each country code's value id, by its two letters (`unknown` last).
     countries: Vec<u32>,
-    /// Per dimension, clicks per (packed day and key, value id).
-    clicks: [FxHashMap<(u64, u32), u32>; 6],
     parser: woothee::parser::Parser,
 }
 
@@ -51,17 +44,14 @@ impl Counter {
             counts: Breakdowns::default(),
             paths: FxHashMap::default(),
             agents: FxHashMap::default(),
-            agent_slots: Vec::new(),
-            countries: vec![NOT_WANTED; 26 * 26 + 1],
-            clicks: Default::default(),
+            countries: vec![NO_ID; 26 * 26 + 1],
             parser: woothee::parser::Parser::new(),
         }
     }
 
     /// Counts a click of `record` on `day`, on the request path `path` (without its query)
-    /// whose codes are `key`; `agent_slot` is its user agent's slot in the worker's bot cache,
-    /// when it has one.
-    pub fn click(&mut self, day: Day, path: &str, key: &Key<'_>, record: &Record<'_>, agent_slot: Option<u32>) {
+    /// whose codes are `key`.
+    pub fn click(&mut self, day: Day, path: &str, key: &Key<'_>, record: &Record<'_>) {
         if !self.wanted.any() {
             return;
         }
@@ -77,19 +67,15 @@ impl Counter {
             }
         };
         let wanted = self.wanted;
-        let mut values = [NOT_WANTED; 6];
         if wanted.has(Dim::Source) {
             let query = record.path.split_once('?').map_or("", |(_, q)| q);
             let source = if has_qr_marker(query) || has_qr_marker(&record.query) { "qr" } else { "link" };
-            values[Dim::Source.index()] = b.value_of(Dim::Source, source);
+            let v = b.value_of(Dim::Source, source);
+            b.add(day, k, Dim::Source, v, 1);
         }
         if wanted.has(Dim::Device) || wanted.has(Dim::Os) || wanted.has(Dim::Browser) {
-            let known = match agent_slot {
-                Some(slot) => self.agent_slots.get(slot as usize).filter(|ids| ids[0] != NOT_WANTED).copied(),
-                None => self.agents.get(record.user_agent.as_ref()).copied(),
-            };
-            let ids = match known {
-                Some(ids) => ids,
+            let ids = match self.agents.get(record.user_agent.as_ref()) {
+                Some(&ids) => ids,
                 None => {
                     let a = agent::agent(&self.parser, &record.user_agent);
                     let ids = [
@@ -97,24 +83,15 @@ impl Counter {
                         b.value_of(Dim::Os, &a.os),
                         b.value_of(Dim::Browser, &a.browser),
                     ];
-                    match agent_slot.map(|s| s as usize) {
-                        Some(slot) => {
-                            if self.agent_slots.len() <= slot {
-                                self.agent_slots.resize(slot + 1, [NOT_WANTED; 3]);
-                            }
-                            self.agent_slots[slot] = ids;
-                        }
-                        None if self.agents.len() < CACHE => {
-                            self.agents.insert(record.user_agent.as_ref().into(), ids);
-                        }
-                        None => {}
+                    if self.agents.len() < CACHE {
+                        self.agents.insert(record.user_agent.as_ref().into(), ids);
                     }
                     ids
                 }
             };
             for (dim, v) in [Dim::Device, Dim::Os, Dim::Browser].into_iter().zip(ids) {
                 if wanted.has(dim) {
-                    values[dim.index()] = v;
+                    b.add(day, k, dim, v, 1);
                 }
             }
         }
@@ -123,39 +100,20 @@ impl Counter {
                 Some(c) => std::str::from_utf8(c).unwrap_or(country::UNKNOWN),
                 None => country::country(&record.client),
             };
-            let slot = &mut self.countries[country_slot(code)];
-            if *slot == NOT_WANTED {
-                *slot = b.value_of(Dim::Country, code);
+            let id = &mut self.countries[country_slot(code)];
+            if *id == NO_ID {
+                *id = b.value_of(Dim::Country, code);
             }
-            values[Dim::Country.index()] = *slot;
+            b.add(day, k, Dim::Country, *id, 1);
         }
         if wanted.has(Dim::Referrer) {
-            values[Dim::Referrer.index()] = b.value_of(Dim::Referrer, &referrer::domain(&record.referrer));
-        }
-        let packed = day_key(day, k);
-        let mut entries = 0;
-        for (clicks, v) in self.clicks.iter_mut().zip(values) {
-            if v != NOT_WANTED {
-                let n = clicks.entry((packed, v)).or_default();
-                *n = n.saturating_add(1);
-            }
-            entries += clicks.len();
-        }
-        if entries >= FLUSH_AT {
-            self.flush();
-        }
-    }
-
-    /// Hands the clicks counted to the breakdowns.
-    fn flush(&mut self) {
-        for (dim, clicks) in Dim::ALL.into_iter().zip(&mut self.clicks) {
-            self.counts.add_rows(dim, std::mem::take(clicks).into_iter().collect());
+            let v = b.value_of(Dim::Referrer, &referrer::domain(&record.referrer));
+            b.add(day, k, Dim::Referrer, v, 1);
         }
     }
 
     /// The clicks counted.
-    pub fn finish(mut self) -> Breakdowns {
-        self.flush();
+    pub fn finish(self) -> Breakdowns {
         self.counts
     }
 }
@@ -188,9 +146,9 @@ mod tests {
     fn a_click_counts_once_in_each_wanted_dimension_and_the_cdn_country_wins() {
         let key = Key { link: "l".into(), partner: "p".into(), ad: "".into() };
         let mut c = Counter::new(Wanted::default());
-        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("de")), None);
-        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("XX")), None);
-        c.click(3, "/go/l/p", &key, &record("8.8.8.8", None), Some(0));
+        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("de")));
+        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("XX")));
+        c.click(3, "/go/l/p", &key, &record("8.8.8.8", None));
         let mut b = c.finish();
         let rows = b.rows();
         let mut seen: Vec<(&str, String, u32)> =
@@ -210,7 +168,7 @@ mod tests {
             ]
         );
         let mut only = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE));
-        only.click(3, "/go/l/p", &key, &record("8.8.8.8", None), None);
+        only.click(3, "/go/l/p", &key, &record("8.8.8.8", None));
         assert_eq!(only.finish().rows().len(), 1, "only the wanted dimension");
     }
 }

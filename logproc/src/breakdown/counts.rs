@@ -126,16 +126,6 @@ impl Breakdowns {
         }
     }
 
-    /// Adds rows of `dim`: ((packed day and key, value id), clicks), with this value's ids.
-    pub fn add_rows(&mut self, dim: Dim, rows: Vec<((u64, u32), u32)>) {
-        if rows.is_empty() {
-            return;
-        }
-        let mut rows: Vec<Row> = rows.into_iter().map(|((packed, v), n)| ((packed, dim_value(dim, v)), n)).collect();
-        sort_and_add_up(&mut rows);
-        self.push_run(rows);
-    }
-
     /// [`Breakdowns::add`] by names, as a store partition or a partial holds them.
     pub fn add_named(&mut self, day: Day, key: [&str; 3], dim: Dim, value: &str, clicks: u64) {
         let (k, v) = (self.key_of(key), self.value_of(dim, value));
