@@ -5,8 +5,8 @@
 //! number of workers, allocated by the thread that later frees them (memory a finished thread
 //! allocated is handed back to the system late), and the result does not depend on how lines
 //! were shared out. Each worker also breaks its own clicks down ([`Counter`]); the workers'
-//! breakdowns are merged at the end. A malformed line is counted and kept as a sample; a file that fails part way
-//! is reported and the others go on.
+//! breakdowns are merged at the end. A malformed line is counted and kept as a sample; a file
+//! that fails part way is reported and the others go on.
 
 use std::io::IsTerminal as _;
 use std::io::{BufRead, Read as _};
@@ -235,18 +235,9 @@ pub fn run(
     // Add up the workers' accounting, and keep the first samples in reading order.
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
-    // Each worker's breakdowns made whole on a thread of their own, then merged.
-    let counters: Vec<Counter> =
-        workers.iter_mut().map(|w| std::mem::replace(&mut w.breakdowns, Counter::new(Wanted::NONE))).collect();
-    let parts: Vec<Breakdowns> = std::thread::scope(|scope| {
-        let handles: Vec<_> = counters.into_iter().map(|c| scope.spawn(move || c.finish())).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
     let mut breakdowns = Breakdowns::default();
-    for part in parts {
-        breakdowns.merge(part);
-    }
     for w in workers {
+        breakdowns.merge(w.breakdowns.finish());
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;
