@@ -57,6 +57,10 @@ impl<F> Windows<F> {
 /// How many values of each breakdown a partner's figures keep, per window.
 pub const TOP_VALUES: usize = 5;
 
+/// The breakdowns' dimensions, by the names [`PartnerStats::breakdowns`] keys them by, in the
+/// order tables and pages show them.
+pub const DIMENSIONS: [&str; 6] = ["source", "device", "os", "browser", "country", "referrer"];
+
 /// One value of a breakdown (a country, a browser, a referrer's domain, ...) and its clicks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use refcenter_model::money::Money;
 use refcenter_model::page_stats::{
-    CHART_DAYS, ConversionWindows, Conversions, Figures, PageStats, PartnerStats, Windows,
+    CHART_DAYS, ConversionWindows, Conversions, DIMENSIONS, Figures, PageStats, PartnerStats, Windows,
 };
 use refcenter_model::{Partner, Program};
 use serde::Serialize;
@@ -114,9 +114,6 @@ fn value_label(id: &str, value: &str) -> String {
         _ => value.to_owned(),
     }
 }
-
-/// The dimensions in page order.
-const DIMENSIONS: [&str; 6] = ["source", "device", "os", "browser", "country", "referrer"];
 
 fn breakdowns(s: &PartnerStats) -> Vec<BreakdownView> {
     let totals = figures(&s.own);

@@ -117,6 +117,8 @@ mod tests {
             assert_eq!(Dim::from_name(d.name()), Some(d));
             assert_eq!(Dim::ALL[d.index()], d);
         }
+        let names = Dim::ALL.map(Dim::name);
+        assert_eq!(names, refcenter_model::page_stats::DIMENSIONS, "the names partners.json and the pages use");
         assert_eq!(Wanted::parse("all"), Ok(Wanted::default()));
         assert_eq!(Wanted::parse("none"), Ok(Wanted::NONE));
         let w = Wanted::parse("country, referrer").unwrap_or(Wanted::NONE);
