@@ -308,7 +308,7 @@ def main(argv=None):
     for name, by, rows in (
         ("breakdown", [], b),
         ("breakdown_by_partner", ["partner"], b),
-        ("breakdown_by_partner_link", ["partner", "link"], b),
+        ("breakdown_by_link", ["link"], b),
         ("breakdown_by_partner_ad", ["partner", "ad"], b.filter(F.col("ad") != "")),
     ):
         sums = rows.groupBy(*by, "dimension", "value").agg(F.sum("clicks").alias("clicks")).select("*", rank)

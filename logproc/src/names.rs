@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 /// Codes seen (and the program's own), each given a small id, so that the tables are computed
 /// on integers and the strings are joined back at the end.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Names {
     names: Vec<String>,
     index: FxHashMap<String, u32>,

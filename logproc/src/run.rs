@@ -4,8 +4,9 @@
 //! adds them to the one tally. So the run keeps one copy of the counts and visits whatever the
 //! number of workers, allocated by the thread that later frees them (memory a finished thread
 //! allocated is handed back to the system late), and the result does not depend on how lines
-//! were shared out. Each worker also breaks its own clicks down ([`Counter`]); the workers'
-//! breakdowns are merged at the end. A malformed line is counted and kept as a sample; a file
+//! were shared out. Each worker also finds the profile of each click's breakdown values
+//! ([`Counter`], ids shared by the workers), which the main thread counts beside the click. A
+//! malformed line is counted and kept as a sample; a file
 //! that fails part way is reported and the others go on.
 
 use std::io::IsTerminal as _;
@@ -18,14 +19,15 @@ use refcenter_model::{Program, Secret};
 
 use crate::accounting::{Accounting, FileProblem, Sample};
 use crate::bots::{BotCache, Bots};
-use crate::breakdown::{Breakdowns, Counter, Wanted};
+use crate::breakdown::counts::UNSET;
+use crate::breakdown::{Counter, Profiles, Wanted};
 use crate::classify::{Hit, Key, Known, Outcome, classify, without_query};
 use crate::counted::Counted;
 use crate::days::{Day, day_of};
 use crate::formats::{Custom, Format, LineParser};
 use crate::input::{Source, next_line, open};
 use crate::record::Parsed;
-use crate::tally::{Tally, Visitors};
+use crate::tally::Visitors;
 
 /// How to read the inputs.
 #[derive(Clone, Debug)]
@@ -80,26 +82,27 @@ struct Batch {
 type Block = (u64, Vec<u8>, Batch);
 
 /// One hit of a [`Batch`]: where its path, link, partner and ad end in the batch's text (each
-/// starts where the one before ends).
+/// starts where the one before ends), and a click's breakdown profile ([`UNSET`]: none).
 struct BatchHit {
     day: Day,
     hit: Hit,
     visitor: u64,
+    profile: u32,
     ends: [usize; 4],
 }
 
 impl Batch {
-    fn push(&mut self, day: Day, path: &str, key: &Key<'_>, hit: Hit, visitor: u64) {
+    fn push(&mut self, day: Day, path: &str, key: &Key<'_>, (hit, visitor, profile): (Hit, u64, u32)) {
         let mut ends = [0; 4];
         for (end, part) in ends.iter_mut().zip([path, &key.link, &key.partner, &key.ad]) {
             self.text.push_str(part);
             *end = self.text.len();
         }
-        self.hits.push(BatchHit { day, hit, visitor, ends });
+        self.hits.push(BatchHit { day, hit, visitor, profile, ends });
     }
 
-    /// Adds the hits to `tally`, and empties the batch.
-    fn add_to(&mut self, tally: &mut Tally) {
+    /// Adds the hits to `counted`, and empties the batch.
+    fn add_to(&mut self, counted: &mut Counted) {
         let mut start = 0;
         for h in &self.hits {
             let [path, link, partner, ad] = h.ends.map(|end| {
@@ -108,7 +111,10 @@ impl Batch {
                 part
             });
             let key = Key { link: link.into(), partner: partner.into(), ad: ad.into() };
-            tally.add_at(h.day, path, &key, h.hit, h.visitor);
+            let k = counted.tally.add_at(h.day, path, &key, h.hit, h.visitor);
+            if h.profile != UNSET {
+                counted.breakdowns.add(h.day, k, h.profile, 1);
+            }
         }
         self.text.clear();
         self.hits.clear();
@@ -122,17 +128,17 @@ struct Worker<'b> {
     /// Rejected lines as (file index, line number, sample), in reading order.
     samples: Vec<(usize, u64, Sample)>,
     bots: BotCache<'b>,
-    breakdowns: Counter,
+    breakdowns: Counter<'b>,
 }
 
 impl<'b> Worker<'b> {
-    fn new(bots: &'b Bots, breakdowns: Wanted) -> Self {
+    fn new(bots: &'b Bots, (wanted, profiles): (Wanted, &'b Mutex<Profiles>)) -> Self {
         Worker {
             batch: Batch::default(),
             acc: Accounting::default(),
             samples: Vec::new(),
             bots: BotCache::new(bots),
-            breakdowns: Counter::new(breakdowns),
+            breakdowns: Counter::new(wanted, profiles),
         }
     }
 
@@ -182,22 +188,22 @@ impl<'b> Worker<'b> {
                     return;
                 }
                 let path = without_query(&record.path);
-                let visitor = match hit {
+                let (visitor, profile) = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
-                        self.breakdowns.click(day, path, &key, &record);
-                        ctx.visitors.id(&record.client, &record.user_agent)
+                        let profile = self.breakdowns.profile(&record).unwrap_or(UNSET);
+                        (ctx.visitors.id(&record.client, &record.user_agent), profile)
                     }
                     Hit::Head => {
                         acc.head_hits += 1;
-                        0
+                        (0, UNSET)
                     }
                     Hit::Bot(reason) => {
                         *acc.bot_hits.entry(reason).or_default() += 1;
-                        0
+                        (0, UNSET)
                     }
                 };
-                self.batch.push(day, path, &key, hit, visitor);
+                self.batch.push(day, path, &key, (hit, visitor, profile));
             }
         }
     }
@@ -221,23 +227,24 @@ pub fn run(
     options: &RunOptions,
     seen: Option<&dyn Seen>,
 ) -> (Counted, Accounting) {
-    let mut tally = Tally::new(program);
+    let mut counted = Counted::new(program);
+    // The breakdown values and profiles the workers meet.
+    let profiles = Mutex::default();
     let ctx = Context { options, seen, known, bots: Bots::new(), visitors: Visitors::new(secret) };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
-    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(&ctx.bots, options.breakdowns)).collect();
+    let mut workers: Vec<Worker<'_>> =
+        (0..threads).map(|_| Worker::new(&ctx.bots, (options.breakdowns, &profiles))).collect();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let progress = Progress::new(options.progress);
     for (index, source) in sources.iter().enumerate() {
-        read_source(&ctx, (index, source), &mut workers, &mut tally, &mut files, &mut problems, &progress);
+        read_source(&ctx, (index, source), &mut workers, &mut counted, &mut files, &mut problems, &progress);
     }
     progress.finish();
     // Add up the workers' accounting, and keep the first samples in reading order.
     let mut acc = Accounting::default();
     let mut samples = Vec::new();
-    let mut breakdowns = Breakdowns::default();
     for w in workers {
-        breakdowns.merge(w.breakdowns.finish());
         acc.lines += w.acc.lines;
         acc.clicks += w.acc.clicks;
         acc.head_hits += w.acc.head_hits;
@@ -255,15 +262,21 @@ pub fn run(
     acc.samples = samples.into_iter().take(options.samples).map(|(_, _, s)| s).collect();
     acc.files = files;
     acc.file_problems = problems;
+    let Counted { tally, breakdowns } = &mut counted;
     tally.forget_paths();
-    (Counted { tally, breakdowns }, acc)
+    if options.breakdowns.any() {
+        // The clicks were added under the tally's keys.
+        breakdowns.name_keys([&tally.links, &tally.partners, &tally.ads], tally.keys());
+        breakdowns.profiles = profiles.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+    (counted, acc)
 }
 
 fn read_source(
     ctx: &Context<'_>,
     (index, source): (usize, &Source),
     workers: &mut [Worker<'_>],
-    tally: &mut Tally,
+    counted: &mut Counted,
     files: &mut Vec<(String, &'static str)>,
     problems: &mut Vec<FileProblem>,
     progress: &Progress,
@@ -321,7 +334,7 @@ fn read_source(
         progress.line(line.len());
         workers[0].line(ctx, parser.as_mut(), (index, &name, line_no), line);
     }
-    workers[0].batch.add_to(tally);
+    workers[0].batch.add_to(counted);
     if error.is_none() && first.len() == DETECT_LINES {
         let (tx, rx) = sync_channel::<Block>(workers.len() * 2);
         let rx = Arc::new(Mutex::new(rx));
@@ -345,7 +358,7 @@ fn read_source(
                 });
             }
             drop(back_tx);
-            match read_blocks(reader.as_mut(), line_no, (&tx, &back_rx), tally, progress) {
+            match read_blocks(reader.as_mut(), line_no, (&tx, &back_rx), counted, progress) {
                 Ok(n) => line_no = n,
                 Err((n, e)) => {
                     line_no = n;
@@ -355,7 +368,7 @@ fn read_source(
             drop(tx);
             // The hits of the blocks still out, until every worker is done.
             for (_, mut batch) in back_rx.iter() {
-                batch.add_to(tally);
+                batch.add_to(counted);
             }
         });
     }
@@ -370,20 +383,20 @@ fn newlines(bytes: &[u8]) -> u64 {
 }
 
 /// Reads the rest of a file in blocks of whole lines and sends each with the number of its
-/// first line, adding the hits of the blocks handed back to `tally`; returns the number of the
+/// first line, adding the hits of the blocks handed back to `counted`; returns the number of the
 /// last line read (with the error that stopped it).
 fn read_blocks(
     reader: &mut dyn BufRead,
     mut last: u64,
     (tx, back): (&SyncSender<Block>, &Receiver<(Vec<u8>, Batch)>),
-    tally: &mut Tally,
+    counted: &mut Counted,
     progress: &Progress,
 ) -> Result<u64, (u64, std::io::Error)> {
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let (mut block, batch) = match back.try_recv() {
             Ok((block, mut batch)) => {
-                batch.add_to(tally);
+                batch.add_to(counted);
                 (block, batch)
             }
             Err(_) => (Vec::with_capacity(CHUNK + (64 << 10)), Batch::default()),

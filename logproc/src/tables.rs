@@ -56,9 +56,10 @@ fn unknown_codes(f: &Frames<'_>, rows: &DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// Computes every table (the counts and visits are taken out of `counted`), the breakdown
-/// tables with them; the page figures' windows end on the day `as_of`. The largest tables, per day and over the period per (link,
-/// partner, ad), are handed to `sink` as `daily` and `by_link_partner_ad` as soon as they are
-/// computed, to be named and written a slice at a time, and not kept. The per-day table is
+/// tables on a thread of their own beside the others; the page figures' windows end on the day
+/// `as_of`. The largest tables, per day and over the period per (link, partner, ad), are handed
+/// to `sink` as `daily` and `by_link_partner_ad` as soon as they are computed, to be named and
+/// written a slice at a time, and not kept. The per-day table is
 /// computed for the days in `daily_days` only (`None`: every day), for a store that keeps the
 /// other days' files.
 pub fn tables(
@@ -70,6 +71,33 @@ pub fn tables(
     sink: &mut dyn TableSink,
 ) -> Result<Tables, ReportError> {
     let Counted { tally, breakdowns } = counted;
+    std::thread::scope(|scope| {
+        // The breakdown tables need none of the others: they are computed beside them.
+        let breakdown_tables = scope.spawn(|| crate::breakdown::tables::tables(breakdowns, as_of));
+        let mut t = count_tables(tally, known, program, as_of, daily_days, sink)?;
+        let b = breakdown_tables.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        for (name, table) in &b.tables {
+            sink.table(name, table)?;
+        }
+        for (partner, dims) in b.pages {
+            if let Some(stats) = t.pages.partners.get_mut(&partner) {
+                stats.breakdowns = dims;
+            }
+        }
+        t.breakdown = b.tables.into_iter().next().map(|(_, t)| t).unwrap_or_default();
+        Ok(t)
+    })
+}
+
+/// [`tables`] but the breakdowns': every table of the hits and visits in `tally`.
+fn count_tables(
+    tally: &mut Tally,
+    known: &Known,
+    program: &Program,
+    as_of: Day,
+    daily_days: Option<&std::collections::BTreeSet<Day>>,
+    sink: &mut dyn TableSink,
+) -> Result<Tables, ReportError> {
     let days = tally.days();
     let span = days.first().copied().zip(days.last().copied());
     let columns = tally.take_columns();
@@ -147,17 +175,7 @@ pub fn tables(
         ads: &by_ad,
         days: &by_partner_day,
     };
-    let mut pages = crate::page_figures::page_stats(f, as_of, span, &all)?;
-    let b = crate::breakdown::tables::tables(breakdowns, as_of)?;
-    for (name, table) in &b.tables {
-        sink.table(name, table)?;
-    }
-    for (partner, dims) in b.pages {
-        if let Some(stats) = pages.partners.get_mut(&partner) {
-            stats.breakdowns = dims;
-        }
-    }
-    let breakdown = b.tables.into_iter().next().map(|(_, t)| t).unwrap_or_default();
+    let pages = crate::page_figures::page_stats(f, as_of, span, &all)?;
     Ok(Tables {
         by_day,
         unknown,
@@ -167,7 +185,7 @@ pub fn tables(
         by_link,
         by_ad,
         by_parent,
-        breakdown,
+        breakdown: DataFrame::default(),
         pages,
     })
 }

@@ -176,8 +176,9 @@ impl Tally {
     }
 
     /// [`Tally::add`] for a hit on the request path `path` (without its query), whose codes
-    /// are `key`: the key of a path seen before is found with one lookup.
-    pub fn add_at(&mut self, day: Day, path: &str, key: &Key<'_>, hit: Hit, visitor: u64) {
+    /// are `key`: the key of a path seen before is found with one lookup. Returns the key's id
+    /// (in [`Tally::keys`]).
+    pub fn add_at(&mut self, day: Day, path: &str, key: &Key<'_>, hit: Hit, visitor: u64) -> u32 {
         let k = match self.paths.get(path) {
             Some(&k) => k,
             None => {
@@ -189,6 +190,7 @@ impl Tally {
             }
         };
         self.add_key(day, k, hit, visitor);
+        k
     }
 
     /// Drops the paths [`Tally::add_at`] remembered (once counting is done).

@@ -49,31 +49,43 @@ const REFERRERS: [(&str, &str); 5] = [
 
 const CF_FIELDS: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
-/// (partner, dimension, value) -> clicks.
-type Expected = BTreeMap<(String, String, String), u64>;
+/// (codes, dimension, value) -> clicks, the codes being those of a table's code columns.
+type Expected = BTreeMap<(Vec<String>, String, String), u64>;
+
+/// The expected rows of breakdown_by_partner, breakdown_by_link and breakdown_by_partner_ad.
+#[derive(Default)]
+struct Tables {
+    by_partner: Expected,
+    by_link: Expected,
+    by_ad: Expected,
+}
 
 /// Writes the logs (two combined files, one CloudFront file); returns them with the expected
 /// breakdown of the clicks among their lines.
-fn write_logs(dir: &Path) -> (Vec<PathBuf>, Expected) {
+fn write_logs(dir: &Path) -> (Vec<PathBuf>, Tables) {
     let partners = ["samantha", "aapex", "swdf", "ghost"];
     let links = ["xyz", "test"];
+    // Ad codes the program does not know are counted under their code too.
+    let ads = ["", "", "flyer"];
     let mut rng = Rng(0xb4ea_cd01_a5e1);
-    let mut expected = Expected::new();
+    let mut expected = Tables::default();
     let mut files = [String::new(), String::new(), format!("#Version: 1.0\n#Fields: {CF_FIELDS}\n")];
     for i in 0..3_000usize {
         let partner = partners[rng.below(partners.len())];
         let link = links[rng.below(links.len())];
+        let ad = ads[rng.below(ads.len())];
+        let go = if ad.is_empty() { format!("/go/{link}/{partner}") } else { format!("/go/{link}/{partner}/{ad}") };
         let (client, country) = CLIENTS[rng.below(CLIENTS.len())];
         let (agent, [device, os, browser]) = AGENTS[rng.below(AGENTS.len())];
         let (referrer, domain) = REFERRERS[rng.below(REFERRERS.len())];
         let qr = rng.below(4) == 0;
         // Not clicks: bots, HEAD requests, failed requests, other paths.
         let (agent, method, status, path) = match rng.below(12) {
-            0 => ("Googlebot/2.1 (+http://www.google.com/bot.html)", "GET", 302, format!("/go/{link}/{partner}")),
-            1 => (agent, "HEAD", 302, format!("/go/{link}/{partner}")),
-            2 => (agent, "GET", 404, format!("/go/{link}/{partner}")),
+            0 => ("Googlebot/2.1 (+http://www.google.com/bot.html)", "GET", 302, go),
+            1 => (agent, "HEAD", 302, go),
+            2 => (agent, "GET", 404, go),
             3 => (agent, "GET", 200, "/about".to_owned()),
-            _ => (agent, "GET", 302, format!("/go/{link}/{partner}")),
+            _ => (agent, "GET", 302, go),
         };
         let click = method == "GET" && status == 302 && path.starts_with("/go/") && !agent.starts_with("Googlebot");
         if click {
@@ -86,7 +98,15 @@ fn write_logs(dir: &Path) -> (Vec<PathBuf>, Expected) {
                 ("country", country),
                 ("referrer", domain),
             ] {
-                *expected.entry((partner.to_owned(), dim.to_owned(), value.to_owned())).or_default() += 1;
+                let count = |table: &mut Expected, codes: &[&str]| {
+                    let codes = codes.iter().map(|c| c.to_string()).collect();
+                    *table.entry((codes, dim.to_owned(), value.to_owned())).or_default() += 1;
+                };
+                count(&mut expected.by_partner, &[partner]);
+                count(&mut expected.by_link, &[link]);
+                if !ad.is_empty() {
+                    count(&mut expected.by_ad, &[partner, ad]);
+                }
             }
         }
         let day = 1 + i * 20 / 3_000;
@@ -130,34 +150,45 @@ fn csv_rows(path: &Path, header: &[&str]) -> Vec<Vec<String>> {
     reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
 }
 
-/// The rows of breakdown_by_partner.csv as (partner, dimension, value) -> clicks.
-fn by_partner(report: &Path) -> Expected {
+/// The rows of the breakdown table `name` (whose code columns are `codes`) as (codes,
+/// dimension, value) -> clicks.
+fn read_table(report: &Path, name: &str, codes: &[&str]) -> Expected {
     let mut out = Expected::new();
-    for row in csv_rows(&report.join("breakdown_by_partner.csv"), &["partner", "dimension", "value", "clicks"]) {
-        let [partner, dim, value, clicks] = <[String; 4]>::try_from(row).expect("four columns");
-        assert!(out.insert((partner, dim, value), clicks.parse().unwrap()).is_none(), "one row per value");
+    let header = [codes, &["dimension", "value", "clicks"]].concat();
+    for mut row in csv_rows(&report.join(format!("{name}.csv")), &header) {
+        let clicks = row.pop().unwrap().parse().unwrap();
+        let value = row.pop().unwrap();
+        let dim = row.pop().unwrap();
+        assert!(out.insert((row, dim, value), clicks).is_none(), "one row per value");
     }
     out
+}
+
+/// Reads the breakdown tables of `report` and checks them against `expected`.
+fn check_tables(report: &Path, expected: &Tables, what: &str) {
+    assert_eq!(read_table(report, "breakdown_by_partner", &["partner"]), expected.by_partner, "{what}: by partner");
+    assert_eq!(read_table(report, "breakdown_by_link", &["link"]), expected.by_link, "{what}: by link");
+    assert_eq!(read_table(report, "breakdown_by_partner_ad", &["partner", "ad"]), expected.by_ad, "{what}: by ad");
 }
 
 #[test]
 fn breakdowns_equal_a_count_of_the_events() {
     let dir = tempfile::tempdir().unwrap();
     let (logs, expected) = write_logs(dir.path());
-    let total: u64 = expected.iter().filter(|(k, _)| k.1 == "source").map(|(_, n)| n).sum();
+    let total: u64 = expected.by_partner.iter().filter(|(k, _)| k.1 == "source").map(|(_, n)| n).sum();
     assert!(total > 1_500, "most lines are clicks: {total}");
+    assert!(!expected.by_ad.is_empty(), "some clicks name an ad");
     let logs: Vec<&str> = logs.iter().map(|p| p.to_str().unwrap()).collect();
 
     let one = dir.path().join("one");
     let mut args = vec!["--out", one.to_str().unwrap(), "--as-of", "2024-03-20", "--breakdowns", "all"];
     args.extend(&logs);
     refstats(dir.path(), &args);
-    let counted = by_partner(&one);
-    assert_eq!(counted, expected, "breakdown_by_partner.csv");
+    check_tables(&one, &expected, "one run");
 
     // The program's table sums the partners'.
     let mut program: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for ((_, dim, value), n) in &expected {
+    for ((_, dim, value), n) in &expected.by_partner {
         *program.entry((dim.clone(), value.clone())).or_default() += n;
     }
     let rows = csv_rows(&one.join("breakdown.csv"), &["dimension", "value", "clicks"]);
@@ -169,8 +200,9 @@ fn breakdowns_equal_a_count_of_the_events() {
     // A partner's page figures: its top values of all time, most clicks first.
     let pages: serde_json::Value = serde_json::from_slice(&std::fs::read(one.join("partners.json")).unwrap()).unwrap();
     let mut countries: Vec<(u64, String)> = expected
+        .by_partner
         .iter()
-        .filter(|((p, d, _), _)| p == "samantha" && d == "country")
+        .filter(|((p, d, _), _)| p == &["samantha"] && d == "country")
         .map(|((_, _, v), n)| (*n, v.clone()))
         .collect();
     countries.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -185,16 +217,17 @@ fn breakdowns_equal_a_count_of_the_events() {
     let mut args = vec!["--store", store_arg, "--as-of", "2024-03-20", "--breakdowns", "all"];
     args.extend(&logs[1..]);
     refstats(dir.path(), &args);
-    assert_eq!(by_partner(&store.join("report")), expected, "the store's breakdown_by_partner.csv");
-    assert_eq!(
-        std::fs::read(store.join("report/breakdown_by_partner_ad.csv")).unwrap(),
-        std::fs::read(one.join("breakdown_by_partner_ad.csv")).unwrap()
-    );
+    check_tables(&store.join("report"), &expected, "a store fed in two runs");
+    for table in ["breakdown", "breakdown_by_partner", "breakdown_by_link", "breakdown_by_partner_ad"] {
+        let file = format!("{table}.csv");
+        let [stored, once] = [store.join("report").join(&file), one.join(&file)].map(|p| std::fs::read(p).unwrap());
+        assert_eq!(stored, once, "{file}: the store's and one run's, byte for byte");
+    }
 
     // Without breakdowns (the default), no breakdown rows.
     let none = dir.path().join("none");
     let mut args = vec!["--out", none.to_str().unwrap()];
     args.extend(&logs);
     refstats(dir.path(), &args);
-    assert!(by_partner(&none).is_empty());
+    assert!(read_table(&none, "breakdown_by_partner", &["partner"]).is_empty());
 }

@@ -151,7 +151,7 @@ const TABLES: [&str; 13] = [
     "by_parent",
     "breakdown",
     "breakdown_by_partner",
-    "breakdown_by_partner_link",
+    "breakdown_by_link",
     "breakdown_by_partner_ad",
 ];
 

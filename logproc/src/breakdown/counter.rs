@@ -1,30 +1,37 @@
 //! [`Counter`]: one worker's side of the breakdowns. It finds each click's values (the user
-//! agent's through a cache, as logs repeat a few thousand agents millions of times) and counts
-//! them into the worker's own [`Breakdowns`], which the run merges once the workers are done.
+//! agent's and the referrer's through caches, as logs repeat a few thousand of them millions
+//! of times) and gives
+//! the click its profile's id from the [`Profiles`] the workers share, through caches of its
+//! own, so that the shared table is locked only for what the worker meets the first time. The
+//! run adds each click under its profile to the (day, key) it counts the click for.
+
+use std::sync::Mutex;
 
 use refcenter_model::request_path::has_qr_marker;
 use rustc_hash::FxHashMap;
 
-use super::{Breakdowns, Dim, Wanted, agent, country, referrer};
-use crate::classify::Key;
-use crate::days::Day;
+use super::counts::{Profile, Profiles, UNSET};
+use super::{Dim, Wanted, agent, country, referrer};
 use crate::record::Record;
 
-/// How many request paths and user agents a counter remembers.
+/// How many user agents, referrers and profiles a counter remembers.
 const CACHE: usize = 1 << 16;
-/// A country code not given a value id yet.
-const NO_ID: u32 = u32::MAX;
 
-/// One worker's breakdown counts.
-pub struct Counter {
+/// One worker's breakdown of clicks.
+pub struct Counter<'a> {
     wanted: Wanted,
-    counts: Breakdowns,
-    /// Request paths seen, with their key.
-    paths: FxHashMap<Box<str>, u32>,
+    shared: &'a Mutex<Profiles>,
     /// User agents seen, with their device, operating system and browser value ids.
     agents: FxHashMap<Box<str>, [u32; 3]>,
-    /// Each country code's value id, by its two letters (`unknown` last).
+    /// Referrers seen (as logged: logs repeat a few pages' addresses), with their domain's
+    /// value id.
+    referrers: FxHashMap<Box<str>, u32>,
+    /// Each country code's value id, by its two letters (`unknown` last), [`UNSET`] until met.
     countries: Vec<u32>,
+    /// The value ids of `link` and `qr`, [`UNSET`] until met.
+    sources: [u32; 2],
+    /// Profiles seen, with their ids.
+    profiles: FxHashMap<Profile, u32>,
     parser: woothee::parser::Parser,
 }
 
@@ -36,53 +43,56 @@ fn country_slot(code: &str) -> usize {
     }
 }
 
-impl Counter {
-    /// A counter of the dimensions `wanted`.
-    pub fn new(wanted: Wanted) -> Counter {
+impl<'a> Counter<'a> {
+    /// A counter of the dimensions `wanted`, giving ids from `shared`.
+    pub fn new(wanted: Wanted, shared: &'a Mutex<Profiles>) -> Counter<'a> {
         Counter {
             wanted,
-            counts: Breakdowns::default(),
-            paths: FxHashMap::default(),
+            shared,
             agents: FxHashMap::default(),
-            countries: vec![NO_ID; 26 * 26 + 1],
+            referrers: FxHashMap::default(),
+            countries: vec![UNSET; 26 * 26 + 1],
+            sources: [UNSET; 2],
+            profiles: FxHashMap::default(),
             parser: woothee::parser::Parser::new(),
         }
     }
 
-    /// Counts a click of `record` on `day`, on the request path `path` (without its query)
-    /// whose codes are `key`.
-    pub fn click(&mut self, day: Day, path: &str, key: &Key<'_>, record: &Record<'_>) {
-        if !self.wanted.any() {
-            return;
-        }
-        let b = &mut self.counts;
-        let k = match self.paths.get(path) {
-            Some(&k) => k,
-            None => {
-                let k = b.key_of([&key.link, &key.partner, &key.ad]);
-                if self.paths.len() < CACHE {
-                    self.paths.insert(path.into(), k);
-                }
-                k
-            }
-        };
+    /// The shared table, locked (a worker that panicked while holding it left it whole: ids are
+    /// given in one step).
+    fn shared(&self) -> std::sync::MutexGuard<'a, Profiles> {
+        self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The id of the profile of a click of `record`; `None` when no dimension is wanted.
+    pub fn profile(&mut self, record: &Record<'_>) -> Option<u32> {
         let wanted = self.wanted;
+        if !wanted.any() {
+            return None;
+        }
+        let mut p = [UNSET; 6];
         if wanted.has(Dim::Source) {
             let query = record.path.split_once('?').map_or("", |(_, q)| q);
-            let source = if has_qr_marker(query) || has_qr_marker(&record.query) { "qr" } else { "link" };
-            let v = b.value_of(Dim::Source, source);
-            b.add(day, k, Dim::Source, v, 1);
+            // Most queries have no `q` at all: found by a vector search, before any parsing.
+            let marked = |q: &str| memchr::memchr(b'q', q.as_bytes()).is_some() && has_qr_marker(q);
+            let qr = marked(query) || marked(&record.query);
+            if self.sources[usize::from(qr)] == UNSET {
+                self.sources[usize::from(qr)] = self.shared().value_of(Dim::Source, if qr { "qr" } else { "link" });
+            }
+            p[Dim::Source.index()] = self.sources[usize::from(qr)];
         }
         if wanted.has(Dim::Device) || wanted.has(Dim::Os) || wanted.has(Dim::Browser) {
             let ids = match self.agents.get(record.user_agent.as_ref()) {
                 Some(&ids) => ids,
                 None => {
                     let a = agent::agent(&self.parser, &record.user_agent);
+                    let mut shared = self.shared();
                     let ids = [
-                        b.value_of(Dim::Device, a.device),
-                        b.value_of(Dim::Os, &a.os),
-                        b.value_of(Dim::Browser, &a.browser),
+                        shared.value_of(Dim::Device, a.device),
+                        shared.value_of(Dim::Os, &a.os),
+                        shared.value_of(Dim::Browser, &a.browser),
                     ];
+                    drop(shared);
                     if self.agents.len() < CACHE {
                         self.agents.insert(record.user_agent.as_ref().into(), ids);
                     }
@@ -91,7 +101,7 @@ impl Counter {
             };
             for (dim, v) in [Dim::Device, Dim::Os, Dim::Browser].into_iter().zip(ids) {
                 if wanted.has(dim) {
-                    b.add(day, k, dim, v, 1);
+                    p[dim.index()] = v;
                 }
             }
         }
@@ -100,21 +110,34 @@ impl Counter {
                 Some(c) => std::str::from_utf8(c).unwrap_or(country::UNKNOWN),
                 None => country::country(&record.client),
             };
-            let id = &mut self.countries[country_slot(code)];
-            if *id == NO_ID {
-                *id = b.value_of(Dim::Country, code);
+            let slot = country_slot(code);
+            if self.countries[slot] == UNSET {
+                self.countries[slot] = self.shared().value_of(Dim::Country, code);
             }
-            b.add(day, k, Dim::Country, *id, 1);
+            p[Dim::Country.index()] = self.countries[slot];
         }
         if wanted.has(Dim::Referrer) {
-            let v = b.value_of(Dim::Referrer, &referrer::domain(&record.referrer));
-            b.add(day, k, Dim::Referrer, v, 1);
+            p[Dim::Referrer.index()] = match self.referrers.get(record.referrer.as_ref()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.shared().value_of(Dim::Referrer, &referrer::domain(&record.referrer));
+                    if self.referrers.len() < CACHE {
+                        self.referrers.insert(record.referrer.as_ref().into(), id);
+                    }
+                    id
+                }
+            };
         }
-    }
-
-    /// The clicks counted.
-    pub fn finish(self) -> Breakdowns {
-        self.counts
+        Some(match self.profiles.get(&p) {
+            Some(&id) => id,
+            None => {
+                let id = self.shared().profile_of(p);
+                if self.profiles.len() < CACHE {
+                    self.profiles.insert(p, id);
+                }
+                id
+            }
+        })
     }
 }
 
@@ -123,6 +146,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
+    use crate::breakdown::Breakdowns;
 
     fn record<'a>(client: &'a str, country: Option<&'a str>) -> Record<'a> {
         Record {
@@ -143,13 +167,22 @@ mod tests {
     }
 
     #[test]
-    fn a_click_counts_once_in_each_wanted_dimension_and_the_cdn_country_wins() {
-        let key = Key { link: "l".into(), partner: "p".into(), ad: "".into() };
-        let mut c = Counter::new(Wanted::default());
-        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("de")));
-        c.click(3, "/go/l/p", &key, &record("8.8.8.8", Some("XX")));
-        c.click(3, "/go/l/p", &key, &record("8.8.8.8", None));
-        let mut b = c.finish();
+    fn a_click_has_one_value_in_each_wanted_dimension_and_the_cdn_country_wins() {
+        let shared = Mutex::new(Profiles::default());
+        let mut c = Counter::new(Wanted::default(), &shared);
+        let de = c.profile(&record("8.8.8.8", Some("de")));
+        let unknown = c.profile(&record("8.8.8.8", Some("XX")));
+        let us = c.profile(&record("8.8.8.8", None));
+        assert_eq!(unknown, us, "an unknown CDN country is looked up from the address");
+        assert_ne!(de, us);
+        let mut other = Counter::new(Wanted::default(), &shared);
+        assert_eq!(other.profile(&record("8.8.8.8", None)), us, "workers share the ids");
+        let mut b = Breakdowns::default();
+        let k = b.key_of(["l", "p", ""]);
+        for id in [de, unknown, us].into_iter().flatten() {
+            b.add(3, k, id, 1);
+        }
+        b.profiles = shared.into_inner().unwrap_or_default();
         let rows = b.rows();
         let mut seen: Vec<(&str, String, u32)> =
             rows.iter().map(|r| (r.dim.name(), b.values(r.dim)[r.value as usize].clone(), r.clicks)).collect();
@@ -167,8 +200,12 @@ mod tests {
                 ("source", s("qr"), 3),
             ]
         );
-        let mut only = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE));
-        only.click(3, "/go/l/p", &key, &record("8.8.8.8", None));
-        assert_eq!(only.finish().rows().len(), 1, "only the wanted dimension");
+        let shared = Mutex::new(Profiles::default());
+        let mut only = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE), &shared);
+        let id = only.profile(&record("8.8.8.8", None)).unwrap_or(UNSET);
+        let profile = shared.into_inner().unwrap_or_default().all()[id as usize];
+        let set: Vec<Dim> = Dim::ALL.into_iter().filter(|d| profile[d.index()] != UNSET).collect();
+        assert_eq!(set, [Dim::Referrer], "only the wanted dimension");
+        assert_eq!(Counter::new(Wanted::NONE, &Mutex::default()).profile(&record("8.8.8.8", None)), None);
     }
 }

@@ -1,5 +1,6 @@
 //! The country of a client's address, for clicks whose log does not say where the CDN placed
-//! the client (`Record::country`), from tables embedded at build time (no network at run time): regional internet registry data as `logproc/data/refresh_countries.py` writes it,
+//! the client (`Record::country`), from tables embedded at build time (no network at run
+//! time): regional internet registry data as `logproc/data/refresh_countries.py` writes it,
 //! sorted records of a range's first address and its ISO 3166-1 alpha-2 code (`--` for
 //! addresses no registry assigned). The addresses themselves are never stored.
 
@@ -52,14 +53,27 @@ static IPV4_INDEX: LazyLock<Vec<u32>> = LazyLock::new(|| {
     index
 });
 
-/// The code of the IPv4 address `a`.
+/// The code of the IPv4 address `a`: [`lookup`] on 32-bit addresses, searching the records
+/// of its /16.
 fn lookup_v4(a: Ipv4Addr) -> Option<&'static str> {
     let addr = u32::from(a);
     let prefix = (addr >> 16) as usize;
     let index = &*IPV4_INDEX;
     // The holder starts in this /16 or is the record before its first.
-    let lo = (index[prefix] as usize).saturating_sub(1);
-    lookup(IPV4, 4, u128::from(addr), (lo, index[prefix + 1] as usize))
+    let (mut lo, mut hi) = ((index[prefix] as usize).saturating_sub(1), index[prefix + 1] as usize);
+    let start =
+        |i: usize| IPV4.get(i * 6..i * 6 + 4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if start(mid) <= addr {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let i = lo.checked_sub(1)?;
+    let code = std::str::from_utf8(IPV4.get(i * 6 + 4..i * 6 + 6)?).ok()?;
+    (code != "--").then_some(code)
 }
 
 /// Whether `a` is an address no country has: private, shared (carrier-grade NAT), loopback,
@@ -94,9 +108,8 @@ fn special_v6(a: Ipv6Addr) -> bool {
 /// The two-letter country code of the client address `client` (IPv4 or IPv6, with or without
 /// a port), or [`UNKNOWN`] for a private, reserved or unassigned address or no address.
 pub fn country(client: &str) -> &'static str {
-    let addr = client
-        .parse::<IpAddr>()
-        .ok()
+    let addr = (client.parse::<Ipv4Addr>().ok().map(IpAddr::V4))
+        .or_else(|| client.parse::<IpAddr>().ok())
         .or_else(|| client.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
         .or_else(|| client.rsplit_once(':').and_then(|(a, _)| a.parse().ok()));
     let v4 = |v4: Ipv4Addr| (!special_v4(v4)).then(|| lookup_v4(v4)).flatten();

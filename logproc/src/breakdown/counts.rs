@@ -1,7 +1,10 @@
-//! [`Breakdowns`]: the clicks of each (day, link, partner, ad) per value of each dimension. It
-//! is what a run's workers count, what the store keeps of a day and a partial carries, and it
-//! merges associatively: counts of the same (day, key, dimension, value) add up, whatever
-//! grouping and order the parts come in.
+//! [`Breakdowns`]: the clicks of each (day, link, partner, ad) per profile, a profile being the
+//! values a click has in each dimension (its source, device, operating system, browser,
+//! country and referrer) under one id. A click is one row appended, whatever the number of
+//! dimensions; rows are sorted and added up in runs, and broken down per dimension only when
+//! read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run's workers count,
+//! what the store keeps of a day and a partial carries, and it merges associatively: clicks of
+//! the same (day, key, profile) add up, whatever grouping and order the parts come in.
 
 use rustc_hash::FxHashMap;
 
@@ -10,29 +13,63 @@ use crate::days::{Day, day_key, split_day_key};
 use crate::names::{Names, adopt};
 use crate::sorted_rows::{merge_rows, sort_and_add_up};
 
-/// The bits of a value id; the dimension sits above them.
-const VALUE_BITS: u32 = 28;
-/// The values a dimension keeps apart; later ones are counted as [`MORE`].
-const MAX_VALUES: usize = (1 << VALUE_BITS) - 1;
+/// The values a profile can keep apart per dimension; later ones are counted as [`MORE`].
+const MAX_VALUES: usize = (1 << 28) - 1;
 /// What values past [`MAX_VALUES`] are counted under.
 pub const MORE: &str = "(more values)";
-/// Counts held in the hash table before they settle into sorted rows.
+/// Rows appended before they are sorted and added up into a run.
 const SETTLE_AT: usize = 1 << 20;
+/// The value of a dimension a profile does not break down.
+pub const UNSET: u32 = u32::MAX;
 
-/// A dimension and a value id, packed.
-fn dim_value(dim: Dim, value: u32) -> u32 {
-    ((dim.index() as u32) << VALUE_BITS) | value
+/// A value id per dimension (in [`Dim::ALL`]'s order), [`UNSET`] where not broken down.
+pub type Profile = [u32; 6];
+
+/// One row: (packed (day, key), profile id) and the clicks.
+pub type Row = ((u64, u32), u32);
+
+/// The values met in each dimension and the profiles made of them, each given an id: what a
+/// run's workers share, so that their clicks are counted under the same profile ids.
+#[derive(Default)]
+pub struct Profiles {
+    values: [Names; 6],
+    profiles: Vec<Profile>,
+    ids: FxHashMap<Profile, u32>,
 }
 
-/// The dimension and value id of `packed`.
-fn split_dim_value(packed: u32) -> (Dim, u32) {
-    (Dim::ALL[(packed >> VALUE_BITS) as usize % Dim::ALL.len()], packed & ((1 << VALUE_BITS) - 1))
+impl Profiles {
+    /// The id of `value` of `dim`, given one if new.
+    pub fn value_of(&mut self, dim: Dim, value: &str) -> u32 {
+        let names = &mut self.values[dim.index()];
+        match names.get(value) {
+            Some(id) => id,
+            None if names.all().len() < MAX_VALUES => names.id(value),
+            None => names.id(MORE),
+        }
+    }
+
+    /// The id of the profile `p` (value ids from [`Profiles::value_of`]), given one if new.
+    pub fn profile_of(&mut self, p: Profile) -> u32 {
+        if let Some(&id) = self.ids.get(&p) {
+            return id;
+        }
+        let id = u32::try_from(self.profiles.len()).unwrap_or(u32::MAX);
+        self.profiles.push(p);
+        self.ids.insert(p, id);
+        id
+    }
+
+    /// The profiles, by id.
+    pub fn all(&self) -> &[Profile] {
+        &self.profiles
+    }
+
+    fn is_empty(&self) -> bool {
+        self.profiles.is_empty() && self.values.iter().all(|v| v.all().is_empty())
+    }
 }
 
-/// One row: (packed (day, key), packed (dimension, value)) and the clicks.
-type Row = ((u64, u32), u32);
-
-/// Clicks per (day, key, dimension, value).
+/// Clicks per (day, key, profile).
 #[derive(Default)]
 pub struct Breakdowns {
     /// Link codes.
@@ -41,10 +78,13 @@ pub struct Breakdowns {
     pub partners: Names,
     /// Ad codes.
     pub ads: Names,
+    /// The ids of `parts`, made again when empty.
     keys: FxHashMap<[u32; 3], u32>,
     parts: Vec<[u32; 3]>,
-    values: [Names; 6],
-    counts: FxHashMap<(u64, u32), u32>,
+    /// The values and profiles the rows' profile ids stand for.
+    pub profiles: Profiles,
+    /// Rows appended since the last run was made.
+    fresh: Vec<Row>,
     /// Rows settled, as runs sorted by key, one row a key within a run; a run is merged with
     /// the one before it once it is at least half its size, so a row is merged a few times
     /// over a run instead of each time rows settle.
@@ -75,6 +115,10 @@ impl Breakdowns {
 
     /// The id of the key of these link, partner and ad ids, given one if new.
     fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
+        if self.keys.len() != self.parts.len() {
+            self.keys =
+                self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        }
         if let Some(&k) = self.keys.get(&parts) {
             return k;
         }
@@ -84,29 +128,37 @@ impl Breakdowns {
         k
     }
 
-    /// The id of `value` of `dim`, given one if new.
-    pub fn value_of(&mut self, dim: Dim, value: &str) -> u32 {
-        let names = &mut self.values[dim.index()];
-        match names.get(value) {
-            Some(id) => id,
-            None if names.all().len() < MAX_VALUES => names.id(value),
-            None => names.id(MORE),
-        }
+    /// Takes the keys the rows were added under from whoever numbered them (a run's tally):
+    /// `parts` are each key's link, partner and ad ids, named by `names`. For rows added with
+    /// [`Breakdowns::add`] only, before any key was named here.
+    pub fn name_keys(&mut self, names: [&Names; 3], parts: &[[u32; 3]]) {
+        [self.links, self.partners, self.ads] = names.map(Names::clone);
+        self.parts = parts.to_vec();
+        self.keys = FxHashMap::default();
+    }
+
+    /// Link, partner and ad ids of each key, by key id.
+    pub fn keys(&self) -> &[[u32; 3]] {
+        &self.parts
     }
 
     /// The values of `dim`, by id.
     pub fn values(&self, dim: Dim) -> &[String] {
-        self.values[dim.index()].all()
+        self.profiles.values[dim.index()].all()
     }
 
-    /// Adds `clicks` with `value` of `dim` on `day` to the key `key` (from
-    /// [`Breakdowns::key_of`]).
-    pub fn add(&mut self, day: Day, key: u32, dim: Dim, value: u32, clicks: u32) {
-        let n = self.counts.entry((day_key(day, key), dim_value(dim, value))).or_default();
-        *n = n.saturating_add(clicks);
-        if self.counts.len() >= SETTLE_AT {
-            let mut run: Vec<Row> = std::mem::take(&mut self.counts).into_iter().collect();
-            run.sort_unstable_by_key(|r| r.0);
+    /// The profiles, by id.
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles.profiles
+    }
+
+    /// Adds `clicks` of the profile `profile` (from [`Profiles::profile_of`]) on `day` to the
+    /// key `key`.
+    pub fn add(&mut self, day: Day, key: u32, profile: u32, clicks: u32) {
+        self.fresh.push(((day_key(day, key), profile), clicks));
+        if self.fresh.len() >= SETTLE_AT {
+            let mut run = std::mem::take(&mut self.fresh);
+            sort_and_add_up(&mut run);
             self.push_run(run);
         }
     }
@@ -126,28 +178,41 @@ impl Breakdowns {
         }
     }
 
-    /// [`Breakdowns::add`] by names, as a store partition or a partial holds them.
+    /// Adds the clicks of one dimension's value, as a store partition or a partial holds them.
     pub fn add_named(&mut self, day: Day, key: [&str; 3], dim: Dim, value: &str, clicks: u64) {
-        let (k, v) = (self.key_of(key), self.value_of(dim, value));
-        self.add(day, k, dim, v, u32::try_from(clicks).unwrap_or(u32::MAX));
+        let k = self.key_of(key);
+        let mut p = [UNSET; 6];
+        p[dim.index()] = self.profiles.value_of(dim, value);
+        let id = self.profiles.profile_of(p);
+        self.add(day, k, id, u32::try_from(clicks).unwrap_or(u32::MAX));
     }
 
-    /// Every row, sorted by packed (day, key) and (dimension, value), one row each.
-    fn settle(&mut self) -> Vec<Row> {
-        if !self.counts.is_empty() {
-            let mut run: Vec<Row> = std::mem::take(&mut self.counts).into_iter().collect();
-            run.sort_unstable_by_key(|r| r.0);
-            self.runs.push(run);
-        }
+    /// Every row, sorted by packed (day, key) and profile, one row each, kept as the one run.
+    pub fn settled(&mut self) -> &[Row] {
+        let mut fresh = std::mem::take(&mut self.fresh);
+        sort_and_add_up(&mut fresh);
+        self.runs.push(fresh);
         let mut all = Vec::new();
         while let Some(run) = self.runs.pop() {
             all = merge_rows(run, all);
         }
-        all
+        self.runs = vec![all];
+        &self.runs[0]
+    }
+
+    /// Whether nothing was counted or named.
+    fn is_empty(&self) -> bool {
+        let no_codes = [&self.links, &self.partners, &self.ads].iter().all(|n| n.all().is_empty());
+        no_codes && self.parts.is_empty() && self.profiles.is_empty() && self.fresh.is_empty() && self.runs.is_empty()
     }
 
     /// Adds everything `other` counted.
     pub fn merge(&mut self, mut other: Breakdowns) {
+        if self.is_empty() {
+            // Nothing to renumber.
+            *self = other;
+            return;
+        }
         let [links, partners, ads] =
             adopt([&mut self.links, &mut self.partners, &mut self.ads], [&other.links, &other.partners, &other.ads]);
         let keys: Vec<u32> = other
@@ -155,53 +220,56 @@ impl Breakdowns {
             .iter()
             .map(|&[l, p, a]| self.intern_parts([links[l as usize], partners[p as usize], ads[a as usize]]))
             .collect();
-        let values: Vec<Vec<u32>> = Dim::ALL
+        let values: Vec<Vec<u32>> =
+            Dim::ALL.iter().map(|&d| other.values(d).iter().map(|v| self.profiles.value_of(d, v)).collect()).collect();
+        let profiles: Vec<u32> = other
+            .profiles()
             .iter()
-            .map(|&d| other.values[d.index()].all().iter().map(|v| self.value_of(d, v)).collect())
+            .map(|p| {
+                let mine: Profile =
+                    std::array::from_fn(|d| if p[d] == UNSET { UNSET } else { values[d][p[d] as usize] });
+                self.profiles.profile_of(mine)
+            })
             .collect();
-        let mut theirs = other.settle();
-        for ((packed, dv), _) in &mut theirs {
+        other.settled();
+        let mut theirs = std::mem::take(&mut other.runs).pop().unwrap_or_default();
+        for ((packed, profile), _) in &mut theirs {
             let (day, k) = split_day_key(*packed);
-            let (dim, v) = split_dim_value(*dv);
             *packed = day_key(day, keys[k as usize]);
-            *dv = dim_value(dim, values[dim.index()][v as usize]);
+            *profile = profiles[*profile as usize];
         }
         sort_and_add_up(&mut theirs);
         self.push_run(theirs);
     }
 
-    /// Every row with ids, sorted by day, then key id, dimension and value id.
+    /// Every row with ids, per dimension and value, sorted by day, then key id, dimension and
+    /// value id.
     pub fn rows(&mut self) -> Vec<IdRow> {
         let mut rows = Vec::new();
-        self.for_each_row(|r| rows.push(r));
-        rows
-    }
-
-    /// Hands every row with ids to `each`, sorted by day, then key id, dimension and value id.
-    pub fn for_each_row(&mut self, mut each: impl FnMut(IdRow)) {
-        let all = self.settle();
-        for &row in &all {
-            each(self.id_row(row));
+        self.settled();
+        let all = &self.runs[0];
+        let mut values: Vec<((Dim, u32), u32)> = Vec::new();
+        let mut at = 0;
+        while at < all.len() {
+            let packed = all[at].0.0;
+            let end = at + all[at..].iter().take_while(|r| r.0.0 == packed).count();
+            values.clear();
+            for &((_, profile), clicks) in &all[at..end] {
+                let p = &self.profiles()[profile as usize];
+                values.extend(Dim::ALL.iter().filter(|d| p[d.index()] != UNSET).map(|&d| ((d, p[d.index()]), clicks)));
+            }
+            sort_and_add_up(&mut values);
+            let (day, k) = split_day_key(packed);
+            let key = self.parts[k as usize];
+            rows.extend(values.iter().map(|&((dim, value), clicks)| IdRow { day, key, dim, value, clicks }));
+            at = end;
         }
-        self.runs = vec![all];
-    }
-
-    fn id_row(&self, ((packed, dv), clicks): Row) -> IdRow {
-        let (day, k) = split_day_key(packed);
-        let (dim, value) = split_dim_value(dv);
-        IdRow { day, key: self.parts[k as usize], dim, value, clicks }
-    }
-
-    /// Every count with ids, in no order, a (day, key, dimension, value) possibly in several
-    /// rows (their clicks add up): for sums, which need no merging first.
-    pub fn counts(&self) -> impl Iterator<Item = IdRow> + '_ {
-        let settled = self.runs.iter().flatten().copied();
-        settled.chain(self.counts.iter().map(|(&k, &n)| (k, n))).map(|row| self.id_row(row))
+        rows
     }
 
     /// Each value id's rank among `dim`'s values in name order.
     pub fn value_ranks(&self, dim: Dim) -> Vec<u32> {
-        self.values[dim.index()].ranks()
+        self.profiles.values[dim.index()].ranks()
     }
 
     /// The names of a row's key: link, partner and ad.
@@ -271,12 +339,17 @@ mod tests {
     fn counts_settle_into_rows_without_losing_any() {
         let mut b = Breakdowns::default();
         let k = b.key_of(["l", "p", ""]);
-        let v = b.value_of(Dim::Source, "link");
+        let mut p = [UNSET; 6];
+        p[Dim::Source.index()] = b.profiles.value_of(Dim::Source, "link");
+        p[Dim::Country.index()] = b.profiles.value_of(Dim::Country, "DE");
+        let id = b.profiles.profile_of(p);
         for day in 0..(SETTLE_AT as i32 + 10) {
-            b.add(day % 1000, k, Dim::Source, v, 1);
+            b.add(day % 1000, k, id, 1);
         }
-        let total: u64 = b.rows().iter().map(|r| u64::from(r.clicks)).sum();
-        assert_eq!(total, SETTLE_AT as u64 + 10);
-        assert_eq!(b.rows().len(), 1000);
+        let rows = b.rows();
+        let total: u64 = rows.iter().map(|r| u64::from(r.clicks)).sum();
+        assert_eq!(total, 2 * (SETTLE_AT as u64 + 10), "each click once in each of its two dimensions");
+        assert_eq!(rows.len(), 2000);
+        assert!(rows.iter().all(|r| r.dim == Dim::Source || r.dim == Dim::Country));
     }
 }

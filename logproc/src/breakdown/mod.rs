@@ -1,10 +1,10 @@
 //! Breakdowns of clicks: where they came from (the referrer's domain, the country of the
 //! client's address), what clicked (device class, operating system, browser), and whether a
-//! printed QR code was scanned or a link followed. Each worker of a run counts its own clicks
-//! ([`Counter`], the map side); the workers' counts, the store's days and the partials merge
-//! into one [`Breakdowns`] in any order and grouping; [`tables`] computes the tables and the
-//! partner pages' top entries from it. People's clicks only: bot and `HEAD` hits are not
-//! broken down. No address is kept: only its country.
+//! printed QR code was scanned or a link followed. Each worker of a run finds its clicks'
+//! values ([`Counter`], the map side), the run counts each click under its profile; runs, the
+//! store's days and the partials merge into one [`Breakdowns`] in any order and grouping;
+//! [`tables`] computes the tables and the partner pages' top entries from it. People's clicks
+//! only: bot and `HEAD` hits are not broken down. No address is kept: only its country.
 
 pub mod agent;
 pub mod counter;
@@ -14,7 +14,7 @@ pub mod referrer;
 pub mod tables;
 
 pub use counter::Counter;
-pub use counts::Breakdowns;
+pub use counts::{Breakdowns, Profiles};
 
 /// What clicks are broken down by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,8 +1,11 @@
 //! The breakdown tables, summed over the report's period: the whole program's clicks per
-//! dimension and value (`breakdown`), and per partner (`breakdown_by_partner`), per partner
-//! and link (`breakdown_by_partner_link`) and per partner and ad (`breakdown_by_partner_ad`),
-//! each sorted by its codes, then dimension, most clicks first, then value; and each partner's
-//! top values per window for its pages.
+//! dimension and value (`breakdown`), and per partner (`breakdown_by_partner`), per link
+//! (`breakdown_by_link`) and per partner and ad (`breakdown_by_partner_ad`), each sorted by its
+//! codes, then dimension, most clicks first, then value; and each partner's top values per
+//! window for its pages. The rows are taken key by key in the order of the partner, link and ad
+//! codes, so the sums are made in one pass, on arrays indexed by value. (Per partner and link
+//! there is no table: on a big program it would hold more rows than all the others together;
+//! the store and the partials keep the clicks of each link, partner and ad.)
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -11,8 +14,9 @@ use polars::prelude::*;
 use refcenter_model::page_stats::{Share, TOP_VALUES, WINDOWS, Windows};
 use rustc_hash::FxHashMap;
 
+use super::counts::UNSET;
 use super::{Breakdowns, Dim};
-use crate::days::Day;
+use crate::days::{Day, split_day_key};
 
 /// The tables of one report.
 pub struct BreakdownTables {
@@ -22,52 +26,75 @@ pub struct BreakdownTables {
     pub pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>>,
 }
 
-/// A partner's values with their clicks, per (partner, dimension, window).
-type Grouped<'a> = BTreeMap<(&'a str, Dim, usize), Vec<(u64, &'a str)>>;
-
-/// Clicks summed per (code ids, dimension, value id).
-type Sums<const N: usize> = FxHashMap<([u32; N], Dim, u32), u64>;
-
-/// Each id's rank in name order: of the codes, and of each dimension's values.
-struct Ranks {
-    codes: [Vec<u32>; 3],
-    values: Vec<Vec<u32>>,
+/// Clicks per value of each dimension, on arrays indexed by value id, with the values met
+/// listed so that taking the sums out is as quick as adding them.
+struct Sums {
+    clicks: [Vec<u64>; 6],
+    met: [Vec<u32>; 6],
 }
 
-/// The rows of `sums` as a table with the code columns `columns` (the codes' names from
-/// `names`, their ranks from `ranks`), sorted by codes, dimension, most clicks, value.
-fn table<const N: usize>(
-    sums: Sums<N>,
-    columns: [&str; N],
-    (names, ranks): ([&[String]; N], [&[u32]; N]),
-    b: &Breakdowns,
-    r: &Ranks,
-) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<_> = sums.into_iter().collect();
-    // Sorted on integers: ranks stand for the names.
-    rows.sort_unstable_by_key(|((k, d, v), n)| {
-        let codes: [u32; N] = std::array::from_fn(|i| ranks[i][k[i] as usize]);
-        (codes, *d, Reverse(*n), r.values[d.index()][*v as usize])
-    });
-    let n = rows.len();
-    let mut out: Vec<Column> = (0..N)
-        .map(|i| {
-            let values = rows.iter().map(|((k, _, _), _)| names[i][k[i] as usize].as_str());
-            StringChunked::from_iter_values(columns[i].into(), values).into_column()
-        })
-        .collect();
-    out.push(
-        StringChunked::from_iter_values("dimension".into(), rows.iter().map(|((_, d, _), _)| d.name())).into_column(),
-    );
-    out.push(
-        StringChunked::from_iter_values(
-            "value".into(),
-            rows.iter().map(|((_, d, v), _)| b.values(*d)[*v as usize].as_str()),
-        )
-        .into_column(),
-    );
-    out.push(Column::new("clicks".into(), rows.iter().map(|(_, c)| *c).collect::<Vec<u64>>()));
-    DataFrame::new(n, out)
+impl Sums {
+    fn new(b: &Breakdowns) -> Sums {
+        Sums {
+            clicks: std::array::from_fn(|d| vec![0; b.values(Dim::ALL[d]).len()]),
+            met: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+
+    fn add(&mut self, dim: usize, value: u32, clicks: u64) {
+        if clicks == 0 {
+            return;
+        }
+        let sum = &mut self.clicks[dim][value as usize];
+        if *sum == 0 {
+            self.met[dim].push(value);
+        }
+        *sum += clicks;
+    }
+
+    /// Adds the clicks of a profile.
+    fn add_profile(&mut self, profile: &[u32; 6], clicks: u64) {
+        for (d, &v) in profile.iter().enumerate() {
+            if v != UNSET {
+                self.add(d, v, clicks);
+            }
+        }
+    }
+
+    /// Hands each sum to `each` per dimension, most clicks first, then by value (`ranks`: each
+    /// dimension's value ids in name order), and empties them.
+    fn take(&mut self, ranks: &[Vec<u32>], mut each: impl FnMut(Dim, u32, u64)) {
+        for (d, dim) in Dim::ALL.into_iter().enumerate() {
+            let (clicks, met) = (&mut self.clicks[d], &mut self.met[d]);
+            met.sort_unstable_by_key(|&v| (Reverse(clicks[v as usize]), ranks[d][v as usize]));
+            for &v in met.iter() {
+                each(dim, v, std::mem::take(&mut clicks[v as usize]));
+            }
+            met.clear();
+        }
+    }
+}
+
+/// A table's rows, with ids: `N` codes, dimension, value, clicks.
+struct Rows<const N: usize>(Vec<([u32; N], Dim, u32, u64)>);
+
+impl<const N: usize> Rows<N> {
+    /// The table, with the codes' names from `codes` (partners', links' or ads'), under
+    /// the column names `columns`.
+    fn frame(self, columns: [&str; N], codes: [&[String]; N], b: &Breakdowns) -> PolarsResult<DataFrame> {
+        let rows = self.0;
+        let mut out: Vec<Column> = (0..N)
+            .map(|i| {
+                let names = rows.iter().map(|r| codes[i][r.0[i] as usize].as_str());
+                StringChunked::from_iter_values(columns[i].into(), names).into_column()
+            })
+            .collect();
+        out.push(StringChunked::from_iter_values("dimension".into(), rows.iter().map(|r| r.1.name())).into_column());
+        let values = rows.iter().map(|r| b.values(r.1)[r.2 as usize].as_str());
+        out.push(StringChunked::from_iter_values("value".into(), values).into_column());
+        out.push(Column::new("clicks".into(), rows.iter().map(|r| r.3).collect::<Vec<u64>>()));
+        DataFrame::new(rows.len(), out)
+    }
 }
 
 /// Whether `day` is in the window `w` (days back from `as_of`, `None`: all time).
@@ -78,81 +105,148 @@ fn in_window(w: Option<u32>, day: Day, as_of: Day) -> bool {
     }
 }
 
+/// The rows of [`Breakdowns`] grouped by key, the keys in the order of their partner, link and
+/// ad codes.
+struct ByKey {
+    /// (day, profile, clicks), a key's rows after the other's.
+    rows: Vec<(Day, u32, u32)>,
+    /// The key ids in that order.
+    order: Vec<u32>,
+    /// Where the rows of each key of `order` start (and, last, where they end).
+    starts: Vec<usize>,
+}
+
+/// The rows of `b` grouped by key (a counting sort: one pass to count, one to place).
+fn by_key(b: &mut Breakdowns) -> ByKey {
+    let [link_rank, partner_rank, ad_rank] = [b.links.ranks(), b.partners.ranks(), b.ads.ranks()];
+    let keys = b.keys().to_vec();
+    let mut order: Vec<u32> = (0..keys.len()).map(|k| u32::try_from(k).unwrap_or(u32::MAX)).collect();
+    order.sort_unstable_by_key(|&k| {
+        let [l, p, a] = keys[k as usize];
+        (partner_rank[p as usize], link_rank[l as usize], ad_rank[a as usize])
+    });
+    let mut place = vec![0usize; keys.len()];
+    for (i, &k) in order.iter().enumerate() {
+        place[k as usize] = i;
+    }
+    let rows = b.settled();
+    let mut starts = vec![0usize; keys.len() + 1];
+    for &((packed, _), _) in rows {
+        starts[place[split_day_key(packed).1 as usize] + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![(0, 0, 0); rows.len()];
+    for &((packed, profile), clicks) in rows {
+        let (day, k) = split_day_key(packed);
+        let at = &mut next[place[k as usize]];
+        out[*at] = (day, profile, clicks);
+        *at += 1;
+    }
+    ByKey { rows: out, order, starts }
+}
+
 /// Computes the tables and the pages' top values; the windows end on `as_of`.
 pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
     let no_ad = b.ads.get("");
+    let ByKey { rows, order, starts } = by_key(b);
     let b: &Breakdowns = b;
-    // Three sums side by side, each over every count: per (partner, dimension, value) the
-    // clicks in each window (the last: all time, which is the period), per partner and link,
-    // per partner and ad.
-    let (per_partner, by_link, by_ad) = std::thread::scope(|scope| {
-        let per_partner = scope.spawn(|| {
-            let mut sums: FxHashMap<(u32, Dim, u32), [u64; 4]> = FxHashMap::default();
-            for r in b.counts() {
-                let windows = sums.entry((r.key[1], r.dim, r.value)).or_default();
-                for (sum, w) in windows.iter_mut().zip(WINDOWS) {
-                    if in_window(w, r.day, as_of) {
-                        *sum += u64::from(r.clicks);
+    let ranks: Vec<Vec<u32>> = Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect();
+    // Ad ids by rank, and ranks by id, to take a partner's ads in the order of their codes.
+    let ad_rank = b.ads.ranks();
+    let mut ad_by_rank = vec![0u32; ad_rank.len()];
+    for (id, &r) in ad_rank.iter().enumerate() {
+        ad_by_rank[r as usize] = u32::try_from(id).unwrap_or(u32::MAX);
+    }
+    let (partners, links, ads) = (b.partners.all(), b.links.all(), b.ads.all());
+    let value = |dim: Dim, v: u32| b.values(dim)[v as usize].as_str();
+    let (mut program, mut sums) = (Sums::new(b), Sums::new(b));
+    let mut windows: [Sums; 4] = std::array::from_fn(|_| Sums::new(b));
+    // A partner's clicks per (ad rank, profile), summed per ad once the partner is done; and
+    // every partner's per (link, profile), summed per link at the end.
+    let mut ad_rows: Vec<((u32, u32), u64)> = Vec::new();
+    let mut per_link: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    let (mut program_rows, mut partner_rows) = (Rows::<0>(Vec::new()), Rows::<1>(Vec::new()));
+    let (mut link_rows, mut ad_table) = (Rows::<1>(Vec::new()), Rows::<2>(Vec::new()));
+    let mut pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>> = BTreeMap::new();
+    let mut i = 0;
+    while i < order.len() {
+        let [_, partner, _] = b.keys()[order[i] as usize];
+        // The partner's keys.
+        while i < order.len() && b.keys()[order[i] as usize][1] == partner {
+            let [link, _, ad] = b.keys()[order[i] as usize];
+            for &(day, profile, clicks) in &rows[starts[i]..starts[i + 1]] {
+                let (profile_values, clicks) = (&b.profiles()[profile as usize], u64::from(clicks));
+                for (sums, w) in windows.iter_mut().zip(WINDOWS) {
+                    if in_window(w, day, as_of) {
+                        sums.add_profile(profile_values, clicks);
                     }
                 }
+                *per_link.entry((link, profile)).or_default() += clicks;
+                if Some(ad) != no_ad {
+                    ad_rows.push(((ad_rank[ad as usize], profile), clicks));
+                }
             }
-            sums
-        });
-        let by_ad = scope.spawn(|| {
-            let mut sums: Sums<2> = FxHashMap::default();
-            for r in b.counts().filter(|r| Some(r.key[2]) != no_ad) {
-                *sums.entry(([r.key[1], r.key[2]], r.dim, r.value)).or_default() += u64::from(r.clicks);
+            i += 1;
+        }
+        let mut tops: [Windows<Vec<Share>>; 6] = Default::default();
+        for (w, sums) in windows.iter_mut().enumerate() {
+            let all_time = WINDOWS[w].is_none();
+            sums.take(&ranks, |dim, v, n| {
+                if all_time {
+                    partner_rows.0.push(([partner], dim, v, n));
+                    program.add(dim.index(), v, n);
+                }
+                let top = tops[dim.index()].get_mut(WINDOWS[w]);
+                if top.len() < TOP_VALUES {
+                    top.push(Share { value: value(dim, v).to_owned(), clicks: n });
+                }
+            });
+        }
+        let dims: BTreeMap<String, Windows<Vec<Share>>> = Dim::ALL
+            .into_iter()
+            .zip(tops)
+            // All time holds every window's values.
+            .filter(|(_, top)| !top.all_time.is_empty())
+            .map(|(dim, top)| (dim.name().to_owned(), top))
+            .collect();
+        if !dims.is_empty() {
+            pages.insert(partners[partner as usize].clone(), dims);
+        }
+        // The partner's ads, in the order of their codes.
+        ad_rows.sort_unstable_by_key(|r| r.0.0);
+        let mut at = 0;
+        while at < ad_rows.len() {
+            let rank = ad_rows[at].0.0;
+            while at < ad_rows.len() && ad_rows[at].0.0 == rank {
+                let ((_, profile), clicks) = ad_rows[at];
+                sums.add_profile(&b.profiles()[profile as usize], clicks);
+                at += 1;
             }
-            sums
-        });
-        let mut by_link: Sums<2> = FxHashMap::default();
-        for r in b.counts() {
-            *by_link.entry(([r.key[1], r.key[0]], r.dim, r.value)).or_default() += u64::from(r.clicks);
+            let ad = ad_by_rank[rank as usize];
+            sums.take(&ranks, |dim, v, n| ad_table.0.push(([partner, ad], dim, v, n)));
         }
-        let per_partner = per_partner.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (per_partner, by_link, by_ad.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
-    let mut program: Sums<0> = FxHashMap::default();
-    let mut by_partner: Sums<1> = FxHashMap::default();
-    for (&(partner, dim, value), windows) in &per_partner {
-        if windows[3] > 0 {
-            *program.entry(([], dim, value)).or_default() += windows[3];
-            by_partner.insert(([partner], dim, value), windows[3]);
-        }
+        ad_rows.clear();
     }
-    let r = Ranks {
-        codes: [b.links.ranks(), b.partners.ranks(), b.ads.ranks()],
-        values: Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect(),
-    };
-    let (links, partners, ads) = (b.links.all(), b.partners.all(), b.ads.all());
-    let [link_rank, partner_rank, ad_rank] = [&r.codes[0][..], &r.codes[1][..], &r.codes[2][..]];
+    program.take(&ranks, |dim, v, n| program_rows.0.push(([], dim, v, n)));
+    let link_rank = b.links.ranks();
+    let mut per_link: Vec<((u32, u32), u64)> = per_link.into_iter().collect();
+    per_link.sort_unstable_by_key(|&((link, _), _)| link_rank[link as usize]);
+    for group in per_link.chunk_by(|x, y| x.0.0 == y.0.0) {
+        for &((_, profile), clicks) in group {
+            sums.add_profile(&b.profiles()[profile as usize], clicks);
+        }
+        let link = group[0].0.0;
+        sums.take(&ranks, |dim, v, n| link_rows.0.push(([link], dim, v, n)));
+    }
     let tables = vec![
-        ("breakdown", table(program, [], ([], []), b, &r)?),
-        ("breakdown_by_partner", table(by_partner, ["partner"], ([partners], [partner_rank]), b, &r)?),
-        (
-            "breakdown_by_partner_link",
-            table(by_link, ["partner", "link"], ([partners, links], [partner_rank, link_rank]), b, &r)?,
-        ),
-        (
-            "breakdown_by_partner_ad",
-            table(by_ad, ["partner", "ad"], ([partners, ads], [partner_rank, ad_rank]), b, &r)?,
-        ),
+        ("breakdown", program_rows.frame([], [], b)?),
+        ("breakdown_by_partner", partner_rows.frame(["partner"], [partners], b)?),
+        ("breakdown_by_link", link_rows.frame(["link"], [links], b)?),
+        ("breakdown_by_partner_ad", ad_table.frame(["partner", "ad"], [partners, ads], b)?),
     ];
-    // Each partner's values per (window, dimension), most clicks first, then by value.
-    let mut grouped: Grouped<'_> = BTreeMap::new();
-    for ((partner, dim, value), windows) in per_partner {
-        for (w, n) in windows.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-            let entry = grouped.entry((partners[partner as usize].as_str(), dim, w)).or_default();
-            entry.push((n, b.values(dim)[value as usize].as_str()));
-        }
-    }
-    let mut pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>> = BTreeMap::new();
-    for ((partner, dim, w), mut values) in grouped {
-        values.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        let top = values.into_iter().take(TOP_VALUES).map(|(clicks, v)| Share { value: v.to_owned(), clicks });
-        let dims = pages.entry(partner.to_owned()).or_default();
-        *dims.entry(dim.name().to_owned()).or_default().get_mut(WINDOWS[w]) = top.collect();
-    }
     Ok(BreakdownTables { tables, pages })
 }
 
@@ -181,5 +275,76 @@ mod tests {
         assert_eq!(p.last_7_days, [share("DE", 3), share("FR", 2)]);
         assert_eq!(p.last_30_days, [share("FR", 6), share("DE", 3)]);
         assert_eq!(p.all_time, p.last_30_days);
+    }
+
+    /// The rows of `df` as text, columns joined by commas.
+    fn text(df: &DataFrame) -> Vec<String> {
+        (0..df.height())
+            .map(|i| {
+                let row = df.get_row(i).unwrap_or_else(|e| panic!("{e}"));
+                let cells: Vec<String> =
+                    row.0.iter().map(|v| v.get_str().map_or(v.to_string(), str::to_owned)).collect();
+                cells.join(",")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_click_counts_in_each_of_its_dimensions_per_link_partner_and_ad() {
+        let mut b = Breakdowns::default();
+        let profile = |b: &mut Breakdowns, country: &str, referrer: &str| {
+            let mut p = [UNSET; 6];
+            p[Dim::Country.index()] = b.profiles.value_of(Dim::Country, country);
+            p[Dim::Referrer.index()] = b.profiles.value_of(Dim::Referrer, referrer);
+            b.profiles.profile_of(p)
+        };
+        let (de_tco, fr_direct) = (profile(&mut b, "DE", "t.co"), profile(&mut b, "FR", "(direct)"));
+        // Keys met in another order than their codes'.
+        let (zb, ap, ma) = (b.key_of(["z", "q", "b"]), b.key_of(["a", "p", ""]), b.key_of(["m", "p", "a"]));
+        b.add(5, zb, de_tco, 2);
+        b.add(5, ap, fr_direct, 1);
+        b.add(4, ap, de_tco, 1);
+        b.add(5, ma, fr_direct, 3);
+        let t = tables(&mut b, 5).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = t.tables.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["breakdown", "breakdown_by_partner", "breakdown_by_link", "breakdown_by_partner_ad"]);
+        assert_eq!(
+            text(&t.tables[0].1),
+            ["country,FR,4", "country,DE,3", "referrer,(direct),4", "referrer,t.co,3"],
+            "dimensions in order, most clicks first"
+        );
+        assert_eq!(
+            text(&t.tables[1].1),
+            [
+                "p,country,FR,4",
+                "p,country,DE,1",
+                "p,referrer,(direct),4",
+                "p,referrer,t.co,1",
+                "q,country,DE,2",
+                "q,referrer,t.co,2"
+            ]
+        );
+        assert_eq!(
+            text(&t.tables[2].1),
+            [
+                "a,country,DE,1",
+                "a,country,FR,1",
+                "a,referrer,(direct),1",
+                "a,referrer,t.co,1",
+                "m,country,FR,3",
+                "m,referrer,(direct),3",
+                "z,country,DE,2",
+                "z,referrer,t.co,2",
+            ],
+            "per link over every partner; ties by value"
+        );
+        assert_eq!(
+            text(&t.tables[3].1),
+            ["p,a,country,FR,3", "p,a,referrer,(direct),3", "q,b,country,DE,2", "q,b,referrer,t.co,2"]
+        );
+        let top = &t.pages["p"]["referrer"];
+        let share = |v: &str, c| Share { value: v.to_owned(), clicks: c };
+        assert_eq!(top.last_7_days, [share("(direct)", 4), share("t.co", 1)]);
+        assert!(!t.pages["q"].contains_key("os"), "no dimension the profiles leave out");
     }
 }
