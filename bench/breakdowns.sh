@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# What the breakdowns cost: refstats with `--breakdowns none` and `--breakdowns all` on the same
+# log, alternating, PAIRS pairs per log (default 5), with the medians and their ratio; on
+# gen_logs.py's CloudFront and combined logs (LINES lines, default 2000000, the 10,000-partner
+# program) and on gen_shapes.py's three shapes (SHAPE_LINES lines, default 1000000). Quicker
+# than bench/stats.sh, which runs the same two beside DuckDB and polars, three rounds. Not a
+# test: run it by hand and copy the figures into bench/README.md.
+#
+#   bench/breakdowns.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/common.sh
+
+pairs="${PAIRS:-5}"
+cargo build --quiet --profile bench -p refstats
+refstats="$CARGO_TARGET_DIR/release/refstats"
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+cost() { # log, format, program, label
+    local log="$1" format="$2" config="$3" label="$4"
+    settle "$log"
+    echo "$label: $(wc -l < "$log") lines, $pairs pairs"
+    local none_walls=() all_walls=() none_peaks=() all_peaks=()
+    for _ in $(seq "$pairs"); do
+        measure "none" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns none --out "$work/none" "$log"
+        none_walls+=("$wall"); none_peaks+=("$rss")
+        measure "all" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns all --out "$work/all" "$log"
+        all_walls+=("$wall"); all_peaks+=("$rss")
+    done
+    local none all
+    none="$(median "${none_walls[@]}")"; all="$(median "${all_walls[@]}")"
+    printf '  medians: none %.2f s, %d MB; all %.2f s, %d MB; cost %s\n' "$none" "$(median "${none_peaks[@]}")" \
+        "$all" "$(median "${all_peaks[@]}")" "$(python3 -c "print(f'{$all / $none:.3f}')")"
+    rm -f "$log"
+}
+
+python3 bench/gen_program.py "$work/program" 10000 20 5 > /dev/null
+for format in cloudfront combined; do
+    python3 bench/gen_logs.py "$format" "${LINES:-2000000}" "$work/$format.log"
+    cost "$work/$format.log" "$format" "$work/program/partners.toml" "gen_logs, $format"
+done
+for shape in few-partners many-partners bot-heavy; do
+    read -r n_partners n_links n_ads < <(python3 bench/gen_shapes.py "$shape" program)
+    python3 bench/gen_program.py "$work/program-$shape" "$n_partners" "$n_links" "$n_ads" > /dev/null
+    for format in cloudfront combined; do
+        python3 bench/gen_shapes.py "$shape" "$format" "${SHAPE_LINES:-1000000}" "$work/$shape-$format.log"
+        cost "$work/$shape-$format.log" "$format" "$work/program-$shape/partners.toml" "$shape, $format"
+    done
+done
