@@ -482,6 +482,9 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ),
         _ => None,
     };
+    if store_info.is_some() {
+        store_run::note_breakdown_gaps(&counted, options.breakdowns.any());
+    }
     let days = counted.tally.days();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let today = day_of(i64::try_from(now).unwrap_or(0));

@@ -28,6 +28,29 @@ pub fn plan(store: &Store, sources: Vec<Source>) -> Result<(Vec<NewInput>, Vec<K
     Ok((plan.new, plan.known))
 }
 
+/// Says on stderr when the breakdowns leave out clicks of the store's days (days counted without
+/// them, or with fewer dimensions): their tables then sum fewer clicks than the period's.
+/// `wanted`: whether this run breaks clicks down.
+pub fn note_breakdown_gaps(counted: &Counted, wanted: bool) {
+    let covered = counted.breakdowns.clicks_by_day();
+    if !wanted && covered.is_empty() {
+        return;
+    }
+    let clicks = counted.tally.clicks_by_day();
+    let short: Vec<Day> =
+        clicks.iter().filter(|&(day, &n)| covered.get(day).copied().unwrap_or(0) < n).map(|(&day, _)| day).collect();
+    let (Some(first), Some(last)) = (short.first(), short.last()) else { return };
+    let total: u64 = clicks.values().sum();
+    let held: u64 = covered.values().sum();
+    anstream::eprintln!(
+        "note: the breakdowns leave out clicks of {} day(s) of the store, {} to {}, counted without them or with \
+         fewer dimensions: their tables hold {held} of the {total} clicks; keep the same --breakdowns for every run",
+        short.len(),
+        day_name(*first),
+        day_name(*last),
+    );
+}
+
 /// Stores what the run counted (with the request ids of the days it added to) and the files
 /// it read, then adds every other day of the store to `counted` for the report.
 pub fn commit(

@@ -429,6 +429,19 @@ impl Tally {
         days
     }
 
+    /// Clicks per day over everything counted, for the days with any.
+    pub fn clicks_by_day(&self) -> BTreeMap<Day, u64> {
+        let mut out: BTreeMap<Day, u64> = BTreeMap::new();
+        let counted = self.counts.iter().map(|(&(day, _), c)| (day, u64::from(c.clicks)));
+        let settled = self.settled.iter().map(|(packed, c)| (split_day_key(*packed).0, u64::from(c.clicks)));
+        let stored = self.stored.iter().map(|&(day, _, clicks, _, _)| (day, clicks));
+        for (day, clicks) in counted.chain(settled).chain(stored) {
+            *out.entry(day).or_default() += clicks;
+        }
+        out.retain(|_, n| *n > 0);
+        out
+    }
+
     /// Every distinct key seen, as (link, partner, ad) ids.
     pub fn keys(&self) -> &[[u32; 3]] {
         &self.parts

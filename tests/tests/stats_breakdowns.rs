@@ -137,10 +137,13 @@ fn write_logs(dir: &Path) -> (Vec<PathBuf>, Tables) {
     (paths, expected)
 }
 
-fn refstats(dir: &Path, args: &[&str]) {
+/// Runs refstats, which must succeed; returns what it said on stderr.
+fn refstats(dir: &Path, args: &[&str]) -> String {
     let out = command("refstats", dir).arg("--config").arg(repo_root().join("partners.toml")).args(args).output();
     let out = out.expect("refstats starts");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
 }
 
 /// The rows of the CSV table `path` after its header, which must be `header`.
@@ -216,13 +219,29 @@ fn breakdowns_equal_a_count_of_the_events() {
     refstats(dir.path(), &["--store", store_arg, "--as-of", "2024-03-20", "--breakdowns", "all", logs[0]]);
     let mut args = vec!["--store", store_arg, "--as-of", "2024-03-20", "--breakdowns", "all"];
     args.extend(&logs[1..]);
-    refstats(dir.path(), &args);
+    let said = refstats(dir.path(), &args);
+    assert!(!said.contains("breakdowns leave out"), "every day has its breakdowns: {said}");
     check_tables(&store.join("report"), &expected, "a store fed in two runs");
     for table in ["breakdown", "breakdown_by_partner", "breakdown_by_link", "breakdown_by_partner_ad"] {
         let file = format!("{table}.csv");
         let [stored, once] = [store.join("report").join(&file), one.join(&file)].map(|p| std::fs::read(p).unwrap());
         assert_eq!(stored, once, "{file}: the store's and one run's, byte for byte");
     }
+
+    // A store whose first run counted no breakdowns says that its tables leave clicks out.
+    let mixed = dir.path().join("mixed");
+    let mixed_arg = mixed.to_str().unwrap();
+    let said = refstats(dir.path(), &["--store", mixed_arg, "--as-of", "2024-03-20", logs[0]]);
+    assert!(!said.contains("breakdowns leave out"), "nothing broken down, nothing said: {said}");
+    let mut args = vec!["--store", mixed_arg, "--as-of", "2024-03-20", "--breakdowns", "all"];
+    args.extend(&logs[1..]);
+    let said = refstats(dir.path(), &args);
+    let total: u64 = expected.by_partner.iter().filter(|(k, _)| k.1 == "source").map(|(_, n)| n).sum();
+    assert!(
+        said.contains("the breakdowns leave out clicks of 20 day(s) of the store, 2024-03-01 to 2024-03-20")
+            && said.contains(&format!("of the {total} clicks")),
+        "{said}"
+    );
 
     // Without breakdowns (the default), no breakdown rows.
     let none = dir.path().join("none");

@@ -2,9 +2,11 @@
 //! values a click has in each dimension (its source, device, operating system, browser,
 //! country and referrer) under one id. A click is one row appended, whatever the number of
 //! dimensions; rows are sorted and added up in runs, and broken down per dimension only when
-//! read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run's workers count,
-//! what the store keeps of a day and a partial carries, and it merges associatively: clicks of
+//! read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run counts, what the
+//! store keeps of a day and a partial carries, and it merges associatively: clicks of
 //! the same (day, key, profile) add up, whatever grouping and order the parts come in.
+
+use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
@@ -198,6 +200,21 @@ impl Breakdowns {
         }
         self.runs = vec![all];
         &self.runs[0]
+    }
+
+    /// The clicks broken down per day: the most clicks any one dimension holds that day (a day
+    /// counted with breakdowns holds each of its clicks in every dimension counted).
+    pub fn clicks_by_day(&self) -> BTreeMap<Day, u64> {
+        let mut per_dim: BTreeMap<Day, [u64; 6]> = BTreeMap::new();
+        for &((packed, profile), clicks) in self.fresh.iter().chain(self.runs.iter().flatten()) {
+            let sums = per_dim.entry(split_day_key(packed).0).or_default();
+            for (sum, &value) in sums.iter_mut().zip(&self.profiles()[profile as usize]) {
+                if value != UNSET {
+                    *sum += u64::from(clicks);
+                }
+            }
+        }
+        per_dim.into_iter().map(|(day, sums)| (day, sums.into_iter().max().unwrap_or(0))).collect()
     }
 
     /// Whether nothing was counted or named.
