@@ -39,11 +39,4 @@ for format in cloudfront combined; do
     python3 bench/gen_logs.py "$format" "${LINES:-2000000}" "$work/$format.log"
     cost "$work/$format.log" "$format" "$work/program/partners.toml" "gen_logs, $format"
 done
-for shape in few-partners many-partners bot-heavy; do
-    read -r n_partners n_links n_ads < <(python3 bench/gen_shapes.py "$shape" program)
-    python3 bench/gen_program.py "$work/program-$shape" "$n_partners" "$n_links" "$n_ads" > /dev/null
-    for format in cloudfront combined; do
-        python3 bench/gen_shapes.py "$shape" "$format" "${SHAPE_LINES:-1000000}" "$work/$shape-$format.log"
-        cost "$work/$shape-$format.log" "$format" "$work/program-$shape/partners.toml" "$shape, $format"
-    done
-done
+each_shape "${SHAPE_LINES:-1000000}" cost

@@ -77,17 +77,8 @@ if [ -z "${SHAPES_ONLY:-}" ]; then
     done
 fi
 
-# The second, independent generator's shapes (bench/gen_shapes.py), each over a program of
-# its own size made by gen_program.py.
-shape_lines="${SHAPE_LINES:-2000000}"
-for shape in few-partners many-partners bot-heavy; do
-    read -r n_partners n_links n_ads < <(python3 bench/gen_shapes.py "$shape" program)
-    python3 bench/gen_program.py "$work/program-$shape" "$n_partners" "$n_links" "$n_ads" > /dev/null
-    for format in cloudfront combined; do
-        python3 bench/gen_shapes.py "$shape" "$format" "$shape_lines" "$work/$shape-$format.log"
-        compare "$work/$shape-$format.log" "$format" "$work/program-$shape/partners.toml" "$shape, $format"
-    done
-done
+# The second, independent generator's shapes.
+each_shape "${SHAPE_LINES:-2000000}" compare
 [ -z "${SHAPES_ONLY:-}" ] || exit 0
 
 echo "memory as the log grows (CloudFront; three runs each, as peak memory varies from run to run):"
