@@ -14,8 +14,10 @@ use super::counts::{Profile, Profiles, UNSET};
 use super::{Dim, Wanted, agent, country, referrer};
 use crate::record::Record;
 
-/// How many user agents, referrers and profiles a counter remembers.
+/// How many user agents, referrers (as logged) and referrer domains a counter remembers.
 const CACHE: usize = 1 << 16;
+/// How many profiles a counter remembers: every one met, in practice (a few thousand).
+const PROFILE_CACHE: usize = 1 << 20;
 
 /// One worker's breakdown of clicks.
 pub struct Counter<'a> {
@@ -26,6 +28,9 @@ pub struct Counter<'a> {
     /// Referrers seen (as logged: logs repeat a few pages' addresses), with their domain's
     /// value id.
     referrers: FxHashMap<Box<str>, u32>,
+    /// Referrer domains seen, with their value ids: for referrers past the first [`CACHE`]
+    /// (some sites send a new address with each click), so that they still find their id here.
+    domains: FxHashMap<Box<str>, u32>,
     /// Each country code's value id, by its two letters (`unknown` last), [`UNSET`] until met.
     countries: Vec<u32>,
     /// The value ids of `link` and `qr`, [`UNSET`] until met.
@@ -51,6 +56,7 @@ impl<'a> Counter<'a> {
             shared,
             agents: FxHashMap::default(),
             referrers: FxHashMap::default(),
+            domains: FxHashMap::default(),
             countries: vec![UNSET; 26 * 26 + 1],
             sources: [UNSET; 2],
             profiles: FxHashMap::default(),
@@ -120,7 +126,17 @@ impl<'a> Counter<'a> {
             p[Dim::Referrer.index()] = match self.referrers.get(record.referrer.as_ref()) {
                 Some(&id) => id,
                 None => {
-                    let id = self.shared().value_of(Dim::Referrer, &referrer::domain(&record.referrer));
+                    let domain = referrer::domain(&record.referrer);
+                    let id = match self.domains.get(domain.as_ref()) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.shared().value_of(Dim::Referrer, &domain);
+                            if self.domains.len() < CACHE {
+                                self.domains.insert(domain.as_ref().into(), id);
+                            }
+                            id
+                        }
+                    };
                     if self.referrers.len() < CACHE {
                         self.referrers.insert(record.referrer.as_ref().into(), id);
                     }
@@ -132,7 +148,7 @@ impl<'a> Counter<'a> {
             Some(&id) => id,
             None => {
                 let id = self.shared().profile_of(p);
-                if self.profiles.len() < CACHE {
+                if self.profiles.len() < PROFILE_CACHE {
                     self.profiles.insert(p, id);
                 }
                 id
@@ -207,5 +223,23 @@ mod tests {
         let set: Vec<Dim> = Dim::ALL.into_iter().filter(|d| profile[d.index()] != UNSET).collect();
         assert_eq!(set, [Dim::Referrer], "only the wanted dimension");
         assert_eq!(Counter::new(Wanted::NONE, &Mutex::default()).profile(&record("8.8.8.8", None)), None);
+    }
+
+    #[test]
+    fn referrers_past_the_cache_still_find_their_domain() {
+        let shared = Mutex::new(Profiles::default());
+        let mut c = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE), &shared);
+        let mut r = record("8.8.8.8", None);
+        let mut ids = std::collections::BTreeSet::new();
+        // A link shim sends a new address with every click.
+        for i in 0..CACHE + 100 {
+            r.referrer = Cow::Owned(format!("https://l.facebook.com/l.php?u=x&h={i}"));
+            ids.insert(c.profile(&r));
+        }
+        assert_eq!(ids.len(), 1, "one domain, one profile");
+        assert_eq!((c.referrers.len(), c.domains.len()), (CACHE, 1));
+        let mut b = Breakdowns::default();
+        b.profiles = shared.into_inner().unwrap_or_default();
+        assert_eq!(b.values(Dim::Referrer), ["l.facebook.com"]);
     }
 }
