@@ -26,6 +26,11 @@ pub fn day_from_name(name: &str) -> Option<Day> {
     Some(day_of(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp()))
 }
 
+/// The first day of the `days` days ending on `as_of` (a page window's first day).
+pub fn window_start(days: u32, as_of: Day) -> Day {
+    as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1)
+}
+
 /// A day and a key packed in one number, ordered as (day, key) are.
 pub fn day_key(day: Day, key: u32) -> u64 {
     (((i64::from(day) + (1 << 31)) as u64) << 32) | u64::from(key)

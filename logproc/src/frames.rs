@@ -89,8 +89,9 @@ pub(crate) fn frames<'a>(
         let columns = vec![u32s("row", part.row), u32s("visitor", part.visitor)];
         parts.push(DataFrame::new(columns[0].len(), columns)?.lazy());
     }
-    let (partners, ads) = (tally.partners.all(), tally.ads.all());
-    let known_ads = tally.keys().iter().map(|&[_, p, a]| known.ad(&partners[p as usize], &ads[a as usize])).collect();
+    let (partners, ads) = (tally.keys.partners.all(), tally.keys.ads.all());
+    let known_ads =
+        tally.keys.parts().iter().map(|&[_, p, a]| known.ad(&partners[p as usize], &ads[a as usize])).collect();
     Ok(Frames {
         rows: hits.select(["day_key"])?,
         hits: Some(hits.lazy()),
@@ -168,13 +169,14 @@ impl Frames<'_> {
     /// A number per key, `value` of its (link, partner, ad) ids, looked up for each row's key:
     /// one lookup gives a rollup's group, however many ids it combines.
     fn per_key(&self, value: impl Fn([u32; 3]) -> u64) -> Expr {
-        let values: Vec<u64> = self.tally.keys().iter().map(|&k| value(k)).collect();
+        let values: Vec<u64> = self.tally.keys.parts().iter().map(|&k| value(k)).collect();
         lit(Series::new("per_key".into(), values)).gather(key_part(), false)
     }
 
     /// The flag `flag` of a row's ids.
     pub(crate) fn flag(&self, flag: Flag, i: &Ids) -> bool {
-        let (links, partners, ads) = (self.tally.links.all(), self.tally.partners.all(), self.tally.ads.all());
+        let (links, partners, ads) =
+            (self.tally.keys.links.all(), self.tally.keys.partners.all(), self.tally.keys.ads.all());
         match flag {
             Flag::Link => self.known.link(&links[i.link as usize]),
             Flag::Partner => self.known.partner(&partners[i.partner as usize]),
@@ -187,7 +189,7 @@ impl Frames<'_> {
 
     /// Whether a row's key has an ad.
     pub(crate) fn has_ad(&self) -> Expr {
-        let no_ad = self.tally.ads.get("").unwrap_or(u32::MAX);
+        let no_ad = self.tally.keys.ads.get("").unwrap_or(u32::MAX);
         self.per_key(|[_, _, ad]| u64::from(ad != no_ad)).eq(lit(1u64))
     }
 
@@ -414,9 +416,9 @@ impl Slices for Sliced<'_> {
 
 /// The columns of a rollup's table: the names of its ids, the counts, then `flags`.
 pub(crate) fn named(f: &Frames<'_>, df: &DataFrame, level: Level, flags: &[Flag]) -> PolarsResult<DataFrame> {
-    let keys = f.tally.keys();
+    let keys = f.tally.keys.parts();
     let ids: Vec<Ids> = df.column("group_key")?.u64()?.into_no_null_iter().map(|g| decode(level, g, keys)).collect();
-    let (links, partners, ads) = (f.tally.links.all(), f.tally.partners.all(), f.tally.ads.all());
+    let (links, partners, ads) = (f.tally.keys.links.all(), f.tally.keys.partners.all(), f.tally.keys.ads.all());
     let names = |name: &str, all: &[String], id: fn(&Ids) -> u32| {
         let values = ids.iter().map(|i| all.get(id(i) as usize).map_or("", String::as_str));
         StringChunked::from_iter_values(name.into(), values).into_column()
@@ -448,9 +450,9 @@ fn downline_pairs(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
     let mut ancestors = Vec::new();
     let mut members = Vec::new();
     for p in program.partners() {
-        let Some(a) = tally.partners.get(p.code.as_str()) else { continue };
+        let Some(a) = tally.keys.partners.get(p.code.as_str()) else { continue };
         for (member, _) in program.tree().downline(p.code.as_str()) {
-            if let Some(m) = tally.partners.get(member.as_str()) {
+            if let Some(m) = tally.keys.partners.get(member.as_str()) {
                 ancestors.push(a);
                 members.push(m);
             }

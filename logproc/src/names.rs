@@ -1,6 +1,6 @@
-//! Names given small ids: the link, partner and ad codes seen (and the program's own), and the
-//! values of a breakdown, so that counts are kept and tables computed on integers and the
-//! strings joined back at the end.
+//! Names given small ids: the link, partner and ad codes seen (and the program's own), the keys
+//! made of them ([`Keys`]), and the values of a breakdown, so that counts are kept and tables
+//! computed on integers and the strings joined back at the end.
 
 use rustc_hash::FxHashMap;
 
@@ -62,9 +62,103 @@ impl Names {
     }
 }
 
-/// The ids in `into` of every name in `from` (given one where new), for link, partner and ad
-/// codes at once: what merging counts numbered by another [`Names`] needs.
-pub fn adopt(into: [&mut Names; 3], from: [&Names; 3]) -> [Vec<u32>; 3] {
-    let [a, b, c] = into;
-    [(a, from[0]), (b, from[1]), (c, from[2])].map(|(into, from)| from.all().iter().map(|n| into.id(n)).collect())
+/// The (link, partner, ad) keys met, each given an id, with the names of their codes: the key
+/// space of a tally and of its breakdowns.
+#[derive(Default)]
+pub struct Keys {
+    /// Link codes.
+    pub links: Names,
+    /// Partner codes.
+    pub partners: Names,
+    /// Ad codes.
+    pub ads: Names,
+    /// The id of each key of `parts`; made again from `parts` when it lags behind them (it is
+    /// dropped where nothing needs it).
+    ids: FxHashMap<[u32; 3], u32>,
+    parts: Vec<[u32; 3]>,
+}
+
+impl Keys {
+    /// The id of the key named `[link, partner, ad]`, given one if new.
+    pub fn key_of(&mut self, names: [&str; 3]) -> u32 {
+        let parts = [self.links.id(names[0]), self.partners.id(names[1]), self.ads.id(names[2])];
+        self.intern(parts)
+    }
+
+    /// The id of the key of these link, partner and ad ids, given one if new.
+    fn intern(&mut self, parts: [u32; 3]) -> u32 {
+        if self.ids.len() != self.parts.len() {
+            self.ids = self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        }
+        if let Some(&k) = self.ids.get(&parts) {
+            return k;
+        }
+        let k = u32::try_from(self.parts.len()).unwrap_or(u32::MAX);
+        self.parts.push(parts);
+        self.ids.insert(parts, k);
+        k
+    }
+
+    /// Link, partner and ad ids of each key, by key id.
+    pub fn parts(&self) -> &[[u32; 3]] {
+        &self.parts
+    }
+
+    /// The names of a key's link, partner and ad ids.
+    pub fn names(&self, key: [u32; 3]) -> [&str; 3] {
+        [
+            self.links.all()[key[0] as usize].as_str(),
+            self.partners.all()[key[1] as usize].as_str(),
+            self.ads.all()[key[2] as usize].as_str(),
+        ]
+    }
+
+    /// The id here of each key of `other` (given one where new): what merging counts keyed by
+    /// other keys needs.
+    pub fn adopt(&mut self, other: &Keys) -> Vec<u32> {
+        let [links, partners, ads] =
+            [(&mut self.links, &other.links), (&mut self.partners, &other.partners), (&mut self.ads, &other.ads)]
+                .map(|(into, from)| from.all().iter().map(|n| into.id(n)).collect::<Vec<u32>>());
+        other
+            .parts
+            .iter()
+            .map(|&[l, p, a]| self.intern([links[l as usize], partners[p as usize], ads[a as usize]]))
+            .collect()
+    }
+
+    /// The same keys and names, without the lookup of ids (made again if a key is added).
+    pub fn copy(&self) -> Keys {
+        let [links, partners, ads] = [&self.links, &self.partners, &self.ads].map(Names::clone);
+        Keys { links, partners, ads, ids: FxHashMap::default(), parts: self.parts.clone() }
+    }
+
+    /// Drops the lookup of ids (made again if a key is added later), where nothing needs it.
+    pub fn drop_lookup(&mut self) {
+        self.ids = FxHashMap::default();
+    }
+
+    /// Whether no code was named.
+    pub fn is_empty(&self) -> bool {
+        [&self.links, &self.partners, &self.ads].iter().all(|n| n.all().is_empty()) && self.parts.is_empty()
+    }
+
+    /// Renumbers the codes in sorted order, and the keys in the order of their (link, partner,
+    /// ad) names, so that tables sorted by id are sorted by name; returns each old key's new id.
+    pub fn sort(&mut self) -> Vec<u32> {
+        let (links, partners, ads) = (self.links.sort(), self.partners.sort(), self.ads.sort());
+        for [l, p, a] in &mut self.parts {
+            *l = links[*l as usize];
+            *p = partners[*p as usize];
+            *a = ads[*a as usize];
+        }
+        let mut order: Vec<u32> = (0..self.parts.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by_key(|&k| self.parts[k as usize]);
+        let mut new_key = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_key[old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
+        }
+        self.parts = order.iter().map(|&old| self.parts[old as usize]).collect();
+        self.drop_lookup();
+        new_key
+    }
 }

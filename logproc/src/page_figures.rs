@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, WINDOWS, Windows};
 
-use crate::days::{Day, day_name};
+use crate::days::{Day, day_name, window_start};
 use crate::frames::{Frames, Level, day_number, day_part, rollup};
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
@@ -21,11 +21,6 @@ fn figures(df: &DataFrame) -> PolarsResult<Vec<Figures>> {
         .zip(uniques.iter())
         .map(|(c, u)| Figures { clicks: c.unwrap_or(0), unique_clicks: u.unwrap_or(0) })
         .collect())
-}
-
-/// The first day of the `days` days ending on `as_of`.
-fn window_start(days: u32, as_of: Day) -> Day {
-    as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1)
 }
 
 /// The days of window `w` ending on `as_of`, as a filter on `day_key`.

@@ -49,9 +49,10 @@ pub fn encode(counted: &mut Counted, acc: &Accounting) -> PolarsResult<Vec<u8>> 
     let Counted { tally, breakdowns } = counted;
     let days: BTreeSet<_> = tally.days().into_iter().collect();
     let mut rows = tally.stored_rows(&days);
-    let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
+    let (links, partners, ads) = (tally.keys.links.all(), tally.keys.partners.all(), tally.keys.ads.all());
     // Sorted on integers: the names' ranks stand for the names.
-    let (link_rank, partner_rank, ad_rank) = (tally.links.ranks(), tally.partners.ranks(), tally.ads.ranks());
+    let (link_rank, partner_rank, ad_rank) =
+        (tally.keys.links.ranks(), tally.keys.partners.ranks(), tally.keys.ads.ranks());
     rows.sort_unstable_by_key(|(day, [l, p, a], row)| {
         let (kind, reason, visitor, _) = row_columns(row);
         (*day, link_rank[*l as usize], partner_rank[*p as usize], ad_rank[*a as usize], kind, reason, visitor)
@@ -62,7 +63,7 @@ pub fn encode(counted: &mut Counted, acc: &Accounting) -> PolarsResult<Vec<u8>> 
         .iter()
         .map(|r| {
             let value = breakdowns.values(r.dim)[r.value as usize].as_str();
-            (r.day, breakdowns.names(r.key), breakdown_columns(r.dim, value, u64::from(r.clicks)))
+            (r.day, breakdowns.keys.names(r.key), breakdown_columns(r.dim, value, u64::from(r.clicks)))
         })
         .collect();
     drop(breakdown_rows);
@@ -152,7 +153,7 @@ pub fn load(path: &Path, counted: &mut Counted, acc: &mut Accounting) -> Result<
                 }
                 let key = match last {
                     Some((before, k)) if before == names => k,
-                    _ => tally.key_of(names),
+                    _ => tally.keys.key_of(names),
                 };
                 last = Some((names, key));
                 tally.add_stored_for_report(d, key, row);

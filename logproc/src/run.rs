@@ -266,7 +266,7 @@ pub fn run(
     tally.forget_paths();
     if options.breakdowns.any() {
         // The clicks were added under the tally's keys.
-        breakdowns.name_keys([&tally.links, &tally.partners, &tally.ads], tally.keys());
+        breakdowns.keys = tally.keys.copy();
         breakdowns.profiles = profiles.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     }
     (counted, acc)

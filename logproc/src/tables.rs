@@ -42,7 +42,7 @@ pub struct Tables {
 /// The rows of a rollup by (link, partner, ad) with a code the program does not know, named.
 fn unknown_codes(f: &Frames<'_>, rows: &DataFrame) -> PolarsResult<DataFrame> {
     let level = Level::Key;
-    let keys = f.tally.keys();
+    let keys = f.tally.keys.parts();
     let unknown: BooleanChunked = rows
         .column("group_key")?
         .u64()?
@@ -150,7 +150,7 @@ fn count_tables(
         f.rel.clone().select([col("parent_id")]).collect()?.column("parent_id")?.u32()?.into_no_null_iter().collect();
     parents.sort_unstable();
     parents.dedup();
-    let parent_names = parents.iter().map(|&p| tally.partners.all()[p as usize].as_str());
+    let parent_names = parents.iter().map(|&p| tally.keys.partners.all()[p as usize].as_str());
     let parents = DataFrame::new(
         parents.len(),
         vec![StringChunked::from_iter_values("partner".into(), parent_names).into_column()],

@@ -11,7 +11,7 @@ use siphasher::sip::SipHasher13;
 
 use crate::classify::{Hit, Key};
 use crate::days::{Day, day_key, split_day_key};
-use crate::names::{Names, adopt};
+use crate::names::Keys;
 use crate::sorted_rows::{Sum, merge_rows, sort_and_add_up};
 use crate::visits::{VisitColumns, Visits};
 
@@ -82,16 +82,10 @@ pub enum Stored {
 /// Everything counted so far.
 #[derive(Default)]
 pub struct Tally {
-    /// Link codes.
-    pub links: Names,
-    /// Partner codes.
-    pub partners: Names,
-    /// Ad codes.
-    pub ads: Names,
-    keys: FxHashMap<[u32; 3], u32>,
+    /// The keys counted, and their codes.
+    pub keys: Keys,
     /// Request paths seen, with their key (up to [`PATH_CACHE`] of them).
     paths: FxHashMap<Box<str>, u32>,
-    parts: Vec<[u32; 3]>,
     /// The counts of the lines read (and the days read back) since the last merge.
     counts: FxHashMap<(Day, u32), Counts>,
     /// Counts settled as rows sorted by packed (day, key), one row each: where merges put
@@ -140,33 +134,18 @@ impl Tally {
     /// of its own still has an id for its downline's).
     pub fn new(program: &refcenter_model::Program) -> Tally {
         let mut t = Tally::default();
-        t.ads.id("");
+        t.keys.ads.id("");
         for l in program.links() {
-            t.links.id(l.code.as_str());
+            t.keys.links.id(l.code.as_str());
         }
         for p in program.partners() {
-            t.partners.id(p.code.as_str());
+            t.keys.partners.id(p.code.as_str());
         }
         t
     }
 
     fn intern(&mut self, key: &Key<'_>) -> u32 {
-        self.key_of([&key.link, &key.partner, &key.ad])
-    }
-
-    fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
-        if self.keys.is_empty() && !self.parts.is_empty() {
-            // Dropped by take_columns, where nothing needed it.
-            self.keys =
-                self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
-        }
-        if let Some(&i) = self.keys.get(&parts) {
-            return i;
-        }
-        let i = u32::try_from(self.parts.len()).unwrap_or(u32::MAX);
-        self.parts.push(parts);
-        self.keys.insert(parts, i);
-        i
+        self.keys.key_of([&key.link, &key.partner, &key.ad])
     }
 
     /// Counts one hit; `visitor` is the visitor's id for clicks.
@@ -216,13 +195,7 @@ impl Tally {
     /// Adds everything `other` counted (a tally of other lines, or of days read back from a
     /// store).
     pub fn merge(&mut self, other: Tally) {
-        let [links, partners, ads] =
-            adopt([&mut self.links, &mut self.partners, &mut self.ads], [&other.links, &other.partners, &other.ads]);
-        let keys: Vec<u32> = other
-            .parts
-            .iter()
-            .map(|[l, p, a]| self.intern_parts([links[*l as usize], partners[*p as usize], ads[*a as usize]]))
-            .collect();
+        let keys = self.keys.adopt(&other.keys);
         let mine = self.settle();
         let mut theirs = other.settled;
         for row in &mut theirs {
@@ -261,7 +234,7 @@ impl Tally {
     pub fn take_columns(&mut self) -> (FinestColumns, Vec<VisitColumns>) {
         // What the columns do not need goes first: the lookups (made again if a key is
         // interned later) and the bot hits per key (their sums by reason are kept).
-        self.keys = FxHashMap::default();
+        self.keys.drop_lookup();
         self.paths = FxHashMap::default();
         for ((_, _, reason), n) in std::mem::take(&mut self.bots) {
             *self.stored_bots.entry(reason).or_default() += n;
@@ -278,7 +251,9 @@ impl Tally {
         let keys: Vec<u64> = rows.iter().map(|r| r.0).collect();
         let mut uniques = vec![0; keys.len()];
         self.visits.count(&keys, &mut uniques);
-        let new_key = self.sort_names();
+        // Keys renumbered in name order; the paths' lookup would point at the old numbers.
+        let new_key = self.keys.sort();
+        self.paths = FxHashMap::default();
         for row in &mut rows {
             row.0 = rekey(row.0, &new_key);
         }
@@ -315,13 +290,7 @@ impl Tally {
         (f, v)
     }
 
-    /// The id of the key named `[link, partner, ad]`, given one if new.
-    pub fn key_of(&mut self, names: [&str; 3]) -> u32 {
-        let parts = [self.links.id(names[0]), self.partners.id(names[1]), self.ads.id(names[2])];
-        self.intern_parts(parts)
-    }
-
-    /// Adds a row the store kept for `day` and the key `k` (from [`Tally::key_of`]).
+    /// Adds a row the store kept for `day` and the key `k` (from [`Keys::key_of`]).
     pub fn add_stored(&mut self, day: Day, k: u32, row: Stored) {
         if let Stored::Visitor(v) = row {
             self.visits.push(day_key(day, k), v);
@@ -364,7 +333,7 @@ impl Tally {
             if !days.contains(&day) {
                 continue;
             }
-            let parts = self.parts[k as usize];
+            let parts = self.keys.parts()[k as usize];
             if c.clicks > 0 {
                 rows.push((day, parts, Stored::Clicks(u64::from(c.clicks))));
             }
@@ -374,13 +343,13 @@ impl Tally {
         }
         for (&(day, k, reason), &n) in &self.bots {
             if days.contains(&day) {
-                rows.push((day, self.parts[k as usize], Stored::Bot(reason, n)));
+                rows.push((day, self.keys.parts()[k as usize], Stored::Bot(reason, n)));
             }
         }
         for (packed, visitor) in self.visits.distinct() {
             let (day, k) = split_day_key(packed);
             if days.contains(&day) {
-                rows.push((day, self.parts[k as usize], Stored::Visitor(visitor)));
+                rows.push((day, self.keys.parts()[k as usize], Stored::Visitor(visitor)));
             }
         }
         rows
@@ -393,30 +362,6 @@ impl Tally {
             *out.entry(reason).or_default() += n;
         }
         out
-    }
-
-    /// Renumbers the link, partner and ad codes in sorted order, and the keys in the order of
-    /// their (link, partner, ad) names, so that tables sorted by id are sorted by name; returns
-    /// each old key's new number. Only for [`Tally::take_columns`], once the counts, bot hits
-    /// and visits were taken out (they keep the old numbers).
-    fn sort_names(&mut self) -> Vec<u32> {
-        let (links, partners, ads) = (self.links.sort(), self.partners.sort(), self.ads.sort());
-        for [l, p, a] in &mut self.parts {
-            *l = links[*l as usize];
-            *p = partners[*p as usize];
-            *a = ads[*a as usize];
-        }
-        let mut order: Vec<u32> = (0..self.parts.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
-        order.sort_unstable_by_key(|&k| self.parts[k as usize]);
-        let mut new_key = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_key[old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
-        }
-        self.parts = order.iter().map(|&old| self.parts[old as usize]).collect();
-        // The lookup of keys by parts is made again if a key is interned later.
-        self.keys = FxHashMap::default();
-        self.paths = FxHashMap::default();
-        new_key
     }
 
     /// The days with a hit, sorted.
@@ -440,11 +385,6 @@ impl Tally {
         }
         out.retain(|_, n| *n > 0);
         out
-    }
-
-    /// Every distinct key seen, as (link, partner, ad) ids.
-    pub fn keys(&self) -> &[[u32; 3]] {
-        &self.parts
     }
 }
 
@@ -483,11 +423,11 @@ mod tests {
         t.merge(other);
         let bots = t.bot_reasons();
         let (c, visits) = t.take_columns();
-        assert_eq!(t.links.all(), ["l", "x", "z"], "codes numbered in name order");
+        assert_eq!(t.keys.links.all(), ["l", "x", "z"], "codes numbered in name order");
         let rows: Vec<(Day, &str, u32, u32, u32, u32)> = (0..c.day_key.len())
             .map(|i| {
                 let (day, k) = split_day_key(c.day_key[i]);
-                let link = t.links.all()[t.keys()[k as usize][0] as usize].as_str();
+                let link = t.keys.links.all()[t.keys.parts()[k as usize][0] as usize].as_str();
                 (day, link, c.clicks[i], c.unique_clicks[i], c.head_hits[i], c.bot_hits[i])
             })
             .collect();
@@ -500,7 +440,7 @@ mod tests {
         let mut rows: Vec<u32> = visits.iter().flat_map(|v| v.row.iter().copied()).collect();
         rows.sort_unstable();
         assert_eq!(rows, [0, 0, 1, 2, 3]);
-        let k = t.keys()[0];
-        assert_eq!([&t.links.all()[k[0] as usize], &t.partners.all()[k[1] as usize]], ["l", "p"]);
+        let k = t.keys.parts()[0];
+        assert_eq!([&t.keys.links.all()[k[0] as usize], &t.keys.partners.all()[k[1] as usize]], ["l", "p"]);
     }
 }

@@ -194,7 +194,7 @@ mod tests {
         let mut other = Counter::new(Wanted::default(), &shared);
         assert_eq!(other.profile(&record("8.8.8.8", None)), us, "workers share the ids");
         let mut b = Breakdowns::default();
-        let k = b.key_of(["l", "p", ""]);
+        let k = b.keys.key_of(["l", "p", ""]);
         for id in [de, unknown, us].into_iter().flatten() {
             b.add(3, k, id, 1);
         }

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::Dim;
 use crate::days::{Day, day_key, split_day_key};
-use crate::names::{Names, adopt};
+use crate::names::{Keys, Names};
 use crate::sorted_rows::{merge_rows, sort_and_add_up};
 
 /// The values a profile can keep apart per dimension; later ones are counted as [`MORE`].
@@ -74,15 +74,8 @@ impl Profiles {
 /// Clicks per (day, key, profile).
 #[derive(Default)]
 pub struct Breakdowns {
-    /// Link codes.
-    pub links: Names,
-    /// Partner codes.
-    pub partners: Names,
-    /// Ad codes.
-    pub ads: Names,
-    /// The ids of `parts`, made again when empty.
-    keys: FxHashMap<[u32; 3], u32>,
-    parts: Vec<[u32; 3]>,
+    /// The keys the rows are counted under, and their codes.
+    pub keys: Keys,
     /// The values and profiles the rows' profile ids stand for.
     pub profiles: Profiles,
     /// Rows appended since the last run was made.
@@ -93,7 +86,7 @@ pub struct Breakdowns {
     runs: Vec<Vec<Row>>,
 }
 
-/// A row of [`Breakdowns::rows`], with ids: the names are in [`Breakdowns::names`].
+/// A row of [`Breakdowns::rows`], with ids: the names are in [`Breakdowns::keys`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IdRow {
     /// The day.
@@ -109,41 +102,6 @@ pub struct IdRow {
 }
 
 impl Breakdowns {
-    /// The id of the key named `[link, partner, ad]`, given one if new.
-    pub fn key_of(&mut self, names: [&str; 3]) -> u32 {
-        let parts = [self.links.id(names[0]), self.partners.id(names[1]), self.ads.id(names[2])];
-        self.intern_parts(parts)
-    }
-
-    /// The id of the key of these link, partner and ad ids, given one if new.
-    fn intern_parts(&mut self, parts: [u32; 3]) -> u32 {
-        if self.keys.len() != self.parts.len() {
-            self.keys =
-                self.parts.iter().enumerate().map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX))).collect();
-        }
-        if let Some(&k) = self.keys.get(&parts) {
-            return k;
-        }
-        let k = u32::try_from(self.parts.len()).unwrap_or(u32::MAX);
-        self.parts.push(parts);
-        self.keys.insert(parts, k);
-        k
-    }
-
-    /// Takes the keys the rows were added under from whoever numbered them (a run's tally):
-    /// `parts` are each key's link, partner and ad ids, named by `names`. For rows added with
-    /// [`Breakdowns::add`] only, before any key was named here.
-    pub fn name_keys(&mut self, names: [&Names; 3], parts: &[[u32; 3]]) {
-        [self.links, self.partners, self.ads] = names.map(Names::clone);
-        self.parts = parts.to_vec();
-        self.keys = FxHashMap::default();
-    }
-
-    /// Link, partner and ad ids of each key, by key id.
-    pub fn keys(&self) -> &[[u32; 3]] {
-        &self.parts
-    }
-
     /// The values of `dim`, by id.
     pub fn values(&self, dim: Dim) -> &[String] {
         self.profiles.values[dim.index()].all()
@@ -155,7 +113,8 @@ impl Breakdowns {
     }
 
     /// Adds `clicks` of the profile `profile` (from [`Profiles::profile_of`]) on `day` to the
-    /// key `key`.
+    /// key `key` (of [`Breakdowns::keys`], or, in a run, of the tally's keys, which the run
+    /// gives the breakdowns once done).
     pub fn add(&mut self, day: Day, key: u32, profile: u32, clicks: u32) {
         self.fresh.push(((day_key(day, key), profile), clicks));
         if self.fresh.len() >= SETTLE_AT {
@@ -182,7 +141,7 @@ impl Breakdowns {
 
     /// Adds the clicks of one dimension's value, as a store partition or a partial holds them.
     pub fn add_named(&mut self, day: Day, key: [&str; 3], dim: Dim, value: &str, clicks: u64) {
-        let k = self.key_of(key);
+        let k = self.keys.key_of(key);
         let mut p = [UNSET; 6];
         p[dim.index()] = self.profiles.value_of(dim, value);
         let id = self.profiles.profile_of(p);
@@ -219,8 +178,7 @@ impl Breakdowns {
 
     /// Whether nothing was counted or named.
     fn is_empty(&self) -> bool {
-        let no_codes = [&self.links, &self.partners, &self.ads].iter().all(|n| n.all().is_empty());
-        no_codes && self.parts.is_empty() && self.profiles.is_empty() && self.fresh.is_empty() && self.runs.is_empty()
+        self.keys.is_empty() && self.profiles.is_empty() && self.fresh.is_empty() && self.runs.is_empty()
     }
 
     /// Adds everything `other` counted.
@@ -230,13 +188,7 @@ impl Breakdowns {
             *self = other;
             return;
         }
-        let [links, partners, ads] =
-            adopt([&mut self.links, &mut self.partners, &mut self.ads], [&other.links, &other.partners, &other.ads]);
-        let keys: Vec<u32> = other
-            .parts
-            .iter()
-            .map(|&[l, p, a]| self.intern_parts([links[l as usize], partners[p as usize], ads[a as usize]]))
-            .collect();
+        let keys = self.keys.adopt(&other.keys);
         let values: Vec<Vec<u32>> =
             Dim::ALL.iter().map(|&d| other.values(d).iter().map(|v| self.profiles.value_of(d, v)).collect()).collect();
         let profiles: Vec<u32> = other
@@ -277,7 +229,7 @@ impl Breakdowns {
             }
             sort_and_add_up(&mut values);
             let (day, k) = split_day_key(packed);
-            let key = self.parts[k as usize];
+            let key = self.keys.parts()[k as usize];
             rows.extend(values.iter().map(|&((dim, value), clicks)| IdRow { day, key, dim, value, clicks }));
             at = end;
         }
@@ -287,15 +239,6 @@ impl Breakdowns {
     /// Each value id's rank among `dim`'s values in name order.
     pub fn value_ranks(&self, dim: Dim) -> Vec<u32> {
         self.profiles.values[dim.index()].ranks()
-    }
-
-    /// The names of a row's key: link, partner and ad.
-    pub fn names(&self, key: [u32; 3]) -> [&str; 3] {
-        [
-            self.links.all()[key[0] as usize].as_str(),
-            self.partners.all()[key[1] as usize].as_str(),
-            self.ads.all()[key[2] as usize].as_str(),
-        ]
     }
 }
 
@@ -308,7 +251,7 @@ mod tests {
         let mut out: Vec<_> = rows
             .iter()
             .map(|r| {
-                let names = b.names(r.key).map(str::to_owned);
+                let names = b.keys.names(r.key).map(str::to_owned);
                 (r.day, names, r.dim.name(), b.values(r.dim)[r.value as usize].clone(), r.clicks)
             })
             .collect();
@@ -355,7 +298,7 @@ mod tests {
     #[test]
     fn counts_settle_into_rows_without_losing_any() {
         let mut b = Breakdowns::default();
-        let k = b.key_of(["l", "p", ""]);
+        let k = b.keys.key_of(["l", "p", ""]);
         let mut p = [UNSET; 6];
         p[Dim::Source.index()] = b.profiles.value_of(Dim::Source, "link");
         p[Dim::Country.index()] = b.profiles.value_of(Dim::Country, "DE");

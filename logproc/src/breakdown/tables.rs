@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 
 use super::counts::UNSET;
 use super::{Breakdowns, Dim};
-use crate::days::{Day, split_day_key};
+use crate::days::{Day, split_day_key, window_start};
 
 /// The tables of one report.
 pub struct BreakdownTables {
@@ -97,10 +97,10 @@ impl<const N: usize> Rows<N> {
     }
 }
 
-/// Whether `day` is in the window `w` (days back from `as_of`, `None`: all time).
+/// Whether `day` is in the window `w` (the days ending on `as_of`, `None`: all time).
 fn in_window(w: Option<u32>, day: Day, as_of: Day) -> bool {
     match w {
-        Some(days) => day <= as_of && day > as_of.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX)),
+        Some(days) => day <= as_of && day >= window_start(days, as_of),
         None => true,
     }
 }
@@ -118,8 +118,8 @@ struct ByKey {
 
 /// The rows of `b` grouped by key (a counting sort: one pass to count, one to place).
 fn by_key(b: &mut Breakdowns) -> ByKey {
-    let [link_rank, partner_rank, ad_rank] = [b.links.ranks(), b.partners.ranks(), b.ads.ranks()];
-    let keys = b.keys().to_vec();
+    let [link_rank, partner_rank, ad_rank] = [b.keys.links.ranks(), b.keys.partners.ranks(), b.keys.ads.ranks()];
+    let keys = b.keys.parts().to_vec();
     let mut order: Vec<u32> = (0..keys.len()).map(|k| u32::try_from(k).unwrap_or(u32::MAX)).collect();
     order.sort_unstable_by_key(|&k| {
         let [l, p, a] = keys[k as usize];
@@ -150,17 +150,17 @@ fn by_key(b: &mut Breakdowns) -> ByKey {
 
 /// Computes the tables and the pages' top values; the windows end on `as_of`.
 pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
-    let no_ad = b.ads.get("");
+    let no_ad = b.keys.ads.get("");
     let ByKey { rows, order, starts } = by_key(b);
     let b: &Breakdowns = b;
     let ranks: Vec<Vec<u32>> = Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect();
     // Ad ids by rank, and ranks by id, to take a partner's ads in the order of their codes.
-    let ad_rank = b.ads.ranks();
+    let ad_rank = b.keys.ads.ranks();
     let mut ad_by_rank = vec![0u32; ad_rank.len()];
     for (id, &r) in ad_rank.iter().enumerate() {
         ad_by_rank[r as usize] = u32::try_from(id).unwrap_or(u32::MAX);
     }
-    let (partners, links, ads) = (b.partners.all(), b.links.all(), b.ads.all());
+    let (partners, links, ads) = (b.keys.partners.all(), b.keys.links.all(), b.keys.ads.all());
     let value = |dim: Dim, v: u32| b.values(dim)[v as usize].as_str();
     let (mut program, mut sums) = (Sums::new(b), Sums::new(b));
     let mut windows: [Sums; 4] = std::array::from_fn(|_| Sums::new(b));
@@ -173,10 +173,10 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
     let mut pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>> = BTreeMap::new();
     let mut i = 0;
     while i < order.len() {
-        let [_, partner, _] = b.keys()[order[i] as usize];
+        let [_, partner, _] = b.keys.parts()[order[i] as usize];
         // The partner's keys.
-        while i < order.len() && b.keys()[order[i] as usize][1] == partner {
-            let [link, _, ad] = b.keys()[order[i] as usize];
+        while i < order.len() && b.keys.parts()[order[i] as usize][1] == partner {
+            let [link, _, ad] = b.keys.parts()[order[i] as usize];
             for &(day, profile, clicks) in &rows[starts[i]..starts[i + 1]] {
                 let (profile_values, clicks) = (&b.profiles()[profile as usize], u64::from(clicks));
                 for (sums, w) in windows.iter_mut().zip(WINDOWS) {
@@ -231,7 +231,7 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
         ad_rows.clear();
     }
     program.take(&ranks, |dim, v, n| program_rows.0.push(([], dim, v, n)));
-    let link_rank = b.links.ranks();
+    let link_rank = b.keys.links.ranks();
     let mut per_link: Vec<((u32, u32), u64)> = per_link.into_iter().collect();
     per_link.sort_unstable_by_key(|&((link, _), _)| link_rank[link as usize]);
     for group in per_link.chunk_by(|x, y| x.0.0 == y.0.0) {
@@ -300,7 +300,8 @@ mod tests {
         };
         let (de_tco, fr_direct) = (profile(&mut b, "DE", "t.co"), profile(&mut b, "FR", "(direct)"));
         // Keys met in another order than their codes'.
-        let (zb, ap, ma) = (b.key_of(["z", "q", "b"]), b.key_of(["a", "p", ""]), b.key_of(["m", "p", "a"]));
+        let (zb, ap, ma) =
+            (b.keys.key_of(["z", "q", "b"]), b.keys.key_of(["a", "p", ""]), b.keys.key_of(["m", "p", "a"]));
         b.add(5, zb, de_tco, 2);
         b.add(5, ap, fr_direct, 1);
         b.add(4, ap, de_tco, 1);

@@ -252,7 +252,7 @@ impl Store {
         let mut by_day: BTreeMap<Day, Vec<([&str; 3], Columns<'_>)>> = BTreeMap::new();
         let rows = tally.stored_rows(&affected);
         let breakdown_rows = breakdowns.rows();
-        let (links, partners, ads) = (tally.links.all(), tally.partners.all(), tally.ads.all());
+        let (links, partners, ads) = (tally.keys.links.all(), tally.keys.partners.all(), tally.keys.ads.all());
         for (day, [l, p, a], row) in &rows {
             let names = [links[*l as usize].as_str(), partners[*p as usize].as_str(), ads[*a as usize].as_str()];
             by_day.entry(*day).or_default().push((names, row_columns(row)));
@@ -260,7 +260,7 @@ impl Store {
         for r in breakdown_rows.iter().filter(|r| affected.contains(&r.day)) {
             let value = breakdowns.values(r.dim)[r.value as usize].as_str();
             let columns = breakdown_columns(r.dim, value, u64::from(r.clicks));
-            by_day.entry(r.day).or_default().push((breakdowns.names(r.key), columns));
+            by_day.entry(r.day).or_default().push((breakdowns.keys.names(r.key), columns));
         }
         let mut next = self.ledger.clone();
         let polars = |e: polars::prelude::PolarsError| StoreError::Partition(self.dir.display().to_string(), e.into());

@@ -129,7 +129,7 @@ pub fn load_rows(
         }
         let key = match last {
             Some((before, k)) if before == names => k,
-            _ => tally.key_of(names),
+            _ => tally.keys.key_of(names),
         };
         last = Some((names, key));
         let columns = (kind, reasons.get(i).unwrap_or(""), visitors.get(i), hits.get(i));
