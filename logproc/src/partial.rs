@@ -22,10 +22,10 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::accounting::Accounting;
-use crate::breakdown::{Breakdowns, Dim};
+use crate::breakdown::Dim;
 use crate::counted::Counted;
 use crate::days::{Day, day_from_name, day_name};
-use crate::store::partition::{Columns, PartitionError, breakdown_columns, read, row_columns, stored_row, to_parquet};
+use crate::store::partition::{Columns, PartitionError, breakdown_rows, read, row_columns, stored_row, to_parquet};
 use crate::tally::Stored;
 
 /// The accounting rows' kinds.
@@ -57,16 +57,7 @@ pub fn encode(counted: &mut Counted, acc: &Accounting) -> PolarsResult<Vec<u8>> 
         let (kind, reason, visitor, _) = row_columns(row);
         (*day, link_rank[*l as usize], partner_rank[*p as usize], ad_rank[*a as usize], kind, reason, visitor)
     });
-    let breakdown_rows = breakdowns.rows();
-    let breakdowns: &Breakdowns = breakdowns;
-    let mut extra: Vec<(Day, [&str; 3], Columns<'_>)> = breakdown_rows
-        .iter()
-        .map(|r| {
-            let value = breakdowns.values(r.dim)[r.value as usize].as_str();
-            (r.day, breakdowns.keys.names(r.key), breakdown_columns(r.dim, value, u64::from(r.clicks)))
-        })
-        .collect();
-    drop(breakdown_rows);
+    let mut extra = breakdown_rows(breakdowns);
     extra.sort_unstable();
     let mut names: BTreeMap<_, _> = days.iter().map(|&d| (d, day_name(d))).collect();
     for (day, ..) in &extra {

@@ -107,11 +107,6 @@ impl Breakdowns {
         self.profiles.values[dim.index()].all()
     }
 
-    /// The profiles, by id.
-    pub fn profiles(&self) -> &[Profile] {
-        &self.profiles.profiles
-    }
-
     /// Adds `clicks` of the profile `profile` (from [`Profiles::profile_of`]) on `day` to the
     /// key `key` (of [`Breakdowns::keys`], or, in a run, of the tally's keys, which the run
     /// gives the breakdowns once done).
@@ -167,7 +162,7 @@ impl Breakdowns {
         let mut per_dim: BTreeMap<Day, [u64; 6]> = BTreeMap::new();
         for &((packed, profile), clicks) in self.fresh.iter().chain(self.runs.iter().flatten()) {
             let sums = per_dim.entry(split_day_key(packed).0).or_default();
-            for (sum, &value) in sums.iter_mut().zip(&self.profiles()[profile as usize]) {
+            for (sum, &value) in sums.iter_mut().zip(&self.profiles.all()[profile as usize]) {
                 if value != UNSET {
                     *sum += u64::from(clicks);
                 }
@@ -192,7 +187,8 @@ impl Breakdowns {
         let values: Vec<Vec<u32>> =
             Dim::ALL.iter().map(|&d| other.values(d).iter().map(|v| self.profiles.value_of(d, v)).collect()).collect();
         let profiles: Vec<u32> = other
-            .profiles()
+            .profiles
+            .all()
             .iter()
             .map(|p| {
                 let mine: Profile =
@@ -224,7 +220,7 @@ impl Breakdowns {
             let end = at + all[at..].iter().take_while(|r| r.0.0 == packed).count();
             values.clear();
             for &((_, profile), clicks) in &all[at..end] {
-                let p = &self.profiles()[profile as usize];
+                let p = &self.profiles.all()[profile as usize];
                 values.extend(Dim::ALL.iter().filter(|d| p[d.index()] != UNSET).map(|&d| ((d, p[d.index()]), clicks)));
             }
             sort_and_add_up(&mut values);

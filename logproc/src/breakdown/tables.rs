@@ -116,10 +116,10 @@ struct ByKey {
     starts: Vec<usize>,
 }
 
-/// The rows of `b` grouped by key (a counting sort: one pass to count, one to place).
-fn by_key(b: &mut Breakdowns) -> ByKey {
-    let [link_rank, partner_rank, ad_rank] = [b.keys.links.ranks(), b.keys.partners.ranks(), b.keys.ads.ranks()];
-    let keys = b.keys.parts().to_vec();
+/// The rows of `b` grouped by key (a counting sort: one pass to count, one to place), the keys
+/// ordered by the ranks of their codes (`[link, partner, ad]` ranks, each by id).
+fn by_key(b: &mut Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) -> ByKey {
+    let keys = b.keys.parts();
     let mut order: Vec<u32> = (0..keys.len()).map(|k| u32::try_from(k).unwrap_or(u32::MAX)).collect();
     order.sort_unstable_by_key(|&k| {
         let [l, p, a] = keys[k as usize];
@@ -129,8 +129,8 @@ fn by_key(b: &mut Breakdowns) -> ByKey {
     for (i, &k) in order.iter().enumerate() {
         place[k as usize] = i;
     }
+    let mut starts = vec![0usize; place.len() + 1];
     let rows = b.settled();
-    let mut starts = vec![0usize; keys.len() + 1];
     for &((packed, _), _) in rows {
         starts[place[split_day_key(packed).1 as usize] + 1] += 1;
     }
@@ -151,22 +151,19 @@ fn by_key(b: &mut Breakdowns) -> ByKey {
 /// Computes the tables and the pages' top values; the windows end on `as_of`.
 pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
     let no_ad = b.keys.ads.get("");
-    let ByKey { rows, order, starts } = by_key(b);
+    let codes = [b.keys.links.ranks(), b.keys.partners.ranks(), b.keys.ads.ranks()];
+    let ByKey { rows, order, starts } = by_key(b, &codes);
+    let [link_rank, _, ad_rank] = &codes;
     let b: &Breakdowns = b;
     let ranks: Vec<Vec<u32>> = Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect();
-    // Ad ids by rank, and ranks by id, to take a partner's ads in the order of their codes.
-    let ad_rank = b.keys.ads.ranks();
-    let mut ad_by_rank = vec![0u32; ad_rank.len()];
-    for (id, &r) in ad_rank.iter().enumerate() {
-        ad_by_rank[r as usize] = u32::try_from(id).unwrap_or(u32::MAX);
-    }
     let (partners, links, ads) = (b.keys.partners.all(), b.keys.links.all(), b.keys.ads.all());
     let value = |dim: Dim, v: u32| b.values(dim)[v as usize].as_str();
     let (mut program, mut sums) = (Sums::new(b), Sums::new(b));
     let mut windows: [Sums; 4] = std::array::from_fn(|_| Sums::new(b));
-    // A partner's clicks per (ad rank, profile), summed per ad once the partner is done; and
-    // every partner's per (link, profile), summed per link at the end.
-    let mut ad_rows: Vec<((u32, u32), u64)> = Vec::new();
+    // A partner's clicks per ad (its rank, its id) and profile, summed per ad in the order of
+    // their codes once the partner is done; and every partner's per (link, profile), summed per
+    // link at the end.
+    let mut ad_rows: Vec<(u32, u32, u32, u64)> = Vec::new();
     let mut per_link: FxHashMap<(u32, u32), u64> = FxHashMap::default();
     let (mut program_rows, mut partner_rows) = (Rows::<0>(Vec::new()), Rows::<1>(Vec::new()));
     let (mut link_rows, mut ad_table) = (Rows::<1>(Vec::new()), Rows::<2>(Vec::new()));
@@ -178,7 +175,7 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
         while i < order.len() && b.keys.parts()[order[i] as usize][1] == partner {
             let [link, _, ad] = b.keys.parts()[order[i] as usize];
             for &(day, profile, clicks) in &rows[starts[i]..starts[i + 1]] {
-                let (profile_values, clicks) = (&b.profiles()[profile as usize], u64::from(clicks));
+                let (profile_values, clicks) = (&b.profiles.all()[profile as usize], u64::from(clicks));
                 for (sums, w) in windows.iter_mut().zip(WINDOWS) {
                     if in_window(w, day, as_of) {
                         sums.add_profile(profile_values, clicks);
@@ -186,7 +183,7 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
                 }
                 *per_link.entry((link, profile)).or_default() += clicks;
                 if Some(ad) != no_ad {
-                    ad_rows.push(((ad_rank[ad as usize], profile), clicks));
+                    ad_rows.push((ad_rank[ad as usize], ad, profile, clicks));
                 }
             }
             i += 1;
@@ -215,28 +212,22 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
         if !dims.is_empty() {
             pages.insert(partners[partner as usize].clone(), dims);
         }
-        // The partner's ads, in the order of their codes.
-        ad_rows.sort_unstable_by_key(|r| r.0.0);
-        let mut at = 0;
-        while at < ad_rows.len() {
-            let rank = ad_rows[at].0.0;
-            while at < ad_rows.len() && ad_rows[at].0.0 == rank {
-                let ((_, profile), clicks) = ad_rows[at];
-                sums.add_profile(&b.profiles()[profile as usize], clicks);
-                at += 1;
+        ad_rows.sort_unstable_by_key(|r| r.0);
+        for group in ad_rows.chunk_by(|x, y| x.0 == y.0) {
+            for &(_, _, profile, clicks) in group {
+                sums.add_profile(&b.profiles.all()[profile as usize], clicks);
             }
-            let ad = ad_by_rank[rank as usize];
+            let ad = group[0].1;
             sums.take(&ranks, |dim, v, n| ad_table.0.push(([partner, ad], dim, v, n)));
         }
         ad_rows.clear();
     }
     program.take(&ranks, |dim, v, n| program_rows.0.push(([], dim, v, n)));
-    let link_rank = b.keys.links.ranks();
     let mut per_link: Vec<((u32, u32), u64)> = per_link.into_iter().collect();
     per_link.sort_unstable_by_key(|&((link, _), _)| link_rank[link as usize]);
     for group in per_link.chunk_by(|x, y| x.0.0 == y.0.0) {
         for &((_, profile), clicks) in group {
-            sums.add_profile(&b.profiles()[profile as usize], clicks);
+            sums.add_profile(&b.profiles.all()[profile as usize], clicks);
         }
         let link = group[0].0.0;
         sums.take(&ranks, |dim, v, n| link_rows.0.push(([link], dim, v, n)));

@@ -28,7 +28,7 @@ use crate::days::{Day, day_from_name, day_name};
 use crate::input::Source;
 use ledger::{DayFiles, Ingested, LEDGER_FILE, Ledger, LedgerError, digest, hex};
 use lock::{LOCK_FILE, Lock, LockError};
-use partition::{Columns, PartitionError, breakdown_columns, encode_ids, encode_rows, load_rows, row_columns};
+use partition::{Columns, PartitionError, breakdown_rows, encode_ids, encode_rows, load_rows, row_columns};
 use request_ids::RequestIds;
 
 /// The folder of the day partitions' rows.
@@ -251,16 +251,13 @@ impl Store {
         let Counted { tally, breakdowns } = counted;
         let mut by_day: BTreeMap<Day, Vec<([&str; 3], Columns<'_>)>> = BTreeMap::new();
         let rows = tally.stored_rows(&affected);
-        let breakdown_rows = breakdowns.rows();
-        let (links, partners, ads) = (tally.keys.links.all(), tally.keys.partners.all(), tally.keys.ads.all());
-        for (day, [l, p, a], row) in &rows {
-            let names = [links[*l as usize].as_str(), partners[*p as usize].as_str(), ads[*a as usize].as_str()];
-            by_day.entry(*day).or_default().push((names, row_columns(row)));
+        for (day, key, row) in &rows {
+            by_day.entry(*day).or_default().push((tally.keys.names(*key), row_columns(row)));
         }
-        for r in breakdown_rows.iter().filter(|r| affected.contains(&r.day)) {
-            let value = breakdowns.values(r.dim)[r.value as usize].as_str();
-            let columns = breakdown_columns(r.dim, value, u64::from(r.clicks));
-            by_day.entry(r.day).or_default().push((breakdowns.keys.names(r.key), columns));
+        for (day, names, columns) in breakdown_rows(breakdowns) {
+            if affected.contains(&day) {
+                by_day.entry(day).or_default().push((names, columns));
+            }
         }
         let mut next = self.ledger.clone();
         let polars = |e: polars::prelude::PolarsError| StoreError::Partition(self.dir.display().to_string(), e.into());

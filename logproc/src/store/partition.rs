@@ -7,7 +7,7 @@
 use polars::prelude::*;
 
 use crate::bots::Bots;
-use crate::breakdown::Dim;
+use crate::breakdown::{Breakdowns, Dim};
 use crate::counted::Counted;
 use crate::days::Day;
 use crate::tally::Stored;
@@ -28,8 +28,22 @@ pub enum PartitionError {
 pub type Columns<'a> = (&'static str, &'a str, u64, u64);
 
 /// The columns of a breakdown row: clicks with `value` of `dim`.
-pub(crate) fn breakdown_columns(dim: Dim, value: &str, clicks: u64) -> Columns<'_> {
+fn breakdown_columns(dim: Dim, value: &str, clicks: u64) -> Columns<'_> {
     (dim.name(), value, 0, clicks)
+}
+
+/// Every breakdown row of `breakdowns` as a partition or a partial keeps it: its day, its key's
+/// link, partner and ad codes, and its columns; sorted by day, then key id, dimension and value
+/// id.
+pub(crate) fn breakdown_rows(breakdowns: &mut Breakdowns) -> Vec<(Day, [&str; 3], Columns<'_>)> {
+    let rows = breakdowns.rows();
+    let b: &Breakdowns = breakdowns;
+    rows.iter()
+        .map(|r| {
+            let value = b.values(r.dim)[r.value as usize].as_str();
+            (r.day, b.keys.names(r.key), breakdown_columns(r.dim, value, u64::from(r.clicks)))
+        })
+        .collect()
 }
 
 /// A row's columns.
