@@ -24,7 +24,7 @@ pub fn svg(text: &str, size: u32, label: &str) -> Option<String> {
     let dark = modules(text)?;
     let width = dark.len().isqrt();
     let side = width + 2 * QUIET;
-    let mut path = String::new();
+    let mut path = String::with_capacity(2048);
     for (y, row) in dark.chunks(width).enumerate() {
         let mut x = 0;
         let mut pen: Option<usize> = None;
@@ -37,10 +37,23 @@ pub fn svg(text: &str, size: u32, label: &str) -> Option<String> {
             while x < width && row[x] {
                 x += 1;
             }
+            // `M x y.5` to the first run of a row, `m dx 0` to the next; `h n` draws n modules.
+            // Written digit by digit: a code has a few hundred runs, 50,000 codes a big program.
             match pen {
-                None => path.push_str(&format!("M{} {}.5h{}", start + QUIET, y + QUIET, x - start)),
-                Some(end) => path.push_str(&format!("m{} 0h{}", start - end, x - start)),
+                None => {
+                    path.push('M');
+                    push_number(&mut path, start + QUIET);
+                    path.push(' ');
+                    push_number(&mut path, y + QUIET);
+                    path.push_str(".5h");
+                }
+                Some(end) => {
+                    path.push('m');
+                    push_number(&mut path, start - end);
+                    path.push_str(" 0h");
+                }
             }
+            push_number(&mut path, x - start);
             pen = Some(x);
         }
     }
@@ -50,6 +63,14 @@ pub fn svg(text: &str, size: u32, label: &str) -> Option<String> {
          <path stroke=\"#000\" d=\"{path}\"/></svg>",
         escape_html(label)
     ))
+}
+
+/// Appends the decimal digits of `n`.
+fn push_number(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_number(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// The code's modules of `text`, row by row, `true` for dark.

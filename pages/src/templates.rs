@@ -30,6 +30,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("ledger_body.html", include_str!("../templates/ledger_body.html")),
     ("downline.html", include_str!("../templates/downline.html")),
     ("macros.html", include_str!("../templates/macros.html")),
+    ("links_table.html", include_str!("../templates/links_table.html")),
 ];
 
 /// The page templates, with the program's overrides applied. `.html` templates escape every
