@@ -213,11 +213,10 @@ impl<'b> Worker<'b> {
         // Line ends found by a SIMD search, not a byte-by-byte split.
         let chunk = chunk.strip_suffix(b"\n").unwrap_or(chunk);
         let mut start = 0;
-        let mut no = first;
-        for end in memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len())) {
+        let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
+        for (no, end) in (first..).zip(ends) {
             self.line(ctx, parser, (file.0, file.1, no), &chunk[start..end]);
             start = end + 1;
-            no += 1;
         }
     }
 }
