@@ -156,11 +156,17 @@ impl Breakdowns {
         &self.runs[0]
     }
 
+    /// Every row as counted, in no order: a key's clicks of one profile and day may be in
+    /// several rows (for what adds them up anyway, without sorting them first).
+    pub fn unsorted(&self) -> impl Iterator<Item = &Row> {
+        self.fresh.iter().chain(self.runs.iter().flatten())
+    }
+
     /// The clicks broken down per day: the most clicks any one dimension holds that day (a day
     /// counted with breakdowns holds each of its clicks in every dimension counted).
     pub fn clicks_by_day(&self) -> BTreeMap<Day, u64> {
         let mut per_dim: BTreeMap<Day, [u64; 6]> = BTreeMap::new();
-        for &((packed, profile), clicks) in self.fresh.iter().chain(self.runs.iter().flatten()) {
+        for &((packed, profile), clicks) in self.unsorted() {
             let sums = per_dim.entry(split_day_key(packed).0).or_default();
             for (sum, &value) in sums.iter_mut().zip(&self.profiles.all()[profile as usize]) {
                 if value != UNSET {

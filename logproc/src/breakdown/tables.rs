@@ -118,7 +118,7 @@ struct ByKey {
 
 /// The rows of `b` grouped by key (a counting sort: one pass to count, one to place), the keys
 /// ordered by the ranks of their codes (`[link, partner, ad]` ranks, each by id).
-fn by_key(b: &mut Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) -> ByKey {
+fn by_key(b: &Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) -> ByKey {
     let keys = b.keys.parts();
     let mut order: Vec<u32> = (0..keys.len()).map(|k| u32::try_from(k).unwrap_or(u32::MAX)).collect();
     order.sort_unstable_by_key(|&k| {
@@ -130,16 +130,16 @@ fn by_key(b: &mut Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]
         place[k as usize] = i;
     }
     let mut starts = vec![0usize; place.len() + 1];
-    let rows = b.settled();
-    for &((packed, _), _) in rows {
+    // The rows as counted: the sums below add up a key's rows, whatever their order.
+    for &((packed, _), _) in b.unsorted() {
         starts[place[split_day_key(packed).1 as usize] + 1] += 1;
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
     let mut next = starts.clone();
-    let mut out = vec![(0, 0, 0); rows.len()];
-    for &((packed, profile), clicks) in rows {
+    let mut out = vec![(0, 0, 0); starts[place.len()]];
+    for &((packed, profile), clicks) in b.unsorted() {
         let (day, k) = split_day_key(packed);
         let at = &mut next[place[k as usize]];
         out[*at] = (day, profile, clicks);
@@ -244,6 +244,27 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_of_one_key_day_and_profile_counted_apart_add_up() {
+        let mut b = Breakdowns::default();
+        // Not settled: the same (day, key, profile) in two rows.
+        b.add_named(10, ["l", "p", ""], Dim::Country, "DE", 3);
+        b.add_named(10, ["l", "p", ""], Dim::Country, "DE", 4);
+        b.add_named(10, ["l", "p", ""], Dim::Country, "FR", 5);
+        let t = tables(&mut b, 10).unwrap_or_else(|e| panic!("{e}"));
+        for (name, table) in &t.tables {
+            let values: Vec<Option<&str>> = table.column("value").unwrap().str().unwrap().iter().collect();
+            let clicks: Vec<Option<u64>> = table.column("clicks").unwrap().u64().unwrap().iter().collect();
+            let expected: (&[Option<&str>], &[Option<u64>]) = match *name {
+                "breakdown_by_partner_ad" => (&[], &[]),
+                _ => (&[Some("DE"), Some("FR")], &[Some(7), Some(5)]),
+            };
+            assert_eq!((values.as_slice(), clicks.as_slice()), expected, "{name}");
+        }
+        let top = &t.pages["p"]["country"].all_time;
+        assert_eq!((top[0].value.as_str(), top[0].clicks), ("DE", 7));
+    }
 
     #[test]
     fn sums_per_level_and_top_values_per_window() {
