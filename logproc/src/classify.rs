@@ -96,14 +96,21 @@ fn cut(s: Cow<'_, str>) -> Cow<'_, str> {
 
 /// A request path without its query or fragment: what the click rules read.
 pub fn without_query(path: &str) -> &str {
-    path.split(['?', '#']).next().unwrap_or_default()
+    memchr::memchr2(b'?', b'#', path.as_bytes()).map_or(path, |end| &path[..end])
+}
+
+/// Whether a path must be decoded before it is cut into segments: it holds a `%`, a `/.` or a
+/// `//` (one pass over its bytes).
+fn needs_decoding(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| c == b'%' || (c == b'/' && matches!(b.get(i + 1), Some(b'.' | b'/'))))
 }
 
 /// The path's segments: borrowed when the path needs no decoding (the common case), else read
 /// as the servers read it ([`request_path::segments`]).
 fn segments<'a>(path: &'a str) -> Vec<Cow<'a, str>> {
     let path = without_query(path);
-    if path.contains('%') || path.contains("/.") || path.contains("//") {
+    if needs_decoding(path) {
         request_path::segments(path).into_iter().map(Cow::Owned).collect()
     } else {
         path.split('/').filter(|s| !s.is_empty()).map(Cow::Borrowed).collect()
@@ -175,6 +182,28 @@ mod tests {
 
     fn key(link: &'static str, partner: &'static str, ad: &'static str) -> Key<'static> {
         Key { link: link.into(), partner: partner.into(), ad: ad.into() }
+    }
+
+    #[test]
+    fn paths_lose_their_query_and_are_decoded_only_when_they_must() {
+        for (path, bare) in [("/go/a?x=1#f", "/go/a"), ("/go/a#f?x", "/go/a"), ("/go/a", "/go/a"), ("?", ""), ("", "")]
+        {
+            assert_eq!(without_query(path), bare, "{path}");
+        }
+        for (path, decode) in [
+            ("/go/a/b", false),
+            ("/go/a.b/c", false),
+            ("/go/x%79z", true),
+            ("/go/./a", true),
+            ("/go//a", true),
+            ("/go/a/..", true),
+            ("/go/a/", false),
+            ("%", true),
+        ] {
+            assert_eq!(needs_decoding(path), decode, "{path}");
+        }
+        // Read as the servers read them.
+        assert_eq!(segments("/go//x%79z/./p/"), ["go", "xyz", "p"]);
     }
 
     #[test]

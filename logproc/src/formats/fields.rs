@@ -181,7 +181,7 @@ fn hex(b: u8) -> Option<u8> {
 /// CloudFront writes user agents percent-encoded twice (`Mozilla/5.0%2520(X11...`): decodes
 /// both layers in one pass (`%25XX` and `%XX` each become one byte).
 pub fn double_decoded(s: &str) -> Cow<'_, str> {
-    if !s.contains('%') {
+    if memchr::memchr(b'%', s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     let b = s.as_bytes();

@@ -11,6 +11,7 @@ pub mod custom;
 pub mod fields;
 pub mod json_fields;
 pub mod nginx_json;
+pub mod separators;
 
 use std::sync::Arc;
 
