@@ -209,7 +209,7 @@ pub fn render<E>(
         &pages,
         "index.html",
         &Page { program: ProgramView { name: &program.settings.name }, root: String::new(), private: false },
-        &[],
+        Vec::new(),
     );
     emit("public/index.html", index.map_err(|p| Problems(vec![p]))?.as_bytes())?;
     emit("public/assets/style.css", STYLE.as_bytes())?;
@@ -380,13 +380,14 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
             ("../".repeat(depth + 2), Hrefs::folders(&"../".repeat(depth)))
         };
         let mut with = vec![small_view.clone(), (key, value), ("href", to_value(&href))];
-        let body = render_page(shared.pages, &format!("{template}_body.html"), &page(&root), &with).map_err(one)?;
+        let body =
+            render_page(shared.pages, &format!("{template}_body.html"), &page(&root), with.clone()).map_err(one)?;
         let body = body.trim().to_owned();
         if single {
             sections.push(Section { html: body, ..part });
         } else {
             with.push(("body", tera::Value::String(body)));
-            let html = render_page(shared.pages, &format!("{template}.html"), &page(&root), &with).map_err(one)?;
+            let html = render_page(shared.pages, &format!("{template}.html"), &page(&root), with).map_err(one)?;
             files.push((format!("{dir}/{folder}/index.html"), html.into_bytes()));
         }
         Ok::<(), Problems>(())
@@ -413,7 +414,7 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
         shared.pages,
         "partner.html",
         &page("../../"),
-        &[
+        vec![
             ("view", to_value(&view)),
             ("rows", to_value(&view.own.rows())),
             ("link_data", tera::Value::String(link_data(&view.generator))),
@@ -443,7 +444,7 @@ fn render_downline(shared: &Shared<'_>, partner: &Partner) -> Result<Rendered, P
     let view = DownlineView::of(shared.program, partner, |code| shared.downline_href(code));
     let page =
         Page { program: ProgramView { name: &shared.program.settings.name }, root: "../../".into(), private: true };
-    let html = render_page(shared.pages, "downline.html", &page, &[("view", to_value(&view))])
+    let html = render_page(shared.pages, "downline.html", &page, vec![("view", to_value(&view))])
         .map_err(|p| Problems(vec![p]))?;
     let path = format!("public/{}/index.html", downline_dir(shared.secret, partner.code.as_str()));
     Ok(Rendered { files: vec![(path, html.into_bytes())], access: None })
@@ -473,11 +474,17 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-fn render_page(tera: &Tera, name: &str, page: &Page<'_>, extra: &[(&str, tera::Value)]) -> Result<String, Problem> {
-    let mut context = Context::from_serialize(page).unwrap_or_default();
+/// Renders the page `name` with `page` and `extra` as its context; the values are moved into
+/// the context, not copied (a partner's main page holds hundreds of rows).
+fn render_page(tera: &Tera, name: &str, page: &Page<'_>, extra: Vec<(&str, tera::Value)>) -> Result<String, Problem> {
+    let mut values = match to_value(page) {
+        tera::Value::Object(map) => map,
+        _ => tera::Map::new(),
+    };
     for (key, value) in extra {
-        context.insert(*key, value);
+        values.insert(key.to_owned(), value);
     }
+    let context = Context::from_value(tera::Value::Object(values)).unwrap_or_default();
     tera.render(name, &context).map_err(|e| {
         Problem::new(
             format!("{}/{name}", templates::TEMPLATES_DIR),
