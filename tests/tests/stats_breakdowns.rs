@@ -22,7 +22,7 @@ const CLIENTS: [(&str, &str); 6] = [
 ];
 
 /// User agents with their device class, operating system and browser.
-const AGENTS: [(&str, [&str; 3]); 4] = [
+const AGENTS: [(&str, [&str; 3]); 6] = [
     ("Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", ["desktop", "Linux", "Firefox"]),
     (
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
@@ -35,6 +35,14 @@ const AGENTS: [(&str, [&str; 3]); 4] = [
     (
         "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
         ["mobile", "Android", "Chrome"],
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        ["tablet", "iPad", "Safari"],
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Safari/537.36",
+        ["tablet", "Android", "Chrome"],
     ),
 ];
 

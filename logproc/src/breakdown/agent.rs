@@ -1,8 +1,11 @@
 //! What clicked, read from the user agent by the woothee parser (its dataset is compiled in):
 //! the device class, the operating system and the browser. Device classes are woothee's
-//! categories under plainer names: `desktop` (pc), `mobile` (smartphones and tablets, which
-//! woothee does not tell apart, and feature phones), `appliance` (game consoles, TVs, readers),
-//! `crawler`, `other`, and `unknown`.
+//! categories under plainer names: `desktop` (pc), `mobile` (smartphones and feature phones),
+//! `tablet`, `appliance` (game consoles, TVs, readers), `crawler`, `other`, and `unknown`.
+//! woothee counts tablets as smartphones; they are told apart here: an iPad, or an Android
+//! device whose browser leaves `Mobile` out of its user agent (Android browsers write it on
+//! phones only). An iPad whose Safari asks for desktop sites (the default since iPadOS 13) sends
+//! a Mac's user agent and is counted as a desktop: nothing in the request tells them apart.
 
 use woothee::parser::Parser;
 
@@ -32,8 +35,10 @@ pub fn agent(parser: &Parser, user_agent: &str) -> Agent {
     let Some(r) = parser.parse(user_agent) else {
         return Agent { device: UNKNOWN, os: UNKNOWN.to_owned(), browser: UNKNOWN.to_owned() };
     };
+    let tablet = r.os == "iPad" || (r.os == "Android" && !user_agent.contains("Mobile"));
     let device = match r.category {
         "pc" => "desktop",
+        "smartphone" if tablet => "tablet",
         "smartphone" | "mobilephone" => "mobile",
         "appliance" => "appliance",
         "crawler" => "crawler",
@@ -76,6 +81,19 @@ mod tests {
         assert_eq!(
             read("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"),
             ("desktop", s("Linux"), s("Firefox"))
+        );
+        // Tablets: an iPad, and an Android tablet (no `Mobile` in its user agent).
+        assert_eq!(
+            read(
+                "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+            ),
+            ("tablet", s("iPad"), s("Safari"))
+        );
+        assert_eq!(
+            read(
+                "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Safari/537.36"
+            ),
+            ("tablet", s("Android"), s("Chrome"))
         );
         assert_eq!(read(""), (UNKNOWN, s(UNKNOWN), s(UNKNOWN)));
         assert_eq!(read("something nobody knows"), (UNKNOWN, s(UNKNOWN), s(UNKNOWN)));
