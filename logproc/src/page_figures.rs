@@ -4,13 +4,44 @@
 //! query over the visits, since distinct visitors cannot be summed across days.
 
 use polars::prelude::*;
-use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, WINDOWS, Windows};
+use std::collections::BTreeMap;
+
+use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, PartnerStats, WINDOWS, Windows};
 
 use crate::days::{Day, day_name, window_start};
 use crate::frames::{Frames, Level, day_number, day_part, rollup};
 
-fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
-    Ok(df.column(name)?.str()?.iter().map(|s| s.unwrap_or_default().to_owned()).collect())
+fn strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a str>> {
+    Ok(df.column(name)?.str()?.iter().map(Option::unwrap_or_default).collect())
+}
+
+/// The value of `key` in `map`, made if missing (the key is copied only then).
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> Option<&'m mut V> {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key)
+}
+
+/// Rows of a table sorted by partner, as (partner, second column, figures), a partner's rows
+/// handed together to `each` with that partner's stats (rows of partners without stats are
+/// skipped): one lookup of the partner per partner, not per row.
+fn per_partner<'a>(
+    stats: &mut PageStats,
+    rows: Vec<(&'a str, &'a str, Figures)>,
+    mut each: impl FnMut(&mut PartnerStats, &[(&'a str, &'a str, Figures)]),
+) {
+    for group in rows.chunk_by(|a, b| a.0 == b.0) {
+        if let Some(s) = stats.partners.get_mut(group[0].0) {
+            each(s, group);
+        }
+    }
+}
+
+/// The rows of `df` as (partner, `second`, figures).
+fn rows<'a>(df: &'a DataFrame, second: &str) -> PolarsResult<Vec<(&'a str, &'a str, Figures)>> {
+    let (partners, seconds) = (strs(df, "partner")?, strs(df, second)?);
+    Ok(partners.into_iter().zip(seconds).zip(figures(df)?).map(|((p, x), f)| (p, x, f)).collect())
 }
 
 fn figures(df: &DataFrame) -> PolarsResult<Vec<Figures>> {
@@ -119,41 +150,44 @@ pub(crate) fn page_stats(
     let mut stats = PageStats { as_of: day_name(as_of), first_day: span.map(|s| day_name(s.0)), ..Default::default() };
     for (w, r) in windows {
         for (p, fig) in strs(&r.own, "partner")?.into_iter().zip(figures(&r.own)?) {
-            if known.partner(&p) {
-                *stats.partners.entry(p).or_default().own.get_mut(w) = fig;
+            if known.partner(p)
+                && let Some(s) = slot(&mut stats.partners, p)
+            {
+                *s.own.get_mut(w) = fig;
             }
         }
         for (p, fig) in strs(&r.team, "partner")?.into_iter().zip(figures(&r.team)?) {
-            if known.partner(&p) && fig.clicks > 0 {
-                let s = stats.partners.entry(p).or_default();
+            if known.partner(p)
+                && fig.clicks > 0
+                && let Some(s) = slot(&mut stats.partners, p)
+            {
                 *s.downline.get_or_insert_with(Windows::default).get_mut(w) = fig;
             }
         }
-        let rows = strs(&r.links, "partner")?.into_iter().zip(strs(&r.links, "link")?).zip(figures(&r.links)?);
-        for ((p, link), fig) in rows {
-            if let Some(s) = stats.partners.get_mut(&p) {
-                *s.links.entry(link).or_default().get_mut(w) = fig;
+        // The rollups are sorted by partner: each partner's rows are found together.
+        per_partner(&mut stats, rows(&r.links, "link")?, |s, group| {
+            for &(_, link, fig) in group {
+                if let Some(x) = slot(&mut s.links, link) {
+                    *x.get_mut(w) = fig;
+                }
             }
-        }
-        let rows = strs(&r.ads, "partner")?.into_iter().zip(strs(&r.ads, "ad")?).zip(figures(&r.ads)?);
-        for ((p, ad), fig) in rows {
-            if let Some(s) = stats.partners.get_mut(&p) {
-                *s.ads.entry(ad).or_default().get_mut(w) = fig;
+        });
+        per_partner(&mut stats, rows(&r.ads, "ad")?, |s, group| {
+            for &(_, ad, fig) in group {
+                if let Some(x) = slot(&mut s.ads, ad) {
+                    *x.get_mut(w) = fig;
+                }
             }
-        }
+        });
     }
     let (from, to) = (day_name(window_start(CHART_DAYS, as_of)), day_name(as_of));
-    let daily = all.days;
-    let rows = strs(daily, "partner")?.into_iter().zip(strs(daily, "day")?).zip(figures(daily)?);
-    for ((p, day), fig) in rows {
-        if fig.clicks > 0
-            && day >= from
-            && day <= to
-            && let Some(s) = stats.partners.get_mut(&p)
-        {
-            s.daily.insert(day, fig);
+    per_partner(&mut stats, rows(all.days, "day")?, |s, group| {
+        for &(_, day, fig) in group {
+            if fig.clicks > 0 && day >= from.as_str() && day <= to.as_str() {
+                s.daily.insert(day.to_owned(), fig);
+            }
         }
-    }
+    });
     // A partner whose only hits were bots has nothing to show.
     stats.partners.retain(|_, s| s.own.all_time.clicks > 0 || s.downline.is_some_and(|d| d.all_time.clicks > 0));
     for s in stats.partners.values_mut() {
