@@ -67,10 +67,12 @@ impl Bots {
 }
 
 /// [`Bots::reason`] with the verdicts of user agents already seen kept: logs repeat a few
-/// thousand user agents millions of times.
+/// thousand user agents millions of times. Each user agent kept has a number (in the order they
+/// were met), so that what else is found out about it (its breakdown values) can be kept by
+/// that number instead of looking the text up again.
 pub struct BotCache<'b> {
     bots: &'b Bots,
-    seen: rustc_hash::FxHashMap<String, Option<&'static str>>,
+    seen: rustc_hash::FxHashMap<String, (Option<&'static str>, u32)>,
 }
 
 /// How many user agents a cache keeps.
@@ -82,16 +84,19 @@ impl<'b> BotCache<'b> {
         BotCache { bots, seen: rustc_hash::FxHashMap::default() }
     }
 
-    /// Why `user_agent` is a bot, or `None`.
-    pub fn reason(&mut self, user_agent: &str) -> Option<&'static str> {
-        if let Some(&verdict) = self.seen.get(user_agent) {
-            return verdict;
+    /// Why `user_agent` is a bot, or `None`; with the user agent's number in the cache (`None`
+    /// past the cache's bound).
+    pub fn reason(&mut self, user_agent: &str) -> (Option<&'static str>, Option<u32>) {
+        if let Some(&(verdict, number)) = self.seen.get(user_agent) {
+            return (verdict, Some(number));
         }
         let verdict = self.bots.reason(user_agent);
         if self.seen.len() < CACHE_LIMIT {
-            self.seen.insert(user_agent.to_owned(), verdict);
+            let number = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
+            self.seen.insert(user_agent.to_owned(), (verdict, number));
+            return (verdict, Some(number));
         }
-        verdict
+        (verdict, None)
     }
 }
 

@@ -178,7 +178,15 @@ impl<'b> Worker<'b> {
             return;
         }
         let bots = &mut self.bots;
-        match classify(&record, ctx.known, &mut |agent| bots.reason(agent)) {
+        // The user agent's number in the bot cache, when classify asked about it: the
+        // breakdowns find its values by that number.
+        let mut agent_number = None;
+        let outcome = classify(&record, ctx.known, &mut |agent| {
+            let (reason, number) = bots.reason(agent);
+            agent_number = number;
+            reason
+        });
+        match outcome {
             Outcome::Filtered(reason) => *acc.filtered.entry(reason.into()).or_default() += 1,
             Outcome::Hit(key, hit) => {
                 if let (Some(seen), Some(id)) = (ctx.seen, &record.request_id)
@@ -191,7 +199,7 @@ impl<'b> Worker<'b> {
                 let (visitor, profile) = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
-                        let profile = self.breakdowns.profile(&record).unwrap_or(UNSET);
+                        let profile = self.breakdowns.profile(&record, agent_number).unwrap_or(UNSET);
                         (ctx.visitors.id(&record.client, &record.user_agent), profile)
                     }
                     Hit::Head => {

@@ -23,7 +23,10 @@ const PROFILE_CACHE: usize = 1 << 20;
 pub struct Counter<'a> {
     wanted: Wanted,
     shared: &'a Mutex<Profiles>,
-    /// User agents seen, with their device, operating system and browser value ids.
+    /// The device, operating system and browser value ids of each user agent by its number in
+    /// the worker's bot cache ([`UNSET`] until met).
+    numbered_agents: Vec<[u32; 3]>,
+    /// User agents seen without a number (past the bot cache's bound), with their value ids.
     agents: FxHashMap<Box<str>, [u32; 3]>,
     /// Referrers seen (as logged: logs repeat a few pages' addresses), with their domain's
     /// value id.
@@ -54,6 +57,7 @@ impl<'a> Counter<'a> {
         Counter {
             wanted,
             shared,
+            numbered_agents: Vec::new(),
             agents: FxHashMap::default(),
             referrers: FxHashMap::default(),
             domains: FxHashMap::default(),
@@ -70,15 +74,17 @@ impl<'a> Counter<'a> {
         self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The id of the profile of a click of `record`; `None` when no dimension is wanted.
-    pub fn profile(&mut self, record: &Record<'_>) -> Option<u32> {
+    /// The id of the profile of a click of `record`, whose user agent has the number
+    /// `agent_number` in the worker's bot cache (`None`: no number); `None` when no dimension
+    /// is wanted.
+    pub fn profile(&mut self, record: &Record<'_>, agent_number: Option<u32>) -> Option<u32> {
         let wanted = self.wanted;
         if !wanted.any() {
             return None;
         }
         let mut p = [UNSET; 6];
         if wanted.has(Dim::Source) {
-            let query = record.path.split_once('?').map_or("", |(_, q)| q);
+            let query = memchr::memchr(b'?', record.path.as_bytes()).map_or("", |at| &record.path[at + 1..]);
             // Most queries have no `q` at all: found by a vector search, before any parsing.
             let marked = |q: &str| memchr::memchr(b'q', q.as_bytes()).is_some() && has_qr_marker(q);
             let qr = marked(query) || marked(&record.query);
@@ -88,8 +94,13 @@ impl<'a> Counter<'a> {
             p[Dim::Source.index()] = self.sources[usize::from(qr)];
         }
         if wanted.has(Dim::Device) || wanted.has(Dim::Os) || wanted.has(Dim::Browser) {
-            let ids = match self.agents.get(record.user_agent.as_ref()) {
-                Some(&ids) => ids,
+            let numbered = agent_number.map(|n| n as usize);
+            let known = match numbered {
+                Some(n) => self.numbered_agents.get(n).copied().filter(|ids| ids[0] != UNSET),
+                None => self.agents.get(record.user_agent.as_ref()).copied(),
+            };
+            let ids = match known {
+                Some(ids) => ids,
                 None => {
                     let a = agent::agent(&self.parser, &record.user_agent);
                     let mut shared = self.shared();
@@ -99,8 +110,17 @@ impl<'a> Counter<'a> {
                         shared.value_of(Dim::Browser, &a.browser),
                     ];
                     drop(shared);
-                    if self.agents.len() < CACHE {
-                        self.agents.insert(record.user_agent.as_ref().into(), ids);
+                    match numbered {
+                        Some(n) => {
+                            if self.numbered_agents.len() <= n {
+                                self.numbered_agents.resize(n + 1, [UNSET; 3]);
+                            }
+                            self.numbered_agents[n] = ids;
+                        }
+                        None if self.agents.len() < CACHE => {
+                            self.agents.insert(record.user_agent.as_ref().into(), ids);
+                        }
+                        None => {}
                     }
                     ids
                 }
@@ -186,13 +206,14 @@ mod tests {
     fn a_click_has_one_value_in_each_wanted_dimension_and_the_cdn_country_wins() {
         let shared = Mutex::new(Profiles::default());
         let mut c = Counter::new(Wanted::default(), &shared);
-        let de = c.profile(&record("8.8.8.8", Some("de")));
-        let unknown = c.profile(&record("8.8.8.8", Some("XX")));
-        let us = c.profile(&record("8.8.8.8", None));
+        // The user agent found by its number in the bot cache, or by its text: the same values.
+        let de = c.profile(&record("8.8.8.8", Some("de")), Some(0));
+        let unknown = c.profile(&record("8.8.8.8", Some("XX")), None);
+        let us = c.profile(&record("8.8.8.8", None), Some(0));
         assert_eq!(unknown, us, "an unknown CDN country is looked up from the address");
         assert_ne!(de, us);
         let mut other = Counter::new(Wanted::default(), &shared);
-        assert_eq!(other.profile(&record("8.8.8.8", None)), us, "workers share the ids");
+        assert_eq!(other.profile(&record("8.8.8.8", None), Some(7)), us, "workers share the ids");
         let mut b = Breakdowns::default();
         let k = b.keys.key_of(["l", "p", ""]);
         for id in [de, unknown, us].into_iter().flatten() {
@@ -218,11 +239,30 @@ mod tests {
         );
         let shared = Mutex::new(Profiles::default());
         let mut only = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE), &shared);
-        let id = only.profile(&record("8.8.8.8", None)).unwrap_or(UNSET);
+        let id = only.profile(&record("8.8.8.8", None), None).unwrap_or(UNSET);
         let profile = shared.into_inner().unwrap_or_default().all()[id as usize];
         let set: Vec<Dim> = Dim::ALL.into_iter().filter(|d| profile[d.index()] != UNSET).collect();
         assert_eq!(set, [Dim::Referrer], "only the wanted dimension");
-        assert_eq!(Counter::new(Wanted::NONE, &Mutex::default()).profile(&record("8.8.8.8", None)), None);
+        assert_eq!(Counter::new(Wanted::NONE, &Mutex::default()).profile(&record("8.8.8.8", None), None), None);
+    }
+
+    #[test]
+    fn user_agents_are_told_apart_by_their_numbers() {
+        let shared = Mutex::new(Profiles::default());
+        let mut c = Counter::new(Wanted::parse("device,os").unwrap_or(Wanted::NONE), &shared);
+        let mut phone = record("8.8.8.8", None);
+        phone.user_agent =
+            Cow::Borrowed("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1");
+        let desktop = record("8.8.8.8", None);
+        // Numbers met out of order, a gap left unfilled, and one agent without a number.
+        let a = c.profile(&phone, Some(5));
+        let b = c.profile(&desktop, Some(2));
+        assert_ne!(a, b);
+        assert_eq!(c.profile(&phone, Some(5)), a);
+        assert_eq!(c.profile(&desktop, Some(2)), b);
+        assert_eq!(c.profile(&phone, None), a, "the same values by its text");
+        assert_eq!(c.numbered_agents.len(), 6);
+        assert_eq!(c.numbered_agents[3], [UNSET; 3]);
     }
 
     #[test]
@@ -234,7 +274,7 @@ mod tests {
         // A link shim sends a new address with every click.
         for i in 0..CACHE + 100 {
             r.referrer = Cow::Owned(format!("https://l.facebook.com/l.php?u=x&h={i}"));
-            ids.insert(c.profile(&r));
+            ids.insert(c.profile(&r, None));
         }
         assert_eq!(ids.len(), 1, "one domain, one profile");
         assert_eq!((c.referrers.len(), c.domains.len()), (CACHE, 1));
