@@ -162,6 +162,12 @@ impl Breakdowns {
         self.fresh.iter().chain(self.runs.iter().flatten())
     }
 
+    /// Lets go of every row (once the tables have what they need of them).
+    pub fn drop_rows(&mut self) {
+        self.fresh = Vec::new();
+        self.runs = Vec::new();
+    }
+
     /// The clicks broken down per day: the most clicks any one dimension holds that day (a day
     /// counted with breakdowns holds each of its clicks in every dimension counted).
     pub fn clicks_by_day(&self) -> BTreeMap<Day, u64> {

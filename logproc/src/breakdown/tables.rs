@@ -148,11 +148,15 @@ fn by_key(b: &Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) ->
     ByKey { rows: out, order, starts }
 }
 
-/// Computes the tables and the pages' top values; the windows end on `as_of`.
+/// Computes the tables and the pages' top values, letting go of the rows counted; the windows
+/// end on `as_of`.
 pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
     let no_ad = b.keys.ads.get("");
     let codes = [b.keys.links.ranks(), b.keys.partners.ranks(), b.keys.ads.ranks()];
     let ByKey { rows, order, starts } = by_key(b, &codes);
+    // Grouped by key, the rows as counted are not needed again: their memory goes before the
+    // tables' is taken.
+    b.drop_rows();
     let [link_rank, _, ad_rank] = &codes;
     let b: &Breakdowns = b;
     let ranks: Vec<Vec<u32>> = Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect();
