@@ -105,6 +105,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cache_numbers_user_agents_up_to_its_bound() {
+        let bots = Bots::new();
+        let mut cache = BotCache::new(&bots);
+        assert_eq!(cache.reason("curl/8.5.0"), (Some("HTTP library or tool"), Some(0)));
+        assert_eq!(cache.reason("Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0"), (None, Some(1)));
+        assert_eq!(cache.reason("curl/8.5.0").1, Some(0), "the same number again");
+        for i in 2..CACHE_LIMIT {
+            assert_eq!(cache.reason(&format!("Mozilla/5.0 agent {i}")).1, u32::try_from(i).ok());
+        }
+        // Past the bound: the verdict still, without a number.
+        assert_eq!(cache.reason("Mozilla/5.0 one too many"), (None, None));
+        assert_eq!(cache.reason("python-requests/2.31.0"), (Some("HTTP library or tool"), None));
+    }
+
+    #[test]
     fn people_are_not_bots_and_bots_are() {
         let bots = Bots::new();
         for person in [

@@ -89,6 +89,22 @@ mod tests {
     }
 
     #[test]
+    fn a_programs_template_may_still_call_the_links_table_macro() {
+        let call = b"{% import \"macros.html\" as m %}{{ m::links_table(rows=rows) }}".to_vec();
+        let files = MemoryFiles::new([(PathBuf::from("templates/index.html"), call)], None);
+        let tera = load(&files).unwrap();
+        let mut context = tera::Context::new();
+        let rows = serde_json::json!([{ "link": "Home <1>", "ad": null, "url": "https://go.example/go/h/p" }]);
+        context.insert("rows", &rows);
+        let by_macro = tera.render("index.html", &context).unwrap();
+        assert_eq!(by_macro, tera.render("links_table.html", &context).unwrap());
+        assert!(
+            by_macro.contains("<td data-label=\"Where\">Home &lt;1&gt;</td><td data-label=\"Ad\">(none)</td>"),
+            "{by_macro}"
+        );
+    }
+
+    #[test]
     fn an_override_replaces_a_template_and_a_stray_file_is_refused() {
         let files = MemoryFiles::new(
             [

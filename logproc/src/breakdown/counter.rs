@@ -261,6 +261,8 @@ mod tests {
         assert_eq!(c.profile(&phone, Some(5)), a);
         assert_eq!(c.profile(&desktop, Some(2)), b);
         assert_eq!(c.profile(&phone, None), a, "the same values by its text");
+        assert_eq!(c.agents.len(), 1, "kept by its text");
+        assert_eq!(c.profile(&phone, None), a);
         assert_eq!(c.numbered_agents.len(), 6);
         assert_eq!(c.numbered_agents[3], [UNSET; 3]);
     }

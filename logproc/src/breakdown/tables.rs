@@ -256,7 +256,9 @@ mod tests {
         b.add_named(10, ["l", "p", ""], Dim::Country, "DE", 3);
         b.add_named(10, ["l", "p", ""], Dim::Country, "DE", 4);
         b.add_named(10, ["l", "p", ""], Dim::Country, "FR", 5);
+        assert_eq!(b.unsorted().count(), 3, "the rows as counted, not added up yet");
         let t = tables(&mut b, 10).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.unsorted().count(), 0, "let go once grouped");
         for (name, table) in &t.tables {
             let values: Vec<Option<&str>> = table.column("value").unwrap().str().unwrap().iter().collect();
             let clicks: Vec<Option<u64>> = table.column("clicks").unwrap().u64().unwrap().iter().collect();
