@@ -31,6 +31,8 @@ pub struct Counter<'a> {
     /// Referrers seen (as logged: logs repeat a few pages' addresses), with their domain's
     /// value id.
     referrers: FxHashMap<Box<str>, u32>,
+    /// The value id of no referrer, [`UNSET`] until met.
+    no_referrer: u32,
     /// Referrer domains seen, with their value ids: for referrers past the first [`CACHE`]
     /// (some sites send a new address with each click), so that they still find their id here.
     domains: FxHashMap<Box<str>, u32>,
@@ -38,9 +40,16 @@ pub struct Counter<'a> {
     countries: Vec<u32>,
     /// The value ids of `link` and `qr`, [`UNSET`] until met.
     sources: [u32; 2],
-    /// Profiles seen, with their ids.
-    profiles: FxHashMap<Profile, u32>,
+    /// Profiles seen (packed by [`packed`]), with their ids.
+    profiles: FxHashMap<(u64, u64, u64), u32>,
     parser: woothee::parser::Parser,
+}
+
+/// A profile as three 64-bit integers, which a lookup compares as integers (an array of six is
+/// compared with a call to `memcmp`, once per click).
+fn packed(p: &Profile) -> (u64, u64, u64) {
+    let pair = |i: usize| (u64::from(p[i]) << 32) | u64::from(p[i + 1]);
+    (pair(0), pair(2), pair(4))
 }
 
 /// The index of a country code in [`Counter`]'s `countries`.
@@ -60,6 +69,7 @@ impl<'a> Counter<'a> {
             numbered_agents: Vec::new(),
             agents: FxHashMap::default(),
             referrers: FxHashMap::default(),
+            no_referrer: UNSET,
             domains: FxHashMap::default(),
             countries: vec![UNSET; 26 * 26 + 1],
             sources: [UNSET; 2],
@@ -143,8 +153,14 @@ impl<'a> Counter<'a> {
             p[Dim::Country.index()] = self.countries[slot];
         }
         if wanted.has(Dim::Referrer) {
-            p[Dim::Referrer.index()] = match self.referrers.get(record.referrer.as_ref()) {
-                Some(&id) => id,
+            // Most clicks have no referrer: its id is kept apart, not looked up by text.
+            let cached = if record.referrer.is_empty() && self.no_referrer != UNSET {
+                Some(self.no_referrer)
+            } else {
+                self.referrers.get(record.referrer.as_ref()).copied()
+            };
+            p[Dim::Referrer.index()] = match cached {
+                Some(id) => id,
                 None => {
                     let domain = referrer::domain(&record.referrer);
                     let id = match self.domains.get(domain.as_ref()) {
@@ -157,19 +173,22 @@ impl<'a> Counter<'a> {
                             id
                         }
                     };
-                    if self.referrers.len() < CACHE {
+                    if record.referrer.is_empty() {
+                        self.no_referrer = id;
+                    } else if self.referrers.len() < CACHE {
                         self.referrers.insert(record.referrer.as_ref().into(), id);
                     }
                     id
                 }
             };
         }
-        Some(match self.profiles.get(&p) {
+        let key = packed(&p);
+        Some(match self.profiles.get(&key) {
             Some(&id) => id,
             None => {
                 let id = self.shared().profile_of(p);
                 if self.profiles.len() < PROFILE_CACHE {
-                    self.profiles.insert(p, id);
+                    self.profiles.insert(key, id);
                 }
                 id
             }
