@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use refcenter_model::request_path::has_qr_marker;
 use rustc_hash::FxHashMap;
 
-use super::counts::{Profile, Profiles, UNSET};
+use super::counts::{ProfileKey, Profiles, UNSET, profile_key};
 use super::{Dim, Wanted, agent, country, referrer};
 use crate::record::Record;
 
@@ -40,16 +40,9 @@ pub struct Counter<'a> {
     countries: Vec<u32>,
     /// The value ids of `link` and `qr`, [`UNSET`] until met.
     sources: [u32; 2],
-    /// Profiles seen (packed by [`packed`]), with their ids.
-    profiles: FxHashMap<(u64, u64, u64), u32>,
+    /// Profiles seen (by [`ProfileKey`]), with their ids.
+    profiles: FxHashMap<ProfileKey, u32>,
     parser: woothee::parser::Parser,
-}
-
-/// A profile as three 64-bit integers, which a lookup compares as integers (an array of six is
-/// compared with a call to `memcmp`, once per click).
-fn packed(p: &Profile) -> (u64, u64, u64) {
-    let pair = |i: usize| (u64::from(p[i]) << 32) | u64::from(p[i + 1]);
-    (pair(0), pair(2), pair(4))
 }
 
 /// The index of a country code in [`Counter`]'s `countries`.
@@ -182,7 +175,7 @@ impl<'a> Counter<'a> {
                 }
             };
         }
-        let key = packed(&p);
+        let key = profile_key(&p);
         Some(match self.profiles.get(&key) {
             Some(&id) => id,
             None => {

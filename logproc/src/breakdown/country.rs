@@ -20,22 +20,31 @@ fn start(table: &[u8], width: usize, i: usize) -> u128 {
     table[i * record..i * record + width].iter().fold(0u128, |a, &b| (a << 8) | u128::from(b))
 }
 
-/// The code of the range holding `addr` in `table` (records of `width` address bytes and a
-/// two-byte code, sorted by address), searching records `lo..hi` (the holder is among them).
-fn lookup(table: &'static [u8], width: usize, addr: u128, (mut lo, mut hi): (usize, usize)) -> Option<&'static str> {
-    let record = width + 2;
-    // The last record starting at or before the address.
+/// The last of the records `lo..hi` whose first address (`start(i)`) is at or before `addr`,
+/// found by a binary search (records are sorted by address): the range holding `addr`.
+fn holder<T: Ord>(addr: T, start: impl Fn(usize) -> T, (mut lo, mut hi): (usize, usize)) -> Option<usize> {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if start(table, width, mid) <= addr {
+        if start(mid) <= addr {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    let i = lo.checked_sub(1)?;
-    let code = std::str::from_utf8(&table[i * record + width..(i + 1) * record]).ok()?;
-    (code != "--").then_some(code)
+    lo.checked_sub(1)
+}
+
+/// A record's two-byte code as a country, `None` for `--` (no registry assigned the range).
+fn placed(code: &'static [u8]) -> Option<&'static str> {
+    std::str::from_utf8(code).ok().filter(|c| *c != "--")
+}
+
+/// The code of the range holding `addr` in `table` (records of `width` address bytes and a
+/// two-byte code, sorted by address), searching records `lo..hi` (the holder is among them).
+fn lookup(table: &'static [u8], width: usize, addr: u128, records: (usize, usize)) -> Option<&'static str> {
+    let record = width + 2;
+    let i = holder(addr, |i| start(table, width, i), records)?;
+    placed(&table[i * record + width..(i + 1) * record])
 }
 
 /// Per first 16 bits of an IPv4 address (a /16): the first record of [`IPV4`] starting at or
@@ -83,24 +92,14 @@ fn lookup_v4(a: Ipv4Addr) -> Option<&'static str> {
     let prefix = (addr >> 16) as usize;
     let index: &'static V4Index = &IPV4_INDEX;
     if index.whole[prefix] != [0, 0] {
-        let code = std::str::from_utf8(&index.whole[prefix]).ok()?;
-        return (code != "--").then_some(code);
+        return placed(&index.whole[prefix]);
     }
     // The holder starts in this /16 or is the record before its first.
-    let (mut lo, mut hi) = ((index.first[prefix] as usize).saturating_sub(1), index.first[prefix + 1] as usize);
+    let records = ((index.first[prefix] as usize).saturating_sub(1), index.first[prefix + 1] as usize);
     let start =
         |i: usize| IPV4.get(i * 6..i * 6 + 4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if start(mid) <= addr {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    let i = lo.checked_sub(1)?;
-    let code = std::str::from_utf8(IPV4.get(i * 6 + 4..i * 6 + 6)?).ok()?;
-    (code != "--").then_some(code)
+    let i = holder(addr, start, records)?;
+    placed(IPV4.get(i * 6 + 4..i * 6 + 6)?)
 }
 
 /// Whether `a` is an address no country has: private, shared (carrier-grade NAT), loopback,

@@ -27,6 +27,16 @@ pub const UNSET: u32 = u32::MAX;
 /// A value id per dimension (in [`Dim::ALL`]'s order), [`UNSET`] where not broken down.
 pub type Profile = [u32; 6];
 
+/// A profile as the key of a lookup: three 64-bit integers, compared as integers where an array
+/// of six `u32` is compared with a call to `memcmp` (a lookup per click).
+pub type ProfileKey = (u64, u64, u64);
+
+/// The [`ProfileKey`] of `p`.
+pub fn profile_key(p: &Profile) -> ProfileKey {
+    let pair = |i: usize| (u64::from(p[i]) << 32) | u64::from(p[i + 1]);
+    (pair(0), pair(2), pair(4))
+}
+
 /// One row: (packed (day, key), profile id) and the clicks.
 pub type Row = ((u64, u32), u32);
 
@@ -36,7 +46,7 @@ pub type Row = ((u64, u32), u32);
 pub struct Profiles {
     values: [Names; 6],
     profiles: Vec<Profile>,
-    ids: FxHashMap<Profile, u32>,
+    ids: FxHashMap<ProfileKey, u32>,
 }
 
 impl Profiles {
@@ -52,12 +62,13 @@ impl Profiles {
 
     /// The id of the profile `p` (value ids from [`Profiles::value_of`]), given one if new.
     pub fn profile_of(&mut self, p: Profile) -> u32 {
-        if let Some(&id) = self.ids.get(&p) {
+        let key = profile_key(&p);
+        if let Some(&id) = self.ids.get(&key) {
             return id;
         }
         let id = u32::try_from(self.profiles.len()).unwrap_or(u32::MAX);
         self.profiles.push(p);
-        self.ids.insert(p, id);
+        self.ids.insert(key, id);
         id
     }
 
