@@ -33,6 +33,8 @@ common=(--config "$work/program/partners.toml" --as-of "$as_of" --no-progress)
 measure "fill the store (90 days at once)" "$refstats" "${common[@]}" --store "$work/store" "$work/logs"
 measure "hourly run (one new hour)" "$refstats" "${common[@]}" --store "$work/store" "$work/logs" "$work/new"
 hourly_wall=$wall hourly_rss=$rss
+measure "next hour, no new log yet" "$refstats" "${common[@]}" --store "$work/store" "$work/logs" "$work/new"
+grep -q "is up to date" "$work/stdout" || { echo "  the report was made again"; exit 1; }
 du -sh "$work/store" | awk '{print "  store size: " $1}'
 measure "no store: every log again" "$refstats" "${common[@]}" --out "$work/oneoff" "$work/logs" "$work/new"
 python3 - "$hourly_wall" "$wall" "$hourly_rss" "$rss" <<'PY'

@@ -10,7 +10,7 @@ use clap::Parser;
 use refcenter_common::{Failure, ProgramSource};
 use refcenter_model::program::StatsDefaults;
 use refcenter_model::secret::SecretSource;
-use refcenter_model::{Program, Secret};
+use refcenter_model::{Program, Secret, SourceMap};
 use refcenter_output::OutputWriter;
 
 use refcenter_commissions::import::Context;
@@ -29,6 +29,7 @@ use crate::formats::json_fields::FieldMap;
 use crate::formats::{Custom, Format};
 use crate::input::expand;
 use crate::report::{Formats, Layout, Streamed, write, write_table};
+use crate::report_inputs::ReportInputs;
 use crate::run::{RunOptions, Seen, run};
 use crate::run_info::RunInfo;
 use crate::sink::ReportError;
@@ -164,8 +165,9 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 
     }
 }
 
-/// The program and its folder: `--config`, else `./partners.toml`, else the sample.
-fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
+/// The program, the files it was read from and its folder: `--config`, else `./partners.toml`,
+/// else the sample.
+fn program(config: Option<&Path>) -> Result<(Program, SourceMap, PathBuf), Failure> {
     let source = ProgramSource::resolve(config);
     if source == ProgramSource::Sample {
         anstream::eprintln!(
@@ -173,7 +175,7 @@ fn program(config: Option<&Path>) -> Result<(Program, PathBuf), Failure> {
         );
     }
     let loaded = source.load("no report was written")?;
-    Ok((loaded.program, source.dir()))
+    Ok((loaded.program, loaded.sources, source.dir()))
 }
 
 /// What the run uses, each from its flag, else its environment variable (clap reads both),
@@ -399,7 +401,7 @@ fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Counte
 }
 
 fn execute(args: &Args) -> Result<i32, Failure> {
-    let (program, dir) = program(args.config.as_deref())?;
+    let (program, program_files, dir) = program(args.config.as_deref())?;
     if let Some(path) = &args.program_table {
         let bytes = crate::program_table::encode(&program).map_err(|e| {
             Failure::new(format!("cannot make the program table: {e}"), "report this as a bug", EXIT_USAGE)
@@ -448,6 +450,47 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(c) => commission_run::read(&exports, &Context { program: &program, commissions: c, secret: &secret }),
         None => commission_run::Reading::default(),
     };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let today = day_of(i64::try_from(now).unwrap_or(0));
+    let out_dir = args.out.clone().unwrap_or_else(|| match &settings.store {
+        Some(store) => store.join("report"),
+        None => PathBuf::from("stats"),
+    });
+    // What the store's report is made from, but the ledger: see `report_inputs`.
+    let inputs = |store: &Store| {
+        let mut d = ReportInputs::default();
+        d.part("ledger", &store.ledger().to_bytes());
+        for (_, file) in program_files.files() {
+            d.part(&file.name, file.text.as_bytes());
+        }
+        d.folder("payments", &dir.join(PAYOUTS_DIR));
+        d.part("secret", secret.token("report inputs", &[], 16).as_bytes());
+        let as_of = args.as_of.or(args.until).unwrap_or(today);
+        let options = format!(
+            "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",
+            args.formats,
+            settings.breakdowns,
+            day_name(as_of),
+            args.since,
+            args.until
+        );
+        d.part("options", options.as_bytes());
+        d.finish()
+    };
+    if let Some(store) = &store
+        && sources.is_empty()
+        && reading.read.is_empty()
+        && reading.refused.is_empty()
+        && args.payout.is_none()
+        && crate::report_inputs::up_to_date(&out_dir, &inputs(store))
+    {
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "nothing new to ingest: the report in {} is up to date (made from this store, program and options), left as it is",
+            out_dir.display()
+        );
+        return Ok(EXIT_OK);
+    }
     let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
     let (mut counted, acc) = match args.partials {
@@ -486,8 +529,6 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         store_run::note_breakdown_gaps(&counted, options.breakdowns.any());
     }
     let days = counted.tally.days();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let today = day_of(i64::try_from(now).unwrap_or(0));
     let as_of = args.as_of.or(args.until).unwrap_or_else(|| match (&store, days.last()) {
         (None, Some(last)) => *last,
         _ => today,
@@ -526,10 +567,6 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             Some((c, ledger, day))
         }
     };
-    let out_dir = args.out.clone().unwrap_or_else(|| match &settings.store {
-        Some(store) => store.join("report"),
-        None => PathBuf::from("stats"),
-    });
     let (layout, daily_days) = match &store {
         None => (Layout::Whole, None),
         Some(store) => store_run::layout(store, &days, &out_dir, &args.formats),
@@ -563,6 +600,11 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         commission_run::page_figures(&program, ledger, day, &mut t.pages);
     }
     write(&mut out, &t, &acc, &info, &layout, &args.formats).map_err(failed)?;
+    if let Some(store) = &store {
+        // Last: the run that finds nothing new and this digest keeps the report.
+        let digest = format!("{}\n", inputs(store));
+        out.write(crate::report_inputs::FILE, digest.as_bytes()).map_err(|e| io(&e))?;
+    }
     out.commit().map_err(|e| io(&e))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(format!("{text}report written to {}\n", out_dir.display()).as_bytes());

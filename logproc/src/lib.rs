@@ -12,7 +12,8 @@
 //! `report.html` through [`html`], `summary.json` with [`run_info`]). [`accounting`] keeps track
 //! of every line. [`partial`] is what a map task counted, for a reduce to merge, and
 //! [`program_table`] the program as a reduce outside refstats reads it. [`store`] keeps what
-//! scheduled runs counted, and [`store_run`] is a run's side of it. [`commission_run`] reads the
+//! scheduled runs counted, and [`store_run`] is a run's side of it ([`report_inputs`] tells
+//! when its report is already up to date). [`commission_run`] reads the
 //! shops' order exports and computes the commissions ledger with the `refcenter-commissions`
 //! crate.
 
@@ -36,6 +37,7 @@ pub mod partial;
 pub mod program_table;
 pub mod record;
 pub mod report;
+pub mod report_inputs;
 pub mod run;
 pub mod run_info;
 pub mod sink;

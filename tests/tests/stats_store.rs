@@ -4,7 +4,8 @@
 //! counted once; a run killed at random points (the real process, many times, with logs and
 //! shop exports) never leaves a store that differs from a clean run's once the next run
 //! completes; a second run at the same
-//! time is refused and changes nothing.
+//! time is refused and changes nothing; a run with nothing new keeps a report made from the same
+//! store, program and options, and makes it again when any of them changed.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use refcenter_tests::{Rng, command, repo_root, snapshot};
+use refcenter_tests::{Rng, command, copy_sample, repo_root, snapshot};
 
 const FIELDS: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
@@ -356,8 +357,9 @@ fn table_files(dir: &Path) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for (path, _) in snapshot(dir) {
         let name = path.to_string_lossy().into_owned();
-        let is_table =
-            !["summary.json", "partners.json", "report.html", "partition.txt"].iter().any(|f| name.ends_with(f));
+        let is_table = !["summary.json", "partners.json", "report.html", "partition.txt", "inputs.sha256"]
+            .iter()
+            .any(|f| name.ends_with(f));
         if is_table && let Some(ext) = path.extension() {
             *out.entry(ext.to_string_lossy().into_owned()).or_insert(0) += 1;
         }
@@ -403,4 +405,73 @@ fn the_report_is_written_in_the_formats_asked_for_and_days_follow_a_change() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`xml` is not a table format"));
     assert_eq!(snapshot(&store), before);
+}
+
+/// A store run over `inputs` with the program at `config`, the windows ending on `as_of`.
+fn store_run(dir: &Path, config: &Path, store: &Path, as_of: &str, inputs: &[&Path]) -> (String, String) {
+    let out = command("refstats", dir)
+        .arg("--config")
+        .arg(config)
+        .arg("--store")
+        .arg(store)
+        .args(["--as-of", as_of, "--no-progress"])
+        .args(inputs)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (stdout.into_owned(), stderr.into_owned())
+}
+
+#[test]
+fn a_run_with_nothing_new_keeps_a_report_made_from_the_same_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let [day1, day2, ..] = story(dir.path());
+    let program = dir.path().join("program");
+    copy_sample(&program);
+    let config = program.join("partners.toml");
+    let store = dir.path().join("store");
+    let report = store.join("report");
+    let (first, _) = store_run(dir.path(), &config, &store, "2024-05-03", &[&day1, &day2]);
+    assert!(first.contains("report written to"), "{first}");
+    let made = snapshot(&report);
+    assert!(made.contains_key(Path::new("inputs.sha256")), "{:?}", made.keys());
+
+    // Nothing new: the report is the first run's, summary included (a run that made it again
+    // would say it ingested no file).
+    let (again, stderr) = store_run(dir.path(), &config, &store, "2024-05-03", &[&day1, &day2]);
+    assert!(again.contains("nothing new to ingest") && again.contains("is up to date"), "{again}");
+    assert!(!again.contains("report written to"), "{again}");
+    assert!(stderr.contains("day1.log: ingested before as"), "{stderr}");
+    assert_eq!(snapshot(&report), made);
+    assert_eq!(json(&report.join("summary.json"))["run"]["store"]["new_files"], 2);
+
+    // Each input of the report, changed, makes it again: the day the windows end on, ...
+    let (moved, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
+    assert!(moved.contains("report written to"), "{moved}");
+    assert_eq!(json(&report.join("summary.json"))["run"]["as_of"], "2024-05-04");
+    let (same, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
+    assert!(same.contains("is up to date"), "{same}");
+    // ... the program's files (a partner renamed), ...
+    let partner = program.join("partners/aapex.toml");
+    let text = std::fs::read_to_string(&partner).unwrap();
+    std::fs::write(&partner, format!("{text}\n# renamed in the tests\n")).unwrap();
+    let (edited, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
+    assert!(edited.contains("report written to"), "{edited}");
+    // ... the payments recorded, ...
+    std::fs::create_dir_all(program.join("payouts")).unwrap();
+    std::fs::write(program.join("payouts/2024-05-04.toml"), "date = \"2024-05-04\"\ncurrency = \"USD\"\n").unwrap();
+    let (paid, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
+    assert!(paid.contains("report written to"), "{paid}");
+    // ... and a new log file, which is read and counted.
+    let day3 = dir.path().join("logs/day3.log");
+    std::fs::write(&day3, cloudfront(&requests(3, "d3", 10))).unwrap();
+    let (new, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[&day1, &day2, &day3]);
+    assert!(new.contains("report written to"), "{new}");
+    assert_eq!(json(&report.join("summary.json"))["run"]["store"]["new_files"], 1);
+    // A report lost (or made by a run killed before it finished) is made again.
+    std::fs::remove_file(report.join("summary.json")).unwrap();
+    let (lost, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
+    assert!(lost.contains("report written to") && report.join("summary.json").is_file(), "{lost}");
 }
