@@ -40,6 +40,13 @@ files_mb() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%
 echo "public site (what the host publishes): $(files_mb "$work/out/public") ($(du -sh "$work/out/public" | cut -f1) on disk with folders)"
 echo "largest page: $(find "$work/out/public/p" -type f -printf '%s\n' | sort -n | tail -1) bytes"
 
+# With 90 days of click figures (as a store's report holds them) for every partner.
+python3 bench/gen_figures.py "$work/figures" "$partners" "$links" "$ads"
+echo "click figures: $(du -h "$work/figures/partners.json" | cut -f1) partners.json"
+measure "refgen build (with click figures)" "$refgen" build --config "$work/program/partners.toml" \
+    --stats "$work/figures" --out "$work/out-figures"
+rm -rf "$work/out-figures" "$work/figures"
+
 # The same program with `single_page = true`: one file per Partner Center.
 sed 's/^\[program\]$/[program]\nsingle_page = true/' "$work/program/partners.toml" > "$work/program/partners-single.toml"
 measure "refgen build (single_page = true)" "$refgen" build --config "$work/program/partners-single.toml" --out "$work/out-single"

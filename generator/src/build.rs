@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use refcenter_model::page_stats::PageStats;
+use refcenter_model::page_stats::StatsFile;
 use refcenter_model::{Files, Program, RedirectTarget, Secret};
 use refcenter_pages::{PRIVATE_ROOT, Problems, RenderError};
 use refcenter_redirects::{Emitted, LimitError, RuleSet, emitter};
@@ -27,7 +27,7 @@ pub struct BuildOptions {
 #[derive(Clone, Debug)]
 pub struct Stats {
     /// Each partner's figures.
-    pub pages: PageStats,
+    pub pages: StatsFile,
     /// The admin report (`report.html`), copied to [`ADMIN_REPORT`].
     pub report: Option<Vec<u8>>,
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use refcenter_model::page_stats::{PAGE_STATS_FILE, PageStats, PageStatsError};
+use refcenter_model::page_stats::{PAGE_STATS_FILE, PageStatsError, StatsFile};
 use refcenter_model::secret::SecretSource;
 use refcenter_model::{Loaded, Secret};
 
@@ -82,7 +82,7 @@ fn click_figures(source: &ProgramSource, dir: Option<&Path>) -> Result<(Option<S
             default
         }
     };
-    let pages = PageStats::read(&dir.join(PAGE_STATS_FILE)).map_err(|e| match &e {
+    let pages = StatsFile::read(&dir.join(PAGE_STATS_FILE)).map_err(|e| match &e {
         PageStatsError::Io { .. } => Failure::usage(
             format!("cannot read the click figures in {}; nothing was written", dir.display()),
             &e,

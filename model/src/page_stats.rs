@@ -218,10 +218,72 @@ pub struct PageStats {
 /// Why the figures could not be read.
 pub use crate::json_file::JsonFileError as PageStatsError;
 
-impl PageStats {
-    /// Reads the figures from `path`.
-    pub fn read(path: &Path) -> Result<PageStats, PageStatsError> {
-        crate::json_file::read(path)
+/// `partners.json` as a build reads it: the dates, and each partner's figures kept as
+/// zstd-compressed JSON, read into a [`PartnerStats`] only while that partner's pages are made.
+/// A store's figures for 10,000 partners (90 days of them) are 67 MB of JSON and take more
+/// than twice that as values, which a build would otherwise hold from start to end; compressed
+/// they take a few MB. Reading checks every partner's figures, so a file that is not what
+/// refstats writes is refused before anything is built.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsFile {
+    /// The last day the windows cover (`YYYY-MM-DD`, UTC).
+    pub as_of: String,
+    /// The first day with a hit, if any.
+    pub first_day: Option<String>,
+    /// Each partner's [`PartnerStats`], as compressed JSON (and its length), by code.
+    #[serde(deserialize_with = "compact_partners")]
+    partners: BTreeMap<String, Packed>,
+}
+
+/// A partner's figures as [`StatsFile`] keeps them: the length of their JSON, and the JSON
+/// compressed.
+type Packed = (usize, Box<[u8]>);
+
+/// Reads the map of partners' figures, checking each one and keeping it as compressed JSON.
+fn compact_partners<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Packed>, D::Error> {
+    struct Partners;
+    impl<'de> serde::de::Visitor<'de> for Partners {
+        type Value = BTreeMap<String, Packed>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of partner codes to their figures")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            // Level 1: figures repeat their keys and small numbers, and compress ~10x.
+            let mut zstd = zstd::bulk::Compressor::new(1).map_err(serde::de::Error::custom)?;
+            while let Some((code, stats)) = map.next_entry::<String, PartnerStats>()? {
+                let json = serde_json::to_vec(&stats).map_err(serde::de::Error::custom)?;
+                let packed = zstd.compress(&json).map_err(serde::de::Error::custom)?;
+                out.insert(code, (json.len(), packed.into_boxed_slice()));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Partners)
+}
+
+impl StatsFile {
+    /// Reads the figures from `path` (a stream: the file's text is not held whole either).
+    pub fn read(path: &Path) -> Result<StatsFile, PageStatsError> {
+        let name = || path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|source| PageStatsError::Io { path: name(), source })?;
+        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| match e.io_error_kind() {
+            Some(kind) => PageStatsError::Io { path: name(), source: std::io::Error::new(kind, e.to_string()) },
+            None => {
+                PageStatsError::Invalid { path: name(), line: e.line(), column: e.column(), message: e.to_string() }
+            }
+        })
+    }
+
+    /// The figures of the partner `code`, if it has any.
+    pub fn partner(&self, code: &str) -> Option<PartnerStats> {
+        // Written from a `PartnerStats` by `read`, so read back without fail.
+        let (len, packed) = self.partners.get(code)?;
+        let json = zstd::bulk::decompress(packed, *len).ok()?;
+        serde_json::from_slice(&json).ok()
     }
 }
 
@@ -239,9 +301,20 @@ mod tests {
         stats.partners.insert("sam".into(), p);
         let path = dir.path().join(PAGE_STATS_FILE);
         std::fs::write(&path, serde_json::to_string_pretty(&stats).unwrap()).unwrap();
-        assert_eq!(PageStats::read(&path).unwrap(), stats);
+        let read = StatsFile::read(&path).unwrap();
+        assert_eq!(read.as_of, "2024-05-01");
+        assert_eq!(read.partner("sam"), stats.partners.get("sam").cloned());
+        assert_eq!(read.partner("nobody"), None);
         std::fs::write(&path, "{\n  \"as_of\": \"2024-05-01\",\n  \"extra\": 1\n}").unwrap();
-        let e = PageStats::read(&path).unwrap_err().to_string();
+        let e = StatsFile::read(&path).unwrap_err().to_string();
         assert!(e.contains(":3:") && e.contains("extra"), "{e}");
+        // A partner's figures are checked as the file is read, and placed by line.
+        let sam = serde_json::to_string(&stats.partners["sam"]).unwrap();
+        let ann = sam.replacen("3", "-3", 1);
+        let bad = format!("{{\"as_of\": \"2024-05-01\", \"partners\": {{\n\"sam\": {sam},\n\"ann\": {ann}}}}}");
+        std::fs::write(&path, bad).unwrap();
+        let e = StatsFile::read(&path).unwrap_err().to_string();
+        assert!(e.contains(":3:"), "{e}");
+        assert!(matches!(StatsFile::read(&dir.path().join("missing.json")), Err(PageStatsError::Io { .. })));
     }
 }

@@ -2,10 +2,11 @@
 //! payable now) and every commission line, newest first, amounts as text in the program's
 //! currency. Lines earned on a referral partner's order name that partner, never the order.
 
+use refcenter_model::Program;
 use refcenter_model::money::Money;
-use refcenter_model::page_stats::PageStats;
-use refcenter_model::{Partner, Program};
 use serde::Serialize;
+
+use crate::stats_view::Given;
 
 /// One line as the page shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -54,10 +55,11 @@ pub struct LedgerView {
 }
 
 impl LedgerView {
-    /// The ledger page of `partner`, or `None` when the program pays no commissions.
-    pub fn of(program: &Program, partner: &Partner, stats: Option<&PageStats>) -> Option<LedgerView> {
+    /// The ledger page of a partner given its figures (`None`: the build was given none), or
+    /// `None` when the program pays no commissions.
+    pub fn of(program: &Program, given: Option<Given<'_>>) -> Option<LedgerView> {
         let c = program.settings.commissions.as_ref()?;
-        let mine = stats.and_then(|s| s.partners.get(partner.code.as_str())).and_then(|p| p.commissions.as_ref());
+        let mine = given.and_then(|g| g.mine).and_then(|p| p.commissions.as_ref());
         let money = |m: i64| c.format(Money(m));
         let b = mine.map(|m| m.balances).unwrap_or_default();
         let lines = mine
@@ -96,8 +98,8 @@ impl LedgerView {
             })
             .unwrap_or_default();
         Some(LedgerView {
-            available: stats.is_some(),
-            as_of: stats.map(|s| s.as_of.clone()).unwrap_or_default(),
+            available: given.is_some(),
+            as_of: given.map(|g| g.as_of.to_owned()).unwrap_or_default(),
             currency: c.currency.to_string(),
             balances: vec![
                 ("Earned", money(b.earned), "earned"),

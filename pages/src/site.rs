@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use refcenter_model::page_stats::PageStats;
+use refcenter_model::page_stats::StatsFile;
 use refcenter_model::{Files, MediaType, Partner, Program, Secret};
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -19,7 +19,7 @@ use crate::link_function::LinkFunction;
 use crate::markdown;
 use crate::partner_view::{GeneratorData, PartnerLinks, PartnerView};
 use crate::problem::{Problem, Problems, tera_message};
-use crate::stats_view::StatsView;
+use crate::stats_view::{Given, StatsView};
 use crate::templates::{self, escape_html};
 
 /// The folder, below the published root, holding every partner's private folder.
@@ -171,7 +171,7 @@ pub fn render<E>(
     program: &Program,
     files: &dyn Files,
     secret: &Secret,
-    stats: Option<&PageStats>,
+    stats: Option<&StatsFile>,
     write: &mut Writer<'_, E>,
 ) -> Result<Site, RenderError<E>> {
     let mut site = Site::default();
@@ -311,7 +311,7 @@ struct Shared<'a> {
     secret: &'a Secret,
     pages: &'a Tera,
     resources: &'a [Resource],
-    stats: Option<&'a PageStats>,
+    stats: Option<&'a StatsFile>,
     all_links: Arc<BTreeSet<String>>,
     downline_pages: HashSet<&'a str>,
 }
@@ -400,13 +400,16 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
     if !banners.is_empty() {
         add(Section::new("banners", "Banners"), "banners", 1, "banners", "banners", to_value(&banners))?;
     }
-    let stats = StatsView::of(program, partner, shared.stats);
+    // The partner's own figures, read from the file's entry for this page only.
+    let mine = shared.stats.and_then(|s| s.partner(partner.code.as_str()));
+    let given = shared.stats.map(|s| Given { as_of: &s.as_of, mine: mine.as_ref() });
+    let stats = StatsView::of(program, partner, given);
     add(Section::new("stats", "Link Tracking Stats"), "stats", 1, "stats", "stats", to_value(&stats))?;
     if let Some(commission) = CommissionView::of(program, partner) {
         let section = Section::new("commission", "My Commission Structure");
         add(section, "commission", 1, "commission", "commission", to_value(&commission))?;
     }
-    if let Some(ledger) = LedgerView::of(program, partner, shared.stats) {
+    if let Some(ledger) = LedgerView::of(program, given) {
         add(Section::new("ledger", "My Ledger"), "ledger", 1, "ledger", "ledger", to_value(&ledger))?;
     }
     let href = if single { Hrefs::anchors() } else { Hrefs::folders("") };

@@ -1,15 +1,15 @@
 //! What a partner's Link Tracking Stats page shows, made from the figures `refstats` wrote
-//! ([`PageStats`]): its own clicks and unique clicks per link and per ad over the last 7, 30
+//! (its entry of `partners.json`, [`PartnerStats`]): its own clicks and unique clicks per link and per ad over the last 7, 30
 //! and 90 days and all time, its downline's totals, a chart of its daily clicks, and where its
 //! clicks came from (its top sources, devices, systems, browsers, countries and referrers, as
-//! bars). Only the
-//! partner's own entry is read, so a page can show no other partner's figures.
+//! bars). A page is given only its
+//! partner's own entry ([`Given`]), so it can show no other partner's figures.
 
 use std::fmt::Write as _;
 
 use refcenter_model::money::Money;
 use refcenter_model::page_stats::{
-    CHART_DAYS, ConversionWindows, Conversions, DIMENSIONS, Figures, PageStats, PartnerStats, Windows,
+    CHART_DAYS, ConversionWindows, Conversions, DIMENSIONS, Figures, PartnerStats, Windows,
 };
 use refcenter_model::{Partner, Program};
 use serde::Serialize;
@@ -187,11 +187,20 @@ fn figures(w: &Windows) -> [Figures; 4] {
     [w.last_7_days, w.last_30_days, w.last_90_days, w.all_time]
 }
 
+/// What a partner's pages are given of the click figures.
+#[derive(Clone, Copy, Debug)]
+pub struct Given<'a> {
+    /// The last day the windows cover.
+    pub as_of: &'a str,
+    /// The partner's own figures (`None`: no clicks yet).
+    pub mine: Option<&'a PartnerStats>,
+}
+
 impl StatsView {
-    /// The view of `partner`'s figures in `stats` (`None`: the build was given no figures).
-    pub fn of(program: &Program, partner: &Partner, stats: Option<&PageStats>) -> StatsView {
+    /// The view of `partner`'s figures (`None`: the build was given no figures).
+    pub fn of(program: &Program, partner: &Partner, given: Option<Given<'_>>) -> StatsView {
         let empty = PartnerStats::default();
-        let mine = stats.and_then(|s| s.partners.get(partner.code.as_str()));
+        let mine = given.and_then(|g| g.mine);
         let s = mine.unwrap_or(&empty);
         let mut totals = vec![Row { code: String::new(), name: "My clicks".to_owned(), figures: figures(&s.own) }];
         if let Some(d) = &s.downline {
@@ -222,10 +231,10 @@ impl StatsView {
                 figures: figures(w),
             })
             .collect();
-        let as_of = stats.map(|s| s.as_of.clone()).unwrap_or_default();
+        let as_of = given.map(|g| g.as_of.to_owned()).unwrap_or_default();
         let clicked = |w: &Windows| w.all_time.clicks > 0;
         StatsView {
-            available: stats.is_some(),
+            available: given.is_some(),
             has_clicks: mine.is_some_and(|m| clicked(&m.own) || m.downline.as_ref().is_some_and(clicked)),
             conversions: conversions(program, partner, s),
             breakdowns: breakdowns(s),
@@ -340,6 +349,7 @@ pub fn chart(daily: &[(&str, u64)], as_of: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use refcenter_model::page_stats::{PageStats, StatsFile};
 
     #[test]
     fn the_chart_has_a_bar_per_day_with_clicks_in_its_window() {
@@ -364,14 +374,22 @@ mod tests {
         let mut other = PartnerStats::default();
         other.own.all_time.clicks = 77;
         stats.partners.insert("aapex".into(), other);
+        // As a build reads them: from the file refstats writes.
+        let file: StatsFile =
+            serde_json::from_str(&serde_json::to_string(&stats).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        let view_of = |partner: &Partner| {
+            let mine = file.partner(partner.code.as_str());
+            StatsView::of(program, partner, Some(Given { as_of: &file.as_of, mine: mine.as_ref() }))
+        };
         let samantha = program.partner("samantha").unwrap_or_else(|| panic!("sample partner"));
-        let view = StatsView::of(program, samantha, Some(&stats));
+        let view = view_of(samantha);
         assert!(view.has_clicks && view.available);
         assert_eq!(view.totals[0].figures[3].clicks, 5);
+        assert_eq!(view.as_of, "2024-05-03");
         assert_eq!(view.links[0].name, program.link("xyz").map(|l| l.name.clone()).unwrap_or_default());
         let swdf = program.partner("swdf").unwrap_or_else(|| panic!("sample partner"));
-        let none = StatsView::of(program, swdf, Some(&stats));
-        assert!(!none.has_clicks && none.links.is_empty());
+        let none = view_of(swdf);
+        assert!(!none.has_clicks && none.links.is_empty() && none.available);
         assert!(!StatsView::of(program, swdf, None).available);
     }
 }

@@ -1,6 +1,6 @@
 //! `refgen build` end to end: the emitted redirect files match their golden copies, two builds
-//! give the same bytes, and a build that fails (here: a program too large for its host) leaves
-//! the previous output exactly as it was.
+//! give the same bytes, and a build that fails (a program too large for its host, click
+//! figures refstats would not write) leaves the previous output exactly as it was.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -154,4 +154,43 @@ fn without_a_secret_a_new_one_is_generated_loudly_kept_out_of_git_and_reused() {
     for (path, bytes) in snapshot(&dir.path().join("output")) {
         assert!(!String::from_utf8_lossy(&bytes).contains(secret.trim()), "{} holds the secret", path.display());
     }
+}
+
+#[test]
+fn click_figures_unlike_refstats_writes_stop_the_build_and_keep_the_previous_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = repo_root().join("partners.toml");
+    let log = fixtures().join("logs/combined.log");
+    let stats = dir.path().join("stats");
+    let counted =
+        run("refstats", &["--config", config.to_str().unwrap(), "--out", "stats", log.to_str().unwrap()], dir.path());
+    assert_eq!(counted.status.code(), Some(0), "{}", String::from_utf8_lossy(&counted.stderr));
+    let build_with = |stats: &Path| {
+        let args =
+            ["build", "--config", config.to_str().unwrap(), "--stats", stats.to_str().unwrap(), "--out", "output"];
+        run("refgen", &args, dir.path())
+    };
+    let built = build_with(&stats);
+    assert_eq!(built.status.code(), Some(0), "{}", String::from_utf8_lossy(&built.stderr));
+    let before = snapshot(&dir.path().join("output"));
+    let page = before.iter().find(|(p, _)| p.ends_with("stats/index.html") && p.starts_with("public/p")).unwrap();
+    assert!(String::from_utf8_lossy(page.1).contains("My clicks"), "a stats page with figures");
+
+    // A partner's figures that refstats would never write (a negative count): the file is
+    // checked whole before anything is built, and the error points into it.
+    let text = std::fs::read_to_string(stats.join("partners.json")).unwrap();
+    let at = text.find("\"clicks\":").unwrap() + "\"clicks\":".len();
+    let broken = format!("{}-{}", &text[..at], &text[at..]);
+    let bad = dir.path().join("bad-stats");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("partners.json"), &broken).unwrap();
+    let refused = build_with(&bad);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot be read") && stderr.contains("expected u64"), "{stderr}");
+    // Placed at the number (the file is one line): serde gives the column where it ends.
+    let column: usize =
+        stderr.split("partners.json:1:").nth(1).and_then(|r| r.split(':').next()?.parse().ok()).unwrap();
+    assert!((at + 1..at + 5).contains(&column), "column {column} for a number at byte {at}");
+    assert_eq!(snapshot(&dir.path().join("output")), before, "the previous output is kept");
 }
