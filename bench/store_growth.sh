@@ -5,7 +5,8 @@
 # fresh runner:
 #
 #   download  the store from its bucket: everything but the report, and of the report only
-#             the days' partition.txt (a local folder stands in for the bucket);
+#             the days' partition.txt, inputs.sha256 and summary.json (a local folder stands
+#             in for the bucket);
 #   run       refstats --config partners.toml --store stats --no-progress logs/
 #             over the log files of today (so far) and yesterday;
 #   upload    new and changed files but the ledger, then the ledger (the store's commit), then
@@ -74,7 +75,8 @@ src, dst, moved = *sys.argv[1:], 0
 for d, _, names in os.walk(src):
     for n in names:
         rel = os.path.relpath(os.path.join(d, n), src)
-        if rel.startswith("report/") and not rel.endswith("/partition.txt"):
+        kept = rel.endswith("/partition.txt") or rel in ("report/inputs.sha256", "report/summary.json")
+        if rel.startswith("report/") and not kept:
             continue
         os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
         shutil.copy2(os.path.join(src, rel), os.path.join(dst, rel))

@@ -1,7 +1,8 @@
 //! The GitHub Actions workflows: the release workflow of this repository and the examples in
 //! `examples/github-actions/` pass actionlint; every `refgen` and `refstats` command the
 //! examples run names a real subcommand and only options the binaries accept, so they cannot
-//! drift from the command lines; they install a pinned release through the install action,
+//! drift from the command lines; stats.yml knows the line refstats prints when there is nothing
+//! new; they install a pinned release through the install action,
 //! which is run here against a local release and refuses archives its checksums do not name.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -195,4 +196,23 @@ fn the_install_action_installs_only_what_the_checksums_name() {
     std::fs::write(release.join("SHA256SUMS"), "").unwrap();
     let (ok, text, installed) = install("");
     assert!(!ok && !installed && text.contains("does not list"), "{text}");
+}
+
+/// stats.yml publishes nothing when refstats says the store's report is up to date: the line it
+/// looks for is the one a real run with nothing new prints.
+#[test]
+fn the_stats_workflow_knows_the_line_of_a_run_with_nothing_new() {
+    let text = std::fs::read_to_string(examples().join("stats.yml")).unwrap();
+    let phrase = text.split("grep -q \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log = refcenter_tests::fixtures().join("logs/cloudfront.log");
+    let config = repo_root().join("partners.toml");
+    let config = config.to_str().unwrap();
+    let args =
+        ["--config", config, "--store", "stats", "--as-of", "2024-05-03", "--no-progress", log.to_str().unwrap()];
+    let first = run("refstats", &args, dir.path());
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(!String::from_utf8_lossy(&first.stdout).contains(phrase), "a run that counted is not up to date");
+    let again = run("refstats", &args, dir.path());
+    assert!(String::from_utf8_lossy(&again.stdout).contains(phrase), "`{phrase}` in {again:?}");
 }
