@@ -456,33 +456,32 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
     });
-    // What the store's report is made from, but the ledger: see `report_inputs`.
-    let inputs = |store: &Store| {
-        let mut d = ReportInputs::default();
-        d.part("ledger", &store.ledger().to_bytes());
-        for (_, file) in program_files.files() {
-            d.part(&file.name, file.text.as_bytes());
-        }
-        d.folder("payments", &dir.join(PAYOUTS_DIR));
-        d.part("secret", secret.token("report inputs", &[], 16).as_bytes());
-        let as_of = args.as_of.or(args.until).unwrap_or(today);
-        let options = format!(
-            "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",
-            args.formats,
-            settings.breakdowns,
-            day_name(as_of),
-            args.since,
-            args.until
-        );
-        d.part("options", options.as_bytes());
-        d.finish()
-    };
+    // What the store's report is made from, the ledger aside (it changes when the run ingests):
+    // read now, before the run reads the payments for the report, so that the digest written
+    // with the report never names newer files than the report was made from. See
+    // `report_inputs`.
+    let mut inputs = ReportInputs::default();
+    for (_, file) in program_files.files() {
+        inputs.part(&file.name, file.text.as_bytes());
+    }
+    inputs.folder("payments", &dir.join(PAYOUTS_DIR));
+    inputs.part("secret", secret.token("report inputs", &[], 16).as_bytes());
+    let shaping = format!(
+        "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",
+        args.formats,
+        settings.breakdowns,
+        day_name(args.as_of.or(args.until).unwrap_or(today)),
+        args.since,
+        args.until
+    );
+    inputs.part("options", shaping.as_bytes());
+    let digest = |store: &Store| inputs.clone().with_ledger(&store.ledger().to_bytes());
     if let Some(store) = &store
         && sources.is_empty()
         && reading.read.is_empty()
         && reading.refused.is_empty()
         && args.payout.is_none()
-        && crate::report_inputs::up_to_date(&out_dir, &inputs(store))
+        && crate::report_inputs::up_to_date(&out_dir, &digest(store))
     {
         let _ = writeln!(
             std::io::stdout().lock(),
@@ -602,7 +601,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     write(&mut out, &t, &acc, &info, &layout, &args.formats).map_err(failed)?;
     if let Some(store) = &store {
         // Last: the run that finds nothing new and this digest keeps the report.
-        let digest = format!("{}\n", inputs(store));
+        let digest = format!("{}\n", digest(store));
         out.write(crate::report_inputs::FILE, digest.as_bytes()).map_err(|e| io(&e))?;
     }
     out.commit().map_err(|e| io(&e))?;

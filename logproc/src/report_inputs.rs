@@ -1,8 +1,9 @@
 //! What a store's report is made from, as one digest kept beside it (`inputs.sha256`): the
 //! store's ledger (every log file and export ingested, every day's partition), the program's
 //! files, the recorded payments, the options that shape the report, the day its windows end
-//! on and the refstats release (its version and the executable's size). A scheduled run that finds nothing new to ingest and the same
-//! digest leaves the report as it is, instead of making it again from the whole store.
+//! on, a token of the secret and the refstats build (its version, the executable's size and
+//! time). A scheduled run that finds nothing new to ingest and the same digest leaves the
+//! report as it is, instead of making it again from the whole store.
 
 use std::path::Path;
 
@@ -13,19 +14,23 @@ use crate::store::ledger::hex;
 /// The digest's file in the report folder.
 pub const FILE: &str = "inputs.sha256";
 
-/// A digest being made, a named part at a time.
+/// A digest being made, a named part at a time, the store's ledger last.
+#[derive(Clone)]
 pub struct ReportInputs(Sha256);
 
 impl Default for ReportInputs {
     fn default() -> Self {
         let mut digest = ReportInputs(Sha256::new());
         digest.part("refstats", env!("CARGO_PKG_VERSION").as_bytes());
-        // A development build of the same version may write its report otherwise: its size
-        // tells it apart (a change of code that keeps the size exactly is not seen: remove the
-        // report to have it made again). Not its time: a scheduled job installs the same
-        // release anew for every run.
-        let size = std::env::current_exe().and_then(std::fs::metadata).map(|m| m.len());
-        digest.part("build", size.map(|n| n.to_string()).unwrap_or_default().as_bytes());
+        // A build of the same version may write its report otherwise: the executable's size
+        // and time tell builds apart. (An install that gives the same release a new time, as a
+        // copy without its times does, only makes the report again: the install action of the
+        // example workflows keeps the release's times.)
+        let build = std::env::current_exe().and_then(std::fs::metadata).map(|m| {
+            let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            format!("{} {:?}", m.len(), modified)
+        });
+        digest.part("build", build.unwrap_or_default().as_bytes());
         digest
     }
 }
@@ -51,14 +56,16 @@ impl ReportInputs {
             .collect();
         files.sort();
         for path in files {
-            // An unreadable file counts as changed: its text is not what any report was made from.
+            // An unreadable file goes in as its error (the run that reads it fails anyway).
             let bytes = std::fs::read(&path).unwrap_or_else(|e| format!("unreadable: {e}").into_bytes());
             self.part(&format!("{name}/{}", path.display()), &bytes);
         }
     }
 
-    /// The digest, in hexadecimal.
-    pub fn finish(self) -> String {
+    /// The digest, in hexadecimal, with the store's ledger (`ledger`, its bytes) as the last
+    /// part.
+    pub fn with_ledger(mut self, ledger: &[u8]) -> String {
+        self.part("ledger", ledger);
         hex(&self.0.finalize())
     }
 }
@@ -78,15 +85,21 @@ mod tests {
         for (name, bytes) in parts {
             d.part(name, bytes);
         }
-        d.finish()
+        d.with_ledger(b"{}")
     }
 
     #[test]
     fn any_change_of_a_part_changes_the_digest() {
-        let base = digest(&[("ledger", b"{}"), ("as_of", b"2024-05-03")]);
-        assert_eq!(base, digest(&[("ledger", b"{}"), ("as_of", b"2024-05-03")]));
-        assert_ne!(base, digest(&[("ledger", b"{ }"), ("as_of", b"2024-05-03")]));
-        assert_ne!(base, digest(&[("ledger", b"{}"), ("as_of", b"2024-05-04")]));
+        let base = digest(&[("program", b"x"), ("as_of", b"2024-05-03")]);
+        assert_eq!(base, digest(&[("program", b"x"), ("as_of", b"2024-05-03")]));
+        assert_ne!(base, digest(&[("program", b"y"), ("as_of", b"2024-05-03")]));
+        assert_ne!(base, digest(&[("program", b"x"), ("as_of", b"2024-05-04")]));
+        assert_ne!(base, ReportInputs::default().with_ledger(b"{}"));
+        let mut two = ReportInputs::default();
+        two.part("program", b"x");
+        two.part("as_of", b"2024-05-03");
+        assert_ne!(base, two.clone().with_ledger(b"{ }"), "the ledger counts");
+        assert_eq!(base, two.with_ledger(b"{}"));
         // Bytes moved from one part to the next are another list of parts.
         assert_ne!(digest(&[("a", b"xy"), ("b", b"")]), digest(&[("a", b"x"), ("b", b"y")]));
     }

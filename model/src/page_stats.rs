@@ -203,9 +203,9 @@ pub struct PartnerCommissions {
     pub balances: Balances,
 }
 
-/// Every partner's figures.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Every partner's figures, as refstats writes them (a build reads them as a [`StatsFile`],
+/// whose fields are these).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PageStats {
     /// The last day the windows cover (`YYYY-MM-DD`, UTC).
     pub as_of: String,
@@ -278,13 +278,24 @@ impl StatsFile {
         })
     }
 
-    /// The figures of the partner `code`, if it has any.
-    pub fn partner(&self, code: &str) -> Option<PartnerStats> {
-        // Written from a `PartnerStats` by `read`, so read back without fail.
-        let (len, packed) = self.partners.get(code)?;
-        let json = zstd::bulk::decompress(packed, *len).ok()?;
-        serde_json::from_slice(&json).ok()
+    /// The figures of the partner `code` (`None`: it has none).
+    pub fn partner(&self, code: &str) -> Result<Option<PartnerStats>, ReadBackError> {
+        let Some((len, packed)) = self.partners.get(code) else { return Ok(None) };
+        let failed = |message: String| ReadBackError { partner: code.to_owned(), message };
+        let json = zstd::bulk::decompress(packed, *len).map_err(|e| failed(e.to_string()))?;
+        serde_json::from_slice(&json).map(Some).map_err(|e| failed(e.to_string()))
     }
+}
+
+/// A partner's figures that [`StatsFile::read`] checked and kept, and that could not be read
+/// back: a fault of the build, never of the file.
+#[derive(Debug, thiserror::Error)]
+#[error("the figures of partner `{partner}`, checked when {PAGE_STATS_FILE} was read, cannot be read back: {message}")]
+pub struct ReadBackError {
+    /// The partner's code.
+    pub partner: String,
+    /// What went wrong.
+    pub message: String,
 }
 
 #[cfg(test)]
@@ -303,8 +314,8 @@ mod tests {
         std::fs::write(&path, serde_json::to_string_pretty(&stats).unwrap()).unwrap();
         let read = StatsFile::read(&path).unwrap();
         assert_eq!(read.as_of, "2024-05-01");
-        assert_eq!(read.partner("sam"), stats.partners.get("sam").cloned());
-        assert_eq!(read.partner("nobody"), None);
+        assert_eq!(read.partner("sam").unwrap(), stats.partners.get("sam").cloned());
+        assert_eq!(read.partner("nobody").unwrap(), None);
         std::fs::write(&path, "{\n  \"as_of\": \"2024-05-01\",\n  \"extra\": 1\n}").unwrap();
         let e = StatsFile::read(&path).unwrap_err().to_string();
         assert!(e.contains(":3:") && e.contains("extra"), "{e}");

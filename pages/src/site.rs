@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use refcenter_model::page_stats::StatsFile;
+use refcenter_model::page_stats::{PAGE_STATS_FILE, StatsFile};
 use refcenter_model::{Files, MediaType, Partner, Program, Secret};
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -401,7 +401,17 @@ fn render_partner(shared: &Shared<'_>, content: &mut Tera, partner: &Partner) ->
         add(Section::new("banners", "Banners"), "banners", 1, "banners", "banners", to_value(&banners))?;
     }
     // The partner's own figures, read from the file's entry for this page only.
-    let mine = shared.stats.and_then(|s| s.partner(partner.code.as_str()));
+    let mine = match shared.stats {
+        Some(s) => s.partner(partner.code.as_str()).map_err(|e| {
+            Problems(vec![Problem::new(
+                PAGE_STATS_FILE.to_owned(),
+                None,
+                e.to_string(),
+                "report this as a bug".to_owned(),
+            )])
+        })?,
+        None => None,
+    };
     let given = shared.stats.map(|s| Given { as_of: &s.as_of, mine: mine.as_ref() });
     let stats = StatsView::of(program, partner, given);
     add(Section::new("stats", "Link Tracking Stats"), "stats", 1, "stats", "stats", to_value(&stats))?;

@@ -2,8 +2,9 @@
 //! (its entry of `partners.json`, [`PartnerStats`]): its own clicks and unique clicks per link and per ad over the last 7, 30
 //! and 90 days and all time, its downline's totals, a chart of its daily clicks, and where its
 //! clicks came from (its top sources, devices, systems, browsers, countries and referrers, as
-//! bars). A page is given only its
-//! partner's own entry ([`Given`]), so it can show no other partner's figures.
+//! bars). The site reads each partner's
+//! own entry of the file for that partner's pages only and hands it over as [`Given`]: no page
+//! is ever given another partner's figures.
 
 use std::fmt::Write as _;
 
@@ -378,7 +379,7 @@ mod tests {
         let file: StatsFile =
             serde_json::from_str(&serde_json::to_string(&stats).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
         let view_of = |partner: &Partner| {
-            let mine = file.partner(partner.code.as_str());
+            let mine = file.partner(partner.code.as_str()).unwrap_or_else(|e| panic!("{e}"));
             StatsView::of(program, partner, Some(Given { as_of: &file.as_of, mine: mine.as_ref() }))
         };
         let samantha = program.partner("samantha").unwrap_or_else(|| panic!("sample partner"));

@@ -4,10 +4,11 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use refcenter_tests::{assert_golden, build, fixtures, repo_root, run, snapshot};
+use refcenter_tests::{assert_golden, build, fixtures, private_paths, repo_root, run, snapshot};
 
 /// The emitted files compared with golden copies (the HTML pages are checked by one sample).
 const GOLDEN: &[&str] = &[
@@ -172,15 +173,37 @@ fn click_figures_unlike_refstats_writes_stop_the_build_and_keep_the_previous_out
     };
     let built = build_with(&stats);
     assert_eq!(built.status.code(), Some(0), "{}", String::from_utf8_lossy(&built.stderr));
-    let before = snapshot(&dir.path().join("output"));
-    let page = before.iter().find(|(p, _)| p.ends_with("stats/index.html") && p.starts_with("public/p")).unwrap();
-    assert!(String::from_utf8_lossy(page.1).contains("My clicks"), "a stats page with figures");
+    let out = dir.path().join("output");
+    let before = snapshot(&out);
 
-    // A partner's figures that refstats would never write (a negative count): the file is
-    // checked whole before anything is built, and the error points into it.
+    // Each partner's page shows its own entry's figures: clicks and unique clicks over 7, 30
+    // and 90 days and all time, in the first row of numbers.
     let text = std::fs::read_to_string(stats.join("partners.json")).unwrap();
-    let at = text.find("\"clicks\":").unwrap() + "\"clicks\":".len();
-    let broken = format!("{}-{}", &text[..at], &text[at..]);
+    let figures: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let paths: BTreeMap<String, String> = private_paths(&out).into_iter().collect();
+    let partners = figures["partners"].as_object().unwrap();
+    assert!(partners.len() >= 2, "{partners:?}");
+    for (code, entry) in partners {
+        let page = std::fs::read_to_string(out.join(format!("public{}stats/index.html", paths[code]))).unwrap();
+        let shown: Vec<u64> = page
+            .split("<td class=\"n\">")
+            .skip(1)
+            .take(8)
+            .map(|c| c.split('<').next().unwrap().parse().unwrap())
+            .collect();
+        let own = &entry["own"];
+        let expected: Vec<u64> = ["last_7_days", "last_30_days", "last_90_days", "all_time"]
+            .iter()
+            .flat_map(|w| ["clicks", "unique_clicks"].map(|f| own[w][f].as_u64().unwrap_or(0)))
+            .collect();
+        assert_eq!(shown, expected, "{code}");
+    }
+
+    // A partner's figures that refstats would never write (a negative count, in the last
+    // partner's entry): the file is checked whole before anything is built, and the error
+    // points into it.
+    let last = text.rfind("\"all_time\":{\"clicks\":").unwrap() + "\"all_time\":{\"clicks\":".len();
+    let broken = format!("{}-{}", &text[..last], &text[last..]);
     let bad = dir.path().join("bad-stats");
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(bad.join("partners.json"), &broken).unwrap();
@@ -191,6 +214,6 @@ fn click_figures_unlike_refstats_writes_stop_the_build_and_keep_the_previous_out
     // Placed at the number (the file is one line): serde gives the column where it ends.
     let column: usize =
         stderr.split("partners.json:1:").nth(1).and_then(|r| r.split(':').next()?.parse().ok()).unwrap();
-    assert!((at + 1..at + 5).contains(&column), "column {column} for a number at byte {at}");
-    assert_eq!(snapshot(&dir.path().join("output")), before, "the previous output is kept");
+    assert!((last + 1..last + 25).contains(&column), "column {column} for a number at byte {last}");
+    assert_eq!(snapshot(&out), before, "the previous output is kept");
 }

@@ -407,21 +407,22 @@ fn the_report_is_written_in_the_formats_asked_for_and_days_follow_a_change() {
     assert_eq!(snapshot(&store), before);
 }
 
-/// A store run over `inputs` with the program at `config`, the windows ending on `as_of`.
-fn store_run(dir: &Path, config: &Path, store: &Path, as_of: &str, inputs: &[&Path]) -> (String, String) {
+/// A store run over `inputs` (and `extra` arguments) with the program at `config`, the windows
+/// ending on `as_of`.
+fn store_run(dir: &Path, config: &Path, store: &Path, as_of: &str, extra: &[&str], inputs: &[&Path]) -> String {
     let out = command("refstats", dir)
         .arg("--config")
         .arg(config)
         .arg("--store")
         .arg(store)
         .args(["--as-of", as_of, "--no-progress"])
+        .args(extra)
         .args(inputs)
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    (stdout.into_owned(), stderr.into_owned())
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -433,45 +434,56 @@ fn a_run_with_nothing_new_keeps_a_report_made_from_the_same_inputs() {
     let config = program.join("partners.toml");
     let store = dir.path().join("store");
     let report = store.join("report");
-    let (first, _) = store_run(dir.path(), &config, &store, "2024-05-03", &[&day1, &day2]);
-    assert!(first.contains("report written to"), "{first}");
+    let run =
+        |as_of: &str, extra: &[&str], inputs: &[&Path]| store_run(dir.path(), &config, &store, as_of, extra, inputs);
+    let made_again = |stdout: &str| stdout.contains("report written to") && !stdout.contains("is up to date");
+    let kept = |stdout: &str| stdout.contains("nothing new to ingest") && stdout.contains("is up to date");
+    assert!(made_again(&run("2024-05-03", &[], &[&day1, &day2])));
     let made = snapshot(&report);
     assert!(made.contains_key(Path::new("inputs.sha256")), "{:?}", made.keys());
 
     // Nothing new: the report is the first run's, summary included (a run that made it again
     // would say it ingested no file).
-    let (again, stderr) = store_run(dir.path(), &config, &store, "2024-05-03", &[&day1, &day2]);
-    assert!(again.contains("nothing new to ingest") && again.contains("is up to date"), "{again}");
-    assert!(!again.contains("report written to"), "{again}");
-    assert!(stderr.contains("day1.log: ingested before as"), "{stderr}");
+    let again = run("2024-05-03", &[], &[&day1, &day2]);
+    assert!(kept(&again), "{again}");
     assert_eq!(snapshot(&report), made);
     assert_eq!(json(&report.join("summary.json"))["run"]["store"]["new_files"], 2);
 
     // Each input of the report, changed, makes it again: the day the windows end on, ...
-    let (moved, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
-    assert!(moved.contains("report written to"), "{moved}");
+    assert!(made_again(&run("2024-05-04", &[], &[])));
     assert_eq!(json(&report.join("summary.json"))["run"]["as_of"], "2024-05-04");
-    let (same, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
-    assert!(same.contains("is up to date"), "{same}");
+    assert!(kept(&run("2024-05-04", &[], &[])));
+    // ... the formats and the breakdowns asked for, ...
+    assert!(made_again(&run("2024-05-04", &["--formats", "csv,json"], &[])));
+    assert!(kept(&run("2024-05-04", &["--formats", "csv,json"], &[])));
+    assert!(made_again(&run("2024-05-04", &["--formats", "csv,json", "--breakdowns", "device"], &[])));
+    let options = ["--formats", "csv,json", "--breakdowns", "device"];
+    assert!(kept(&run("2024-05-04", &options, &[])));
     // ... the program's files (a partner renamed), ...
     let partner = program.join("partners/aapex.toml");
     let text = std::fs::read_to_string(&partner).unwrap();
-    std::fs::write(&partner, format!("{text}\n# renamed in the tests\n")).unwrap();
-    let (edited, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
-    assert!(edited.contains("report written to"), "{edited}");
-    // ... the payments recorded, ...
+    std::fs::write(&partner, text.replace("name = \"Professional Organization\"", "name = \"Pro Org\"")).unwrap();
+    assert!(made_again(&run("2024-05-04", &options, &[])));
+    assert!(kept(&run("2024-05-04", &options, &[])));
+    // ... a payment run recorded, ...
     std::fs::create_dir_all(program.join("payouts")).unwrap();
     std::fs::write(program.join("payouts/2024-05-04.toml"), "date = \"2024-05-04\"\ncurrency = \"USD\"\n").unwrap();
-    let (paid, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
-    assert!(paid.contains("report written to"), "{paid}");
+    assert!(made_again(&run("2024-05-04", &options, &[])));
+    // ... a shop export (counted once: met again, it is skipped like a log) ...
+    let export = repo_root().join("orders/shop-2024-05.csv");
+    let export = export.to_str().unwrap();
+    assert!(made_again(&run("2024-05-04", &[&options[..], &["--orders", export]].concat(), &[])));
+    assert!(kept(&run("2024-05-04", &[&options[..], &["--orders", export]].concat(), &[])));
     // ... and a new log file, which is read and counted.
     let day3 = dir.path().join("logs/day3.log");
     std::fs::write(&day3, cloudfront(&requests(3, "d3", 10))).unwrap();
-    let (new, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[&day1, &day2, &day3]);
-    assert!(new.contains("report written to"), "{new}");
+    assert!(made_again(&run("2024-05-04", &options, &[&day1, &day2, &day3])));
     assert_eq!(json(&report.join("summary.json"))["run"]["store"]["new_files"], 1);
+    // A payment run asked for is always made.
+    let batch = dir.path().join("batch");
+    let paying = run("2024-05-04", &[&options[..], &["--payout", batch.to_str().unwrap()]].concat(), &[]);
+    assert!(made_again(&paying), "{paying}");
     // A report lost (or made by a run killed before it finished) is made again.
     std::fs::remove_file(report.join("summary.json")).unwrap();
-    let (lost, _) = store_run(dir.path(), &config, &store, "2024-05-04", &[]);
-    assert!(lost.contains("report written to") && report.join("summary.json").is_file(), "{lost}");
+    assert!(made_again(&run("2024-05-04", &options, &[])) && report.join("summary.json").is_file());
 }

@@ -144,6 +144,7 @@ fn the_install_action_installs_only_what_the_checksums_name() {
     for program in ["refgen", "refstats"] {
         std::fs::write(stage.join(program), format!("#!/bin/sh\necho \"{program} {version} ($0)\"\n")).unwrap();
         Command::new("chmod").arg("+x").arg(stage.join(program)).status().unwrap();
+        Command::new("touch").args(["-d", "2024-01-02T03:04:05Z"]).arg(stage.join(program)).status().unwrap();
     }
     let archive = release.join(format!("{name}.tar.gz"));
     let tar = Command::new("tar").arg("-C").arg(root.join("stage")).arg("-czf").arg(&archive).arg(&name).status();
@@ -181,6 +182,10 @@ fn the_install_action_installs_only_what_the_checksums_name() {
     assert!(text.contains(&format!("refstats {version} ({}/refstats)", installed_bin.display())), "{text}");
     let path = std::fs::read_to_string(root.join("github_path")).unwrap();
     assert_eq!(path, format!("{}\n", installed_bin.display()));
+    // Installed with the release's times, the same on every runner: refstats names its build by
+    // size and time in a store report's digest.
+    let time = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    assert_eq!(time(&installed_bin.join("refstats")), time(&stage.join("refstats")));
     // Pinned as well: the right hash passes, another fails.
     let (ok, text, _) = install(sum.split_whitespace().next().unwrap());
     assert!(ok, "{text}");
