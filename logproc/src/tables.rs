@@ -73,18 +73,21 @@ pub fn tables(
     let Counted { tally, breakdowns } = counted;
     std::thread::scope(|scope| {
         // The breakdown tables need none of the others: they are computed beside them.
-        let breakdown_tables = scope.spawn(|| crate::breakdown::tables::tables(breakdowns, as_of));
+        let breakdown_tables = scope.spawn(move || crate::breakdown::tables::tables(breakdowns, as_of));
         let mut t = count_tables(tally, known, program, as_of, daily_days, sink)?;
         let b = breakdown_tables.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
         for (name, table) in &b.tables {
-            sink.table(name, table)?;
+            sink.table(name, table.as_ref())?;
         }
         for (partner, dims) in b.pages {
             if let Some(stats) = t.pages.partners.get_mut(&partner) {
                 stats.breakdowns = dims;
             }
         }
-        t.breakdown = b.tables.into_iter().next().map(|(_, t)| t).unwrap_or_default();
+        // The whole program's table, a few rows a dimension, named whole for the HTML report.
+        if let Some((_, program)) = b.tables.first() {
+            t.breakdown = program.slice(0, program.height())?;
+        }
         Ok(t)
     })
 }

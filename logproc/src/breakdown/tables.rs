@@ -17,11 +17,12 @@ use rustc_hash::FxHashMap;
 use super::counts::UNSET;
 use super::{Breakdowns, Dim};
 use crate::days::{Day, split_day_key, window_start};
+use crate::sink::Slices;
 
-/// The tables of one report.
-pub struct BreakdownTables {
+/// The tables of one report, their rows kept as ids (see [`Named`]).
+pub struct BreakdownTables<'a> {
     /// `(table name, table)` in the order they are written.
-    pub tables: Vec<(&'static str, DataFrame)>,
+    pub tables: Vec<(&'static str, Box<dyn Slices + Send + Sync + 'a>)>,
     /// Per partner code, per dimension name, its top values per window.
     pub pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>>,
 }
@@ -78,19 +79,34 @@ impl Sums {
 /// A table's rows, with ids: `N` codes, dimension, value, clicks.
 struct Rows<const N: usize>(Vec<([u32; N], Dim, u32, u64)>);
 
-impl<const N: usize> Rows<N> {
-    /// The table, with the codes' names from `codes` (partners', links' or ads'), under
-    /// the column names `columns`.
-    fn frame(self, columns: [&str; N], codes: [&[String]; N], b: &Breakdowns) -> PolarsResult<DataFrame> {
-        let rows = self.0;
+/// A table as ids, named a slice at a time as it is written: a big program's tables hold
+/// hundreds of thousands of rows, which take several times their ids' memory as text.
+struct Named<'a, const N: usize> {
+    rows: Rows<N>,
+    /// The names of the code columns.
+    columns: [&'static str; N],
+    /// The codes (partners', links' or ads') by id, for each code column.
+    codes: [&'a [String]; N],
+    b: &'a Breakdowns,
+}
+
+impl<const N: usize> Slices for Named<'_, N> {
+    fn height(&self) -> usize {
+        self.rows.0.len()
+    }
+
+    /// The rows from `offset`, with their codes' and values' names.
+    fn slice(&self, offset: usize, len: usize) -> PolarsResult<DataFrame> {
+        let end = offset.saturating_add(len).min(self.rows.0.len());
+        let rows = &self.rows.0[offset.min(end)..end];
         let mut out: Vec<Column> = (0..N)
             .map(|i| {
-                let names = rows.iter().map(|r| codes[i][r.0[i] as usize].as_str());
-                StringChunked::from_iter_values(columns[i].into(), names).into_column()
+                let names = rows.iter().map(|r| self.codes[i][r.0[i] as usize].as_str());
+                StringChunked::from_iter_values(self.columns[i].into(), names).into_column()
             })
             .collect();
         out.push(StringChunked::from_iter_values("dimension".into(), rows.iter().map(|r| r.1.name())).into_column());
-        let values = rows.iter().map(|r| b.values(r.1)[r.2 as usize].as_str());
+        let values = rows.iter().map(|r| self.b.values(r.1)[r.2 as usize].as_str());
         out.push(StringChunked::from_iter_values("value".into(), values).into_column());
         out.push(Column::new("clicks".into(), rows.iter().map(|r| r.3).collect::<Vec<u64>>()));
         DataFrame::new(rows.len(), out)
@@ -150,7 +166,7 @@ fn by_key(b: &Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) ->
 
 /// Computes the tables and the pages' top values, letting go of the rows counted; the windows
 /// end on `as_of`.
-pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
+pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_>> {
     let no_ad = b.keys.ads.get("");
     let codes = [b.keys.links.ranks(), b.keys.partners.ranks(), b.keys.ads.ranks()];
     let ByKey { rows, order, starts } = by_key(b, &codes);
@@ -236,11 +252,14 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables> {
         let link = group[0].0.0;
         sums.take(&ranks, |dim, v, n| link_rows.0.push(([link], dim, v, n)));
     }
-    let tables = vec![
-        ("breakdown", program_rows.frame([], [], b)?),
-        ("breakdown_by_partner", partner_rows.frame(["partner"], [partners], b)?),
-        ("breakdown_by_link", link_rows.frame(["link"], [links], b)?),
-        ("breakdown_by_partner_ad", ad_table.frame(["partner", "ad"], [partners, ads], b)?),
+    let tables: Vec<(&'static str, Box<dyn Slices + Send + Sync>)> = vec![
+        ("breakdown", Box::new(Named { rows: program_rows, columns: [], codes: [], b })),
+        ("breakdown_by_partner", Box::new(Named { rows: partner_rows, columns: ["partner"], codes: [partners], b })),
+        ("breakdown_by_link", Box::new(Named { rows: link_rows, columns: ["link"], codes: [links], b })),
+        (
+            "breakdown_by_partner_ad",
+            Box::new(Named { rows: ad_table, columns: ["partner", "ad"], codes: [partners, ads], b }),
+        ),
     ];
     Ok(BreakdownTables { tables, pages })
 }
@@ -258,8 +277,8 @@ mod tests {
         b.add_named(10, ["l", "p", ""], Dim::Country, "FR", 5);
         assert_eq!(b.unsorted().count(), 3, "the rows as counted, not added up yet");
         let t = tables(&mut b, 10).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(b.unsorted().count(), 0, "let go once grouped");
         for (name, table) in &t.tables {
+            let table = whole(table.as_ref());
             let values: Vec<Option<&str>> = table.column("value").unwrap().str().unwrap().iter().collect();
             let clicks: Vec<Option<u64>> = table.column("clicks").unwrap().u64().unwrap().iter().collect();
             let expected: (&[Option<&str>], &[Option<u64>]) = match *name {
@@ -270,6 +289,8 @@ mod tests {
         }
         let top = &t.pages["p"]["country"].all_time;
         assert_eq!((top[0].value.as_str(), top[0].clicks), ("DE", 7));
+        drop(t);
+        assert_eq!(b.unsorted().count(), 0, "let go once grouped");
     }
 
     #[test]
@@ -281,12 +302,12 @@ mod tests {
         b.add_named(1, ["l", "p", ""], Dim::Country, "FR", 4);
         b.add_named(10, ["l", "q", ""], Dim::Country, "DE", 1);
         let t = tables(&mut b, 10).unwrap_or_else(|e| panic!("{e}"));
-        let program = &t.tables[0].1;
+        let program = &whole(t.tables[0].1.as_ref());
         let values: Vec<Option<&str>> = program.column("value").unwrap().str().unwrap().iter().collect();
         assert_eq!(values, [Some("FR"), Some("DE")], "most clicks first");
         let clicks: Vec<Option<u64>> = program.column("clicks").unwrap().u64().unwrap().iter().collect();
         assert_eq!(clicks, [Some(6), Some(4)]);
-        let by_ad = &t.tables[3].1;
+        let by_ad = &whole(t.tables[3].1.as_ref());
         assert_eq!(by_ad.height(), 1, "clicks without an ad are in no ad's rows");
         let p = &t.pages["p"]["country"];
         let share = |v: &str, c| Share { value: v.to_owned(), clicks: c };
@@ -296,6 +317,18 @@ mod tests {
     }
 
     /// The rows of `df` as text, columns joined by commas.
+    /// A table named whole, in three slices (so that slicing is checked too).
+    fn whole(table: &dyn Slices) -> DataFrame {
+        let third = table.height().div_ceil(3).max(1);
+        let mut df = table.slice(0, third).unwrap_or_else(|e| panic!("{e}"));
+        for offset in [third, 2 * third] {
+            df.vstack_mut(&table.slice(offset, third).unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(table.slice(table.height() + 5, 10).map(|d| d.height()).ok(), Some(0), "past the end: no rows");
+        df
+    }
+
     fn text(df: &DataFrame) -> Vec<String> {
         (0..df.height())
             .map(|i| {
@@ -328,12 +361,12 @@ mod tests {
         let names: Vec<&str> = t.tables.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["breakdown", "breakdown_by_partner", "breakdown_by_link", "breakdown_by_partner_ad"]);
         assert_eq!(
-            text(&t.tables[0].1),
+            text(&whole(t.tables[0].1.as_ref())),
             ["country,FR,4", "country,DE,3", "referrer,(direct),4", "referrer,t.co,3"],
             "dimensions in order, most clicks first"
         );
         assert_eq!(
-            text(&t.tables[1].1),
+            text(&whole(t.tables[1].1.as_ref())),
             [
                 "p,country,FR,4",
                 "p,country,DE,1",
@@ -344,7 +377,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            text(&t.tables[2].1),
+            text(&whole(t.tables[2].1.as_ref())),
             [
                 "a,country,DE,1",
                 "a,country,FR,1",
@@ -358,7 +391,7 @@ mod tests {
             "per link over every partner; ties by value"
         );
         assert_eq!(
-            text(&t.tables[3].1),
+            text(&whole(t.tables[3].1.as_ref())),
             ["p,a,country,FR,3", "p,a,referrer,(direct),3", "q,b,country,DE,2", "q,b,referrer,t.co,2"]
         );
         let top = &t.pages["p"]["referrer"];
