@@ -1,7 +1,9 @@
-//! The frames the tables are computed from: the run's hits per (day, key) and its distinct
-//! visits as polars frames keyed by integer ids, and the rollup of them by any level (per day,
-//! link, partner, ad, parent, ...) with the names put back. Unique clicks are distinct visitors,
-//! so they are counted from the visits at each level, never summed from a finer one.
+//! The frames the tables are computed from: the run's hits per (day, key) as a polars frame
+//! keyed by integer ids and its distinct visits as columns sorted by visitor, and the rollup of
+//! them by any level (per day, link, partner, ad, parent, ...) with the names put back. Unique
+//! clicks are distinct visitors, so they are counted from the visits at each level, never
+//! summed from a finer one: a visitor's groups are gathered from its visits and each counted
+//! once.
 
 use polars::prelude::*;
 use refcenter_model::Program;
@@ -84,18 +86,14 @@ pub(crate) fn frames<'a>(
             u32s("head_hits", c.head_hits),
         ],
     )?;
-    let mut parts = Vec::new();
-    for part in v {
-        let columns = vec![u32s("row", part.row), u32s("visitor", part.visitor)];
-        parts.push(DataFrame::new(columns[0].len(), columns)?.lazy());
-    }
+    let parts: Vec<VisitColumns> = v.into_iter().map(by_visitor).collect();
     let (partners, ads) = (tally.keys.partners.all(), tally.keys.ads.all());
     let known_ads =
         tally.keys.parts().iter().map(|&[_, p, a]| known.ad(&partners[p as usize], &ads[a as usize])).collect();
     Ok(Frames {
         rows: hits.select(["day_key"])?,
         hits: Some(hits.lazy()),
-        visits: Visits { parts, keep: None },
+        visits: Visits { parts: std::sync::Arc::new(parts), keep: None },
         rel: downline_pairs(program, tally)?,
         tally,
         known,
@@ -106,13 +104,68 @@ pub(crate) fn frames<'a>(
 }
 
 /// The distinct visits, in parts by visitor: all of a visitor's visits are in one part, so
-/// the distinct visitors of a group are the sum of those counted in each part, and counting
-/// takes the working memory of one part at a time.
+/// the distinct visitors of a group are the sum of those counted in each part. Within a part
+/// the visits are sorted by visitor ([`by_visitor`]), so that each visitor's groups are
+/// gathered, and counted once each, in one pass over the visits and no table of pairs.
 #[derive(Clone)]
 pub(crate) struct Visits {
-    parts: Vec<LazyFrame>,
+    parts: std::sync::Arc<Vec<VisitColumns>>,
     /// Which rows of the hits have their visits counted (an expression over the hits).
     keep: Option<Expr>,
+}
+
+/// What a row whose visits are not counted maps to in [`Visits::distinct`].
+const NO_GROUP: u64 = u64::MAX;
+
+/// Distinct visitors per group: in an array indexed by group where groups are ids (numbered
+/// from 0, as partners, links and keys are), else in a hash table (days, pairs of ids).
+enum Counts {
+    Dense(Vec<u64>),
+    Sparse(FxHashMap<u64, u64>),
+}
+
+impl Counts {
+    fn add(&mut self, group: u64, n: u64) {
+        match self {
+            Counts::Dense(counts) => {
+                if let Some(c) = counts.get_mut(group as usize) {
+                    *c += n;
+                }
+            }
+            Counts::Sparse(counts) => *counts.entry(group).or_default() += n,
+        }
+    }
+
+    /// Hands each group with visitors and its count to `each`.
+    fn each(self, mut each: impl FnMut(u64, u64)) {
+        match self {
+            Counts::Dense(counts) => {
+                counts.into_iter().enumerate().filter(|&(_, n)| n > 0).for_each(|(g, n)| each(g as u64, n));
+            }
+            Counts::Sparse(counts) => counts.into_iter().for_each(|(g, n)| each(g, n)),
+        }
+    }
+}
+
+/// `part`'s visits sorted by visitor (visitors are numbered from 0 within their part): a
+/// counting sort, in time and memory linear in the visits.
+fn by_visitor(part: VisitColumns) -> VisitColumns {
+    let visitors = part.visitor.iter().max().map_or(0, |&v| v as usize + 1);
+    let mut starts = vec![0usize; visitors + 1];
+    for &v in &part.visitor {
+        starts[v as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut out = VisitColumns { row: vec![0; part.row.len()], visitor: vec![0; part.visitor.len()] };
+    for (&row, &visitor) in part.row.iter().zip(&part.visitor) {
+        let at = &mut starts[visitor as usize];
+        out.row[*at] = row;
+        out.visitor[*at] = visitor;
+        *at += 1;
+    }
+    out
 }
 
 impl Visits {
@@ -125,23 +178,78 @@ impl Visits {
         Visits { parts: self.parts.clone(), keep: Some(keep) }
     }
 
-    /// Each part's visits as `group_key` and `visitor`, where `group_key` is `value`, an
-    /// expression over the hits `rows`, of the visit's row: computed once per row of the hits,
-    /// then looked up per visit. The visits of rows left out by the filter are dropped.
-    pub(crate) fn keyed(&self, rows: &DataFrame, value: Expr) -> PolarsResult<Vec<LazyFrame>> {
+    /// The distinct visitors of each group, as `group_key` and `unique_clicks` (in no order):
+    /// `value`, an expression over the hits `rows`, gives each row a number (computed once per
+    /// row, then looked up per visit), and `groups` the groups that number stands for (itself,
+    /// or a member's every ancestor). The visits of rows left out by the filter are not counted.
+    pub(crate) fn distinct(
+        &self,
+        rows: &DataFrame,
+        value: Expr,
+        groups: impl Fn(u64, &mut Vec<u64>) + Sync,
+    ) -> PolarsResult<DataFrame> {
         let value = value.cast(DataType::UInt64);
         let value = match &self.keep {
             Some(keep) => when(keep.clone()).then(value).otherwise(lit(NULL).cast(DataType::UInt64)),
             None => value,
         };
         let per_row = rows.clone().lazy().select([value.alias("group_key")]).collect()?;
-        let per_row = per_row.column("group_key")?.as_materialized_series().clone();
-        let keyed = |part: &LazyFrame| {
-            let key = lit(per_row.clone()).gather(col("row").cast(IDX_DTYPE), false).alias("group_key");
-            let part = part.clone().select([key, col("visitor")]);
-            if self.keep.is_some() { part.filter(col("group_key").is_not_null()) } else { part }
+        let per_row: Vec<u64> = per_row.column("group_key")?.u64()?.iter().map(|g| g.unwrap_or(NO_GROUP)).collect();
+        // Groups numbered from 0 (ids) are counted in an array, others by hashing.
+        let mut most = 0;
+        let mut probe = Vec::new();
+        for &g in per_row.iter().filter(|&&g| g != NO_GROUP) {
+            probe.clear();
+            groups(g, &mut probe);
+            most = probe.iter().fold(most, |m, &g| m.max(g));
+        }
+        let dense = most <= 2 * per_row.len() as u64 + 1024;
+        // Some parts' counts: a visitor's groups gathered from its run of visits, each once.
+        let count = |parts: &[VisitColumns]| {
+            let mut counts =
+                if dense { Counts::Dense(vec![0; most as usize + 1]) } else { Counts::Sparse(FxHashMap::default()) };
+            let mut met: Vec<u64> = Vec::new();
+            for part in parts {
+                let mut start = 0;
+                for run in part.visitor.chunk_by(|a, b| a == b) {
+                    met.clear();
+                    for &row in &part.row[start..start + run.len()] {
+                        match per_row.get(row as usize) {
+                            Some(&g) if g != NO_GROUP => groups(g, &mut met),
+                            _ => {}
+                        }
+                    }
+                    start += run.len();
+                    met.sort_unstable();
+                    met.dedup();
+                    for &g in &met {
+                        counts.add(g, 1);
+                    }
+                }
+            }
+            counts
         };
-        Ok(self.parts.iter().map(keyed).collect())
+        // The parts shared out to a thread per core: their visitors are apart, so their counts
+        // add up.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, self.parts.len().max(1));
+        let mut parts = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .parts
+                .chunks(self.parts.len().div_ceil(threads).max(1))
+                .map(|c| scope.spawn(|| count(c)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect::<Vec<_>>()
+        });
+        let mut counts = parts.pop().unwrap_or(Counts::Sparse(FxHashMap::default()));
+        for part in parts {
+            part.each(|g, n| counts.add(g, n));
+        }
+        let (mut keys, mut uniques) = (Vec::new(), Vec::new());
+        counts.each(|g, n| {
+            keys.push(g);
+            uniques.push(n);
+        });
+        DataFrame::new(keys.len(), vec![owned("group_key", keys), owned("unique_clicks", uniques)])
     }
 }
 
@@ -203,13 +311,19 @@ impl Frames<'_> {
         // Counts add up: summed per member first, they join as one row per member.
         let sums = ["clicks", "bot_hits", "head_hits"].map(|c| self.total(c));
         let hits = to_parents(hits.group_by([member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
-        // Distinct visitors do not: every visit joins, with only what the count needs.
-        let parent = self.group_key(Level::Parent).alias("group_key");
-        let visits = visits.keyed(&self.rows, member())?.into_iter().map(|part| {
-            let members = part.select([col("group_key").cast(DataType::UInt32).alias("member_id"), col("visitor")]);
-            to_parents(members).select([parent.clone(), col("visitor")])
-        });
-        named(self, &aggregate(self, hits, visits.collect(), Level::Parent)?, Level::Parent, &[])
+        // Distinct visitors do not: each visit counts for every ancestor of its partner, a
+        // visitor once per ancestor.
+        let pairs = self.rel.clone().collect()?;
+        let mut ancestors: Vec<Vec<u64>> = vec![Vec::new(); self.tally.keys.partners.all().len()];
+        for (parent, member) in pairs.column("parent_id")?.u32()?.iter().zip(pairs.column("member_id")?.u32()?.iter()) {
+            if let (Some(parent), Some(list)) = (parent, member.and_then(|m| ancestors.get_mut(m as usize))) {
+                list.push(u64::from(parent));
+            }
+        }
+        let uniques = visits.distinct(&self.rows, member(), |m, met| {
+            met.extend_from_slice(ancestors.get(m as usize).map_or(&[][..], Vec::as_slice));
+        })?;
+        named(self, &aggregate(self, hits, Some(uniques), Level::Parent)?, Level::Parent, &[])
     }
 
     /// The groups of a rollup by the named columns, as one 64-bit number whose order is the
@@ -345,50 +459,40 @@ pub(crate) fn rollup(
     flags: &[Flag],
 ) -> PolarsResult<DataFrame> {
     // The finest rollup takes its unique clicks from the hits.
-    let visits = if level == Level::Finest { Vec::new() } else { visits.keyed(&f.rows, f.group_key(level))? };
-    named(f, &aggregate(f, hits, visits, level)?, level, flags)
+    let uniques = match level {
+        Level::Finest => None,
+        _ => Some(visits.distinct(&f.rows, f.group_key(level), |g, met| met.push(g))?),
+    };
+    named(f, &aggregate(f, hits, uniques, level)?, level, flags)
 }
 
 /// The rows of a rollup by `by` before they are named: `group_key` (sorted) and the counts.
-/// `visits` are the parts of [`Visits::keyed`] by the same groups.
+/// `uniques` are the distinct visitors of the same groups ([`Visits::distinct`]); the finest
+/// rollup has none, its hits carry their own.
 pub(crate) fn aggregate(
     f: &Frames<'_>,
     hits: LazyFrame,
-    visits: Vec<LazyFrame>,
+    uniques: Option<DataFrame>,
     level: Level,
 ) -> PolarsResult<DataFrame> {
     let key = f.group_key(level).alias("group_key");
     let counts = ["clicks", "bot_hits", "head_hits"];
-    let frame = if level == Level::Finest {
-        // The hits are one row per (day, key), with their unique clicks counted off the sorted
-        // visits.
-        let mut keep = vec![key];
-        keep.extend(counts.iter().chain(&["unique_clicks"]).map(|c| col(*c).cast(DataType::UInt64)));
-        hits.select(keep)
-    } else {
-        // Unique clicks are distinct visitors, counted at every level, never summed.
-        let distinct = col("visitor").n_unique().cast(DataType::UInt64).alias("unique_clicks");
-        // Added up part by part, so that only two parts' counts are held at a time.
-        let mut uniques: Option<DataFrame> = None;
-        for part in visits {
-            let counted = part.group_by([col("group_key")]).agg([distinct.clone()]);
-            let total = match uniques.take() {
-                None => counted,
-                Some(sum) => concat([sum.lazy(), counted], UnionArgs::default())?
-                    .group_by([col("group_key")])
-                    .agg([col("unique_clicks").sum()]),
-            };
-            uniques = Some(total.collect()?);
+    let frame = match uniques {
+        None => {
+            // The hits are one row per (day, key), with their unique clicks counted off the
+            // sorted visits.
+            let mut keep = vec![key];
+            keep.extend(counts.iter().chain(&["unique_clicks"]).map(|c| col(*c).cast(DataType::UInt64)));
+            hits.select(keep)
         }
-        let uniques = match uniques {
-            Some(u) => u.lazy(),
-            None => DataFrame::new(0, vec![owned("group_key", Vec::new()), owned("unique_clicks", Vec::new())])?.lazy(),
-        };
-        let on = [col("group_key")];
-        hits.group_by([key])
-            .agg(counts.map(|c| f.total(c)))
-            .join(uniques, on.clone(), on, JoinArgs::new(JoinType::Left))
-            .with_column(col("unique_clicks").fill_null(lit(0u64)))
+        Some(uniques) => {
+            // Unique clicks are distinct visitors, counted at every level, never summed.
+            let on = [col("group_key")];
+            hits.group_by([key])
+                .agg(counts.map(|c| f.total(c)))
+                .join(uniques.lazy(), on.clone(), on, JoinArgs::new(JoinType::Left))
+                .with_column(col("unique_clicks").fill_null(lit(0u64)))
+        }
     };
     frame.sort(["group_key"], SortMultipleOptions::default()).collect()
 }
@@ -464,6 +568,27 @@ fn downline_pairs(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visits_sorted_by_visitor_keep_every_visit_and_counts_add_up_either_way() {
+        let part = VisitColumns { row: vec![5, 1, 2, 9, 1, 3], visitor: vec![2, 0, 2, 1, 1, 0] };
+        let sorted = by_visitor(part);
+        assert_eq!(sorted.visitor, [0, 0, 1, 1, 2, 2]);
+        assert_eq!(sorted.row, [1, 3, 9, 1, 5, 2], "each visitor's visits in their order");
+        let (mut dense, mut sparse) = (Counts::Dense(vec![0; 10]), Counts::Sparse(FxHashMap::default()));
+        for (g, n) in [(3, 1), (9, 2), (3, 4), (0, 1)] {
+            dense.add(g, n);
+            sparse.add(g, n);
+        }
+        let pairs = |c: Counts| {
+            let mut out = Vec::new();
+            c.each(|g, n| out.push((g, n)));
+            out.sort_unstable();
+            out
+        };
+        assert_eq!(pairs(dense), [(0, 1), (3, 5), (9, 2)]);
+        assert_eq!(pairs(sparse), [(0, 1), (3, 5), (9, 2)]);
+    }
 
     #[test]
     fn sums_of_32_bit_counts_are_exact_in_64_bits() {

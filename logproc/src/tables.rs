@@ -113,17 +113,18 @@ fn count_tables(
         f.hits = None;
     }
     let daily = match daily_days {
-        None => aggregate(&f, h.clone(), Vec::new(), Level::Finest)?,
+        None => aggregate(&f, h.clone(), None, Level::Finest)?,
         Some(days) => {
             let keep = days.iter().fold(lit(false), |any, d| any.or(day_part().eq(lit(day_number(*d)))));
-            aggregate(&f, h.clone().filter(keep), Vec::new(), Level::Finest)?
+            aggregate(&f, h.clone().filter(keep), None, Level::Finest)?
         }
     };
     sink.table("daily", &Sliced { f: &f, rows: &daily, level: Level::Finest, flags: &Flag::ALL })?;
     drop(daily);
     let by_day = rollup(&f, h.clone(), v.clone(), Level::Day, &[])?;
     let by_partner_day = rollup(&f, h.clone(), v.clone(), Level::PartnerDay, &[Flag::Partner])?;
-    let by_key = aggregate(&f, h, v.keyed(&f.rows, f.group_key(Level::Key))?, Level::Key)?;
+    let by_key =
+        aggregate(&f, h, Some(v.distinct(&f.rows, f.group_key(Level::Key), |g, met| met.push(g))?), Level::Key)?;
     sink.table("by_link_partner_ad", &Sliced { f: &f, rows: &by_key, level: Level::Key, flags: &Flag::ALL })?;
     let unknown = unknown_codes(&f, &by_key)?;
     // The hits summed per key over the period feed the rollups without a day: fewer rows than
