@@ -177,12 +177,21 @@ impl OutputWriter {
             return Err(OutputError::Duplicate(path.to_owned()));
         }
         let full = self.staging.join(rel);
-        if let Some(dir) = full.parent() {
-            let folder = fingerprint(dir);
-            if !self.folders.contains(&folder) {
-                std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
-                self.folders.insert(folder);
+        // The folders not made yet, made from the top down and each recorded: one `mkdir` per
+        // folder (`create_dir_all` would first try the deepest and fail where its parent is
+        // missing, and meet parents made for other files without knowing them).
+        let mut missing = Vec::new();
+        let mut dir = full.parent();
+        while let Some(d) = dir.filter(|d| *d != self.staging && !self.folders.contains(&fingerprint(d))) {
+            missing.push(d);
+            dir = d.parent();
+        }
+        for d in missing.into_iter().rev() {
+            match std::fs::create_dir(d) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(io_error("create", d)(e)),
+                _ => {}
             }
+            self.folders.insert(fingerprint(d));
         }
         Ok(full)
     }
