@@ -193,8 +193,11 @@ impl Visits {
             Some(keep) => when(keep.clone()).then(value).otherwise(lit(NULL).cast(DataType::UInt64)),
             None => value,
         };
-        let per_row = rows.clone().lazy().select([value.alias("group_key")]).collect()?;
-        let per_row: Vec<u64> = per_row.column("group_key")?.u64()?.iter().map(|g| g.unwrap_or(NO_GROUP)).collect();
+        // The frame of the rows' numbers is let go once they are taken out.
+        let per_row: Vec<u64> = {
+            let frame = rows.clone().lazy().select([value.alias("group_key")]).collect()?;
+            frame.column("group_key")?.u64()?.iter().map(|g| g.unwrap_or(NO_GROUP)).collect()
+        };
         // Groups numbered from 0 (ids) are counted in an array, others by hashing.
         let mut most = 0;
         let mut probe = Vec::new();
