@@ -31,14 +31,13 @@ pub enum JsonFileError {
     },
 }
 
-/// Reads the JSON file at `path` as a `T`.
+/// Reads the JSON file at `path` as a `T`, as a stream (a big file's text is not held whole
+/// beside what it is read into).
 pub fn read<T: DeserializeOwned>(path: &Path) -> Result<T, JsonFileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| JsonFileError::Io { path: path.display().to_string(), source })?;
-    serde_json::from_str(&text).map_err(|e| JsonFileError::Invalid {
-        path: path.display().to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    let name = || path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| JsonFileError::Io { path: name(), source })?;
+    serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| match e.io_error_kind() {
+        Some(kind) => JsonFileError::Io { path: name(), source: std::io::Error::new(kind, e.to_string()) },
+        None => JsonFileError::Invalid { path: name(), line: e.line(), column: e.column(), message: e.to_string() },
     })
 }

@@ -268,14 +268,7 @@ fn compact_partners<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<S
 impl StatsFile {
     /// Reads the figures from `path` (a stream: the file's text is not held whole either).
     pub fn read(path: &Path) -> Result<StatsFile, PageStatsError> {
-        let name = || path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| PageStatsError::Io { path: name(), source })?;
-        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| match e.io_error_kind() {
-            Some(kind) => PageStatsError::Io { path: name(), source: std::io::Error::new(kind, e.to_string()) },
-            None => {
-                PageStatsError::Invalid { path: name(), line: e.line(), column: e.column(), message: e.to_string() }
-            }
-        })
+        crate::json_file::read(path)
     }
 
     /// The figures of the partner `code` (`None`: it has none).
