@@ -128,9 +128,11 @@ impl Counts {
     fn add(&mut self, group: u64, n: u64) {
         match self {
             Counts::Dense(counts) => {
-                if let Some(c) = counts.get_mut(group as usize) {
-                    *c += n;
+                let at = group as usize;
+                if at >= counts.len() {
+                    counts.resize(at + 1, 0);
                 }
+                counts[at] += n;
             }
             Counts::Sparse(counts) => *counts.entry(group).or_default() += n,
         }
@@ -198,14 +200,9 @@ impl Visits {
             let frame = rows.clone().lazy().select([value.alias("group_key")]).collect()?;
             frame.column("group_key")?.u64()?.iter().map(|g| g.unwrap_or(NO_GROUP)).collect()
         };
-        // Groups numbered from 0 (ids) are counted in an array, others by hashing.
-        let mut most = 0;
-        let mut probe = Vec::new();
-        for &g in per_row.iter().filter(|&&g| g != NO_GROUP) {
-            probe.clear();
-            groups(g, &mut probe);
-            most = probe.iter().fold(most, |m, &g| m.max(g));
-        }
+        // Rows numbered by ids (from 0: partners, links, keys; a member's ancestors are partners
+        // too) are counted in an array, others (days, pairs of ids) by hashing.
+        let most = per_row.iter().filter(|&&g| g != NO_GROUP).max().copied().unwrap_or(0);
         let dense = most <= 2 * per_row.len() as u64 + 1024;
         // Some parts' counts: a visitor's groups gathered from its run of visits, each once.
         let count = |parts: &[VisitColumns]| {
@@ -578,7 +575,8 @@ mod tests {
         let sorted = by_visitor(part);
         assert_eq!(sorted.visitor, [0, 0, 1, 1, 2, 2]);
         assert_eq!(sorted.row, [1, 3, 9, 1, 5, 2], "each visitor's visits in their order");
-        let (mut dense, mut sparse) = (Counts::Dense(vec![0; 10]), Counts::Sparse(FxHashMap::default()));
+        // The array starts short of group 9 and grows to it.
+        let (mut dense, mut sparse) = (Counts::Dense(vec![0; 4]), Counts::Sparse(FxHashMap::default()));
         for (g, n) in [(3, 1), (9, 2), (3, 4), (0, 1)] {
             dense.add(g, n);
             sparse.add(g, n);
