@@ -82,8 +82,9 @@ pub enum PayoutError {
     },
 }
 
-/// Reads every `*.toml` in `dir` (none when the folder does not exist), in name order.
-pub fn read_payments(dir: &Path, c: &Commissions) -> Result<Vec<Payment>, PayoutError> {
+/// The payment record files of the folder `dir` (`.toml`, in name order; none if the folder is
+/// missing): what [`read_payments`] reads.
+pub fn record_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, PayoutError> {
     let mut names: Vec<std::path::PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -94,8 +95,13 @@ pub fn read_payments(dir: &Path, c: &Commissions) -> Result<Vec<Payment>, Payout
         Err(source) => return Err(PayoutError::Io { file: dir.display().to_string(), source }),
     };
     names.sort();
+    Ok(names)
+}
+
+/// Reads every `*.toml` in `dir` (none when the folder does not exist), in name order.
+pub fn read_payments(dir: &Path, c: &Commissions) -> Result<Vec<Payment>, PayoutError> {
     let mut out = Vec::new();
-    for path in names {
+    for path in record_files(dir)? {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(&path).map_err(|source| PayoutError::Io { file: file.clone(), source })?;
         out.extend(parse_run(&file, &text, c)?);

@@ -464,7 +464,9 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     for (_, file) in program_files.files() {
         inputs.part(&file.name, file.text.as_bytes());
     }
-    inputs.folder("payments", &dir.join(PAYOUTS_DIR));
+    // The payment records refstats reads (a folder it cannot list fails that reading).
+    let payments = refcenter_commissions::payouts::record_files(&dir.join(PAYOUTS_DIR)).unwrap_or_default();
+    inputs.files("payments", &payments);
     inputs.part("secret", secret.token("report inputs", &[], 16).as_bytes());
     let shaping = format!(
         "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",

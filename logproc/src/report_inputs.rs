@@ -5,7 +5,7 @@
 //! time). A scheduled run that finds nothing new to ingest and the same digest leaves the
 //! report as it is, instead of making it again from the whole store.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
@@ -45,19 +45,11 @@ impl ReportInputs {
         }
     }
 
-    /// Adds every `.toml` file of the folder `dir` (none if it is missing), in name order.
-    pub fn folder(&mut self, name: &str, dir: &Path) {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        for path in files {
+    /// Adds the files `paths` under `name`, each by its path and bytes.
+    pub fn files(&mut self, name: &str, paths: &[PathBuf]) {
+        for path in paths {
             // An unreadable file goes in as its error (the run that reads it fails anyway).
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| format!("unreadable: {e}").into_bytes());
+            let bytes = std::fs::read(path).unwrap_or_else(|e| format!("unreadable: {e}").into_bytes());
             self.part(&format!("{name}/{}", path.display()), &bytes);
         }
     }
