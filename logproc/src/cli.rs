@@ -452,6 +452,9 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     };
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let today = day_of(i64::try_from(now).unwrap_or(0));
+    // The last day of the windows as given, else (below) today with a store, else the last day
+    // with a hit.
+    let given_as_of = args.as_of.or(args.until);
     let out_dir = args.out.clone().unwrap_or_else(|| match &settings.store {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
@@ -472,7 +475,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",
         args.formats,
         settings.breakdowns,
-        day_name(args.as_of.or(args.until).unwrap_or(today)),
+        day_name(given_as_of.unwrap_or(today)),
         args.since,
         args.until
     );
@@ -530,7 +533,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         store_run::note_breakdown_gaps(&counted, options.breakdowns.any());
     }
     let days = counted.tally.days();
-    let as_of = args.as_of.or(args.until).unwrap_or_else(|| match (&store, days.last()) {
+    let as_of = given_as_of.unwrap_or_else(|| match (&store, days.last()) {
         (None, Some(last)) => *last,
         _ => today,
     });
