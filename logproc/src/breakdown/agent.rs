@@ -60,41 +60,33 @@ mod tests {
             (a.device, a.os, a.browser)
         };
         let s = |v: &str| v.to_owned();
-        assert_eq!(
-            read(
-                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+        let cases = [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                ("desktop", "Windows 10", "Chrome"),
             ),
-            ("desktop", s("Windows 10"), s("Chrome"))
-        );
-        assert_eq!(
-            read(
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+                ("mobile", "iPhone", "Safari"),
             ),
-            ("mobile", s("iPhone"), s("Safari"))
-        );
-        assert_eq!(
-            read(
-                "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36"
+            (
+                "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36",
+                ("mobile", "Android", "Chrome"),
             ),
-            ("mobile", s("Android"), s("Chrome"))
-        );
-        assert_eq!(
-            read("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"),
-            ("desktop", s("Linux"), s("Firefox"))
-        );
-        // Tablets: an iPad, and an Android tablet (no `Mobile` in its user agent).
-        assert_eq!(
-            read(
-                "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+            ("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0", ("desktop", "Linux", "Firefox")),
+            // Tablets: an iPad, and an Android tablet (no `Mobile` in its user agent).
+            (
+                "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+                ("tablet", "iPad", "Safari"),
             ),
-            ("tablet", s("iPad"), s("Safari"))
-        );
-        assert_eq!(
-            read(
-                "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Safari/537.36"
+            (
+                "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Safari/537.36",
+                ("tablet", "Android", "Chrome"),
             ),
-            ("tablet", s("Android"), s("Chrome"))
-        );
+        ];
+        for (ua, (device, os, browser)) in cases {
+            assert_eq!(read(ua), (device, s(os), s(browser)), "{ua}");
+        }
         assert_eq!(read(""), (UNKNOWN, s(UNKNOWN), s(UNKNOWN)));
         assert_eq!(read("something nobody knows"), (UNKNOWN, s(UNKNOWN), s(UNKNOWN)));
     }
