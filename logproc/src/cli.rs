@@ -603,7 +603,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         // Last, as it takes the ledger's lines apart into the pages' own.
         commission_run::page_figures(&program, ledger, day, &mut t.pages);
     }
-    write(&mut out, &t, &acc, &info, &layout, &args.formats).map_err(failed)?;
+    write(&mut out, &mut t, &acc, &info, &layout, &args.formats).map_err(failed)?;
     if let Some(store) = &store {
         // Last: the run that finds nothing new and this digest keeps the report.
         let digest = format!("{}\n", digest(store));

@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
+use refcenter_model::page_stats::PageStats;
 use refcenter_output::OutputWriter;
 
 use crate::accounting::Accounting;
+use crate::breakdown::page_tops::PageTops;
 use crate::run_info::RunInfo;
 use crate::sink::{ReportError, Slices, TableSink};
 use crate::tables::Tables;
@@ -252,7 +254,7 @@ fn per_day(
 /// [`Streamed`] wrote.
 pub fn write(
     out: &mut OutputWriter,
-    tables: &Tables,
+    tables: &mut Tables,
     acc: &Accounting,
     info: &RunInfo,
     layout: &Layout,
@@ -289,11 +291,34 @@ pub fn write(
     // One file keyed by partner code: the generator reads it once, and a program of 10,000
     // partners does not cost 10,000 file creations a run.
     out.write_with(refcenter_model::page_stats::PAGE_STATS_FILE, |w| {
-        serde_json::to_writer(&mut *w, &tables.pages)?;
+        write_page_stats(w, &mut tables.pages, &tables.page_tops)?;
         w.write_all(b"\n")
     })?;
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;
     Ok(())
+}
+
+/// Writes `pages` as JSON, as serde writes a [`PageStats`], each partner's figures with its
+/// breakdowns' top values from `tops`: given to one partner at a time, written, and let go.
+fn write_page_stats(w: &mut dyn std::io::Write, pages: &mut PageStats, tops: &PageTops) -> std::io::Result<()> {
+    // Every field, so that a field added to the model is not left out here unseen.
+    let PageStats { as_of, first_day, partners } = pages;
+    w.write_all(b"{\"as_of\":")?;
+    serde_json::to_writer(&mut *w, as_of)?;
+    w.write_all(b",\"first_day\":")?;
+    serde_json::to_writer(&mut *w, first_day)?;
+    w.write_all(b",\"partners\":{")?;
+    for (i, (code, stats)) in partners.iter_mut().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, code)?;
+        w.write_all(b":")?;
+        stats.breakdowns = tops.shares(code);
+        serde_json::to_writer(&mut *w, stats)?;
+        stats.breakdowns = BTreeMap::new();
+    }
+    w.write_all(b"}}")
 }
 
 #[cfg(test)]
@@ -339,5 +364,51 @@ mod tests {
         assert_eq!(json, b"[]\n");
         let back = ParquetReader::new(std::io::Cursor::new(parquet)).finish().unwrap();
         assert_eq!((back.height(), back.width()), (0, 3));
+    }
+
+    #[test]
+    fn page_figures_are_written_as_serde_writes_them_each_partner_with_its_tops() {
+        use refcenter_model::page_stats::{Figures, PartnerStats, Windows};
+
+        use crate::breakdown::{Breakdowns, Dim};
+
+        let mut b = Breakdowns::default();
+        b.add_named(10, ["l", "p", ""], Dim::Country, "DE", 3);
+        b.add_named(4, ["l", "p", ""], Dim::Country, "FR", 5);
+        b.add_named(10, ["l", "p", "a"], Dim::Referrer, "t.co", 2);
+        b.add_named(10, ["m", "q", ""], Dim::Country, "DE", 1);
+        b.add_named(10, ["m", "s", ""], Dim::Os, "Linux", 1);
+        let tops = crate::breakdown::tables::tables(&mut b, 10).unwrap_or_else(|e| panic!("{e}")).pages;
+        let figures = |clicks| Windows { all_time: Figures { clicks, unique_clicks: 1 }, ..Windows::default() };
+        let p = PartnerStats {
+            own: figures(10),
+            downline: Some(figures(1)),
+            links: [("l".to_owned(), figures(10))].into(),
+            ads: [("a".to_owned(), figures(2))].into(),
+            daily: [("2024-05-10".to_owned(), Figures { clicks: 5, unique_clicks: 2 })].into(),
+            ..PartnerStats::default()
+        };
+        // `r` has no tops; `s` has some but is not among the partners with figures.
+        let partners =
+            [("p", p), ("q", PartnerStats::default()), ("r", PartnerStats { own: figures(1), ..Default::default() })];
+        for first_day in [Some("2024-05-01".to_owned()), None] {
+            let mut pages = PageStats {
+                as_of: "2024-05-10".to_owned(),
+                first_day,
+                partners: partners.iter().map(|(c, s)| ((*c).to_owned(), s.clone())).collect(),
+            };
+            let mut expected = pages.clone();
+            for (code, stats) in &mut expected.partners {
+                stats.breakdowns = tops.shares(code);
+            }
+            assert_eq!(expected.partners["p"].breakdowns["country"].all_time.len(), 2);
+            let mut written = Vec::new();
+            write_page_stats(&mut written, &mut pages, &tops).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(String::from_utf8(written).ok(), serde_json::to_string(&expected).ok());
+            assert!(
+                pages.partners.values().all(|s| s.breakdowns.is_empty()),
+                "each partner's tops let go once written"
+            );
+        }
     }
 }

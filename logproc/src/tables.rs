@@ -7,6 +7,7 @@ use polars::prelude::*;
 use refcenter_model::Program;
 use refcenter_model::page_stats::PageStats;
 
+use crate::breakdown::page_tops::PageTops;
 use crate::classify::Known;
 use crate::counted::Counted;
 use crate::days::Day;
@@ -35,8 +36,11 @@ pub struct Tables {
     pub by_parent: DataFrame,
     /// The whole program's clicks per breakdown dimension and value.
     pub breakdown: DataFrame,
-    /// Each partner's figures for its Link Tracking Stats page.
+    /// Each partner's figures for its Link Tracking Stats page, but its breakdowns'.
     pub pages: PageStats,
+    /// Each partner's breakdowns' top values, given to its figures in `pages` as they are
+    /// written.
+    pub page_tops: PageTops,
 }
 
 /// The rows of a rollup by (link, partner, ad) with a code the program does not know, named.
@@ -79,11 +83,7 @@ pub fn tables(
         for (name, table) in &b.tables {
             sink.table(name, table.as_ref())?;
         }
-        for (partner, dims) in b.pages {
-            if let Some(stats) = t.pages.partners.get_mut(&partner) {
-                stats.breakdowns = dims;
-            }
-        }
+        t.page_tops = b.pages;
         // The whole program's table, a few rows a dimension, named whole for the HTML report.
         if let Some((_, program)) = b.tables.first() {
             t.breakdown = program.slice(0, program.height())?;
@@ -191,5 +191,6 @@ fn count_tables(
         by_parent,
         breakdown: DataFrame::default(),
         pages,
+        page_tops: PageTops::default(),
     })
 }

@@ -10,6 +10,7 @@ pub mod agent;
 pub mod counter;
 pub mod country;
 pub mod counts;
+pub mod page_tops;
 pub mod referrer;
 pub mod tables;
 

@@ -8,13 +8,14 @@
 //! the store and the partials keep the clicks of each link, partner and ad.)
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::ops::Range;
 
 use polars::prelude::*;
-use refcenter_model::page_stats::{Share, TOP_VALUES, WINDOWS, Windows};
+use refcenter_model::page_stats::{TOP_VALUES, WINDOWS};
 use rustc_hash::FxHashMap;
 
 use super::counts::UNSET;
+use super::page_tops::{PageTops, Top};
 use super::{Breakdowns, Dim};
 use crate::days::{Day, split_day_key, window_start};
 use crate::sink::Slices;
@@ -23,8 +24,8 @@ use crate::sink::Slices;
 pub struct BreakdownTables<'a> {
     /// `(table name, table)` in the order they are written.
     pub tables: Vec<(&'static str, Box<dyn Slices + Send + Sync + 'a>)>,
-    /// Per partner code, per dimension name, its top values per window.
-    pub pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>>,
+    /// Each partner's top values per window, for its pages.
+    pub pages: PageTops,
 }
 
 /// Clicks per value of each dimension, on arrays indexed by value id, with the values met
@@ -177,7 +178,6 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
     let b: &Breakdowns = b;
     let ranks: Vec<Vec<u32>> = Dim::ALL.iter().map(|&d| b.value_ranks(d)).collect();
     let (partners, links, ads) = (b.keys.partners.all(), b.keys.links.all(), b.keys.ads.all());
-    let value = |dim: Dim, v: u32| b.values(dim)[v as usize].as_str();
     let (mut program, mut sums) = (Sums::new(b), Sums::new(b));
     let mut windows: [Sums; 4] = std::array::from_fn(|_| Sums::new(b));
     // A partner's clicks per ad (its rank, its id) and profile, summed per ad in the order of
@@ -187,7 +187,8 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
     let mut per_link: FxHashMap<(u32, u32), u64> = FxHashMap::default();
     let (mut program_rows, mut partner_rows) = (Rows::<0>(Vec::new()), Rows::<1>(Vec::new()));
     let (mut link_rows, mut ad_table) = (Rows::<1>(Vec::new()), Rows::<2>(Vec::new()));
-    let mut pages: BTreeMap<String, BTreeMap<String, Windows<Vec<Share>>>> = BTreeMap::new();
+    // Each partner's top values, its rows one range of `tops`.
+    let (mut tops, mut top_partners): (Vec<Top>, Vec<(u32, Range<usize>)>) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < order.len() {
         let [_, partner, _] = b.keys.parts()[order[i] as usize];
@@ -208,29 +209,24 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
             }
             i += 1;
         }
-        let mut tops: [Windows<Vec<Share>>; 6] = Default::default();
+        let first_top = tops.len();
         for (w, sums) in windows.iter_mut().enumerate() {
             let all_time = WINDOWS[w].is_none();
+            let mut kept = [0; 6];
             sums.take(&ranks, |dim, v, n| {
                 if all_time {
                     partner_rows.0.push(([partner], dim, v, n));
                     program.add(dim.index(), v, n);
                 }
-                let top = tops[dim.index()].get_mut(WINDOWS[w]);
-                if top.len() < TOP_VALUES {
-                    top.push(Share { value: value(dim, v).to_owned(), clicks: n });
+                if kept[dim.index()] < TOP_VALUES {
+                    kept[dim.index()] += 1;
+                    let (dim, window) = (dim.index() as u8, w as u8);
+                    tops.push(Top { clicks: n, value: v, dim, window });
                 }
             });
         }
-        let dims: BTreeMap<String, Windows<Vec<Share>>> = Dim::ALL
-            .into_iter()
-            .zip(tops)
-            // All time holds every window's values.
-            .filter(|(_, top)| !top.all_time.is_empty())
-            .map(|(dim, top)| (dim.name().to_owned(), top))
-            .collect();
-        if !dims.is_empty() {
-            pages.insert(partners[partner as usize].clone(), dims);
+        if tops.len() > first_top {
+            top_partners.push((partner, first_top..tops.len()));
         }
         ad_rows.sort_unstable_by_key(|r| r.0);
         for group in ad_rows.chunk_by(|x, y| x.0 == y.0) {
@@ -261,11 +257,14 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
             Box::new(Named { rows: ad_table, columns: ["partner", "ad"], codes: [partners, ads], b }),
         ),
     ];
+    let pages = PageTops::new(tops, top_partners, b);
     Ok(BreakdownTables { tables, pages })
 }
 
 #[cfg(test)]
 mod tests {
+    use refcenter_model::page_stats::Share;
+
     use super::*;
 
     #[test]
@@ -287,7 +286,7 @@ mod tests {
             };
             assert_eq!((values.as_slice(), clicks.as_slice()), expected, "{name}");
         }
-        let top = &t.pages["p"]["country"].all_time;
+        let top = &t.pages.shares("p")["country"].all_time;
         assert_eq!((top[0].value.as_str(), top[0].clicks), ("DE", 7));
         drop(t);
         assert_eq!(b.unsorted().count(), 0, "let go once grouped");
@@ -309,7 +308,7 @@ mod tests {
         assert_eq!(clicks, [Some(6), Some(4)]);
         let by_ad = &whole(t.tables[3].1.as_ref());
         assert_eq!(by_ad.height(), 1, "clicks without an ad are in no ad's rows");
-        let p = &t.pages["p"]["country"];
+        let p = &t.pages.shares("p")["country"];
         let share = |v: &str, c| Share { value: v.to_owned(), clicks: c };
         assert_eq!(p.last_7_days, [share("DE", 3), share("FR", 2)]);
         assert_eq!(p.last_30_days, [share("FR", 6), share("DE", 3)]);
@@ -394,9 +393,10 @@ mod tests {
             text(&whole(t.tables[3].1.as_ref())),
             ["p,a,country,FR,3", "p,a,referrer,(direct),3", "q,b,country,DE,2", "q,b,referrer,t.co,2"]
         );
-        let top = &t.pages["p"]["referrer"];
+        let top = &t.pages.shares("p")["referrer"];
         let share = |v: &str, c| Share { value: v.to_owned(), clicks: c };
         assert_eq!(top.last_7_days, [share("(direct)", 4), share("t.co", 1)]);
-        assert!(!t.pages["q"].contains_key("os"), "no dimension the profiles leave out");
+        assert!(!t.pages.shares("q").contains_key("os"), "no dimension the profiles leave out");
+        assert!(t.pages.shares("r").is_empty(), "a partner without clicks has no tops");
     }
 }
