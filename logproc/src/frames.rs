@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::classify::Known;
 use crate::days::{Day, day_key, day_name, split_day_key};
+use crate::distinct::{Visits, by_visitor};
 use crate::sink::Slices;
 use crate::tally::{FinestColumns, Tally};
 use crate::visits::VisitColumns;
@@ -93,7 +94,7 @@ pub(crate) fn frames<'a>(
     Ok(Frames {
         rows: hits.select(["day_key"])?,
         hits: Some(hits.lazy()),
-        visits: Visits { parts: std::sync::Arc::new(parts), keep: None },
+        visits: Visits::new(parts),
         rel: downline_pairs(program, tally)?,
         tally,
         known,
@@ -101,156 +102,6 @@ pub(crate) fn frames<'a>(
         known_ads,
         narrow_sums,
     })
-}
-
-/// The distinct visits, in parts by visitor: all of a visitor's visits are in one part, so
-/// the distinct visitors of a group are the sum of those counted in each part. Within a part
-/// the visits are sorted by visitor ([`by_visitor`]), so that each visitor's groups are
-/// gathered, and counted once each, in one pass over the visits and no table of pairs.
-#[derive(Clone)]
-pub(crate) struct Visits {
-    parts: std::sync::Arc<Vec<VisitColumns>>,
-    /// Which rows of the hits have their visits counted (an expression over the hits).
-    keep: Option<Expr>,
-}
-
-/// What a row whose visits are not counted maps to in [`Visits::distinct`].
-const NO_GROUP: u64 = u64::MAX;
-
-/// Distinct visitors per group: in an array indexed by group where groups are ids (numbered
-/// from 0, as partners, links and keys are), else in a hash table (days, pairs of ids).
-enum Counts {
-    Dense(Vec<u64>),
-    Sparse(FxHashMap<u64, u64>),
-}
-
-impl Counts {
-    fn add(&mut self, group: u64, n: u64) {
-        match self {
-            Counts::Dense(counts) => {
-                let at = group as usize;
-                if at >= counts.len() {
-                    counts.resize(at + 1, 0);
-                }
-                counts[at] += n;
-            }
-            Counts::Sparse(counts) => *counts.entry(group).or_default() += n,
-        }
-    }
-
-    /// Hands each group with visitors and its count to `each`.
-    fn each(self, mut each: impl FnMut(u64, u64)) {
-        match self {
-            Counts::Dense(counts) => {
-                counts.into_iter().enumerate().filter(|&(_, n)| n > 0).for_each(|(g, n)| each(g as u64, n));
-            }
-            Counts::Sparse(counts) => counts.into_iter().for_each(|(g, n)| each(g, n)),
-        }
-    }
-}
-
-/// `part`'s visits sorted by visitor (visitors are numbered from 0 within their part): a
-/// counting sort, in time and memory linear in the visits.
-fn by_visitor(part: VisitColumns) -> VisitColumns {
-    let visitors = part.visitor.iter().max().map_or(0, |&v| v as usize + 1);
-    let mut starts = vec![0usize; visitors + 1];
-    for &v in &part.visitor {
-        starts[v as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut out = VisitColumns { row: vec![0; part.row.len()], visitor: vec![0; part.visitor.len()] };
-    for (&row, &visitor) in part.row.iter().zip(&part.visitor) {
-        let at = &mut starts[visitor as usize];
-        out.row[*at] = row;
-        out.visitor[*at] = visitor;
-        *at += 1;
-    }
-    out
-}
-
-impl Visits {
-    /// The visits of the rows of the hits that pass `keep`.
-    pub(crate) fn filter(&self, keep: &Expr) -> Visits {
-        let keep = match &self.keep {
-            Some(k) => k.clone().and(keep.clone()),
-            None => keep.clone(),
-        };
-        Visits { parts: self.parts.clone(), keep: Some(keep) }
-    }
-
-    /// The distinct visitors of each group, as `group_key` and `unique_clicks` (in no order):
-    /// `value`, an expression over the hits `rows`, gives each row a number (computed once per
-    /// row, then looked up per visit), and `groups` the groups that number stands for (itself,
-    /// or a member's every ancestor). The visits of rows left out by the filter are not counted.
-    pub(crate) fn distinct(
-        &self,
-        rows: &DataFrame,
-        value: Expr,
-        groups: impl Fn(u64, &mut Vec<u64>) + Sync,
-    ) -> PolarsResult<DataFrame> {
-        let value = value.cast(DataType::UInt64);
-        let value = match &self.keep {
-            Some(keep) => when(keep.clone()).then(value).otherwise(lit(NULL).cast(DataType::UInt64)),
-            None => value,
-        };
-        // The frame of the rows' numbers is let go once they are taken out.
-        let per_row: Vec<u64> = {
-            let frame = rows.clone().lazy().select([value.alias("group_key")]).collect()?;
-            frame.column("group_key")?.u64()?.iter().map(|g| g.unwrap_or(NO_GROUP)).collect()
-        };
-        // Rows numbered by ids (from 0: partners, links, keys; a member's ancestors are partners
-        // too) are counted in an array, others (days, pairs of ids) by hashing.
-        let most = per_row.iter().filter(|&&g| g != NO_GROUP).max().copied().unwrap_or(0);
-        let dense = most <= 2 * per_row.len() as u64 + 1024;
-        // Some parts' counts: a visitor's groups gathered from its run of visits, each once.
-        let count = |parts: &[VisitColumns]| {
-            let mut counts =
-                if dense { Counts::Dense(vec![0; most as usize + 1]) } else { Counts::Sparse(FxHashMap::default()) };
-            let mut met: Vec<u64> = Vec::new();
-            for part in parts {
-                let mut start = 0;
-                for run in part.visitor.chunk_by(|a, b| a == b) {
-                    met.clear();
-                    for &row in &part.row[start..start + run.len()] {
-                        match per_row.get(row as usize) {
-                            Some(&g) if g != NO_GROUP => groups(g, &mut met),
-                            _ => {}
-                        }
-                    }
-                    start += run.len();
-                    met.sort_unstable();
-                    met.dedup();
-                    for &g in &met {
-                        counts.add(g, 1);
-                    }
-                }
-            }
-            counts
-        };
-        // The parts shared out to a thread per core: their visitors are apart, so their counts
-        // add up.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, self.parts.len().max(1));
-        let mut parts = std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .parts
-                .chunks(self.parts.len().div_ceil(threads).max(1))
-                .map(|c| scope.spawn(|| count(c)))
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect::<Vec<_>>()
-        });
-        let mut counts = parts.pop().unwrap_or(Counts::Sparse(FxHashMap::default()));
-        for part in parts {
-            part.each(|g, n| counts.add(g, n));
-        }
-        let (mut keys, mut uniques) = (Vec::new(), Vec::new());
-        counts.each(|g, n| {
-            keys.push(g);
-            uniques.push(n);
-        });
-        DataFrame::new(keys.len(), vec![owned("group_key", keys), owned("unique_clicks", uniques)])
-    }
 }
 
 /// The day of `day_key`, as a number in day order.
@@ -304,15 +155,41 @@ impl Frames<'_> {
     /// Each parent's downline figures: the rollup by `parent` of its members' `hits` and
     /// `visits`, each joined to every ancestor of its partner.
     pub(crate) fn downline(&self, hits: LazyFrame, visits: &Visits) -> PolarsResult<DataFrame> {
-        let member = || self.per_key(|[_, partner, _]| u64::from(partner));
-        let to_parents = |frame: LazyFrame| {
-            frame.join(self.rel.clone(), [col("member_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
-        };
-        // Counts add up: summed per member first, they join as one row per member.
-        let sums = ["clicks", "bot_hits", "head_hits"].map(|c| self.total(c));
-        let hits = to_parents(hits.group_by([member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
-        // Distinct visitors do not: each visit counts for every ancestor of its partner, a
-        // visitor once per ancestor.
+        let ancestors = self.ancestors()?;
+        let uniques = visits.distinct(&self.rows, self.member(), |m, met| {
+            met.extend_from_slice(ancestors.get(m as usize).map_or(&[][..], Vec::as_slice));
+        })?;
+        self.downline_of(hits, uniques)
+    }
+
+    /// [`Frames::downline`] for several windows of days at once (each its first and last day
+    /// numbers), `hits` each window's, `days` each row's day number.
+    pub(crate) fn downline_in_windows(
+        &self,
+        hits: Vec<LazyFrame>,
+        visits: &Visits,
+        days: &[u64],
+        windows: &[(u64, u64)],
+    ) -> PolarsResult<Vec<DataFrame>> {
+        let ancestors = self.ancestors()?;
+        let uniques = visits.distinct_in_windows(
+            &self.rows,
+            days,
+            self.member(),
+            |m, met| met.extend_from_slice(ancestors.get(m as usize).map_or(&[][..], Vec::as_slice)),
+            windows,
+        )?;
+        hits.into_iter().zip(uniques).map(|(hits, uniques)| self.downline_of(hits, uniques)).collect()
+    }
+
+    /// A row's partner, as the member of a downline.
+    fn member(&self) -> Expr {
+        self.per_key(|[_, partner, _]| u64::from(partner))
+    }
+
+    /// Every ancestor of each partner, by partner id: distinct visitors do not add up, so each
+    /// visit counts for every ancestor of its partner, a visitor once per ancestor.
+    fn ancestors(&self) -> PolarsResult<Vec<Vec<u64>>> {
         let pairs = self.rel.clone().collect()?;
         let mut ancestors: Vec<Vec<u64>> = vec![Vec::new(); self.tally.keys.partners.all().len()];
         for (parent, member) in pairs.column("parent_id")?.u32()?.iter().zip(pairs.column("member_id")?.u32()?.iter()) {
@@ -320,9 +197,18 @@ impl Frames<'_> {
                 list.push(u64::from(parent));
             }
         }
-        let uniques = visits.distinct(&self.rows, member(), |m, met| {
-            met.extend_from_slice(ancestors.get(m as usize).map_or(&[][..], Vec::as_slice));
-        })?;
+        Ok(ancestors)
+    }
+
+    /// The rollup by parent of its members' `hits`, with the distinct visitors `uniques` of
+    /// each parent's downline.
+    fn downline_of(&self, hits: LazyFrame, uniques: DataFrame) -> PolarsResult<DataFrame> {
+        let to_parents = |frame: LazyFrame| {
+            frame.join(self.rel.clone(), [col("member_id")], [col("member_id")], JoinArgs::new(JoinType::Inner))
+        };
+        // Counts add up: summed per member first, they join as one row per member.
+        let sums = ["clicks", "bot_hits", "head_hits"].map(|c| self.total(c));
+        let hits = to_parents(hits.group_by([self.member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
         named(self, &aggregate(self, hits, Some(uniques), Level::Parent)?, Level::Parent, &[])
     }
 
@@ -568,28 +454,6 @@ fn downline_pairs(program: &Program, tally: &Tally) -> PolarsResult<LazyFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn visits_sorted_by_visitor_keep_every_visit_and_counts_add_up_either_way() {
-        let part = VisitColumns { row: vec![5, 1, 2, 9, 1, 3], visitor: vec![2, 0, 2, 1, 1, 0] };
-        let sorted = by_visitor(part);
-        assert_eq!(sorted.visitor, [0, 0, 1, 1, 2, 2]);
-        assert_eq!(sorted.row, [1, 3, 9, 1, 5, 2], "each visitor's visits in their order");
-        // The array starts short of group 9 and grows to it.
-        let (mut dense, mut sparse) = (Counts::Dense(vec![0; 4]), Counts::Sparse(FxHashMap::default()));
-        for (g, n) in [(3, 1), (9, 2), (3, 4), (0, 1)] {
-            dense.add(g, n);
-            sparse.add(g, n);
-        }
-        let pairs = |c: Counts| {
-            let mut out = Vec::new();
-            c.each(|g, n| out.push((g, n)));
-            out.sort_unstable();
-            out
-        };
-        assert_eq!(pairs(dense), [(0, 1), (3, 5), (9, 2)]);
-        assert_eq!(pairs(sparse), [(0, 1), (3, 5), (9, 2)]);
-    }
 
     #[test]
     fn sums_of_32_bit_counts_are_exact_in_64_bits() {

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod commission_run;
 pub mod counted;
 pub mod days;
+pub mod distinct;
 pub mod formats;
 pub mod frames;
 pub mod html;

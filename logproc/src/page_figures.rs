@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, PartnerStats, WINDOWS, Windows};
 
 use crate::days::{Day, day_name, window_start};
-use crate::frames::{Frames, Level, day_number, day_part, rollup};
+use crate::frames::{Frames, Level, aggregate, day_number, day_part, named};
 
 fn strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a str>> {
     Ok(df.column(name)?.str()?.iter().map(Option::unwrap_or_default).collect())
@@ -54,16 +54,6 @@ fn figures(df: &DataFrame) -> PolarsResult<Vec<Figures>> {
         .collect())
 }
 
-/// The days of window `w` ending on `as_of`, as a filter on `day_key`.
-fn in_window(w: Option<u32>, as_of: Day) -> Expr {
-    match w {
-        Some(days) => {
-            day_part().gt_eq(lit(day_number(window_start(days, as_of)))).and(day_part().lt_eq(lit(day_number(as_of))))
-        }
-        None => lit(true),
-    }
-}
-
 /// Whether the window `w` ending on `as_of` holds every day with a hit (`span`).
 fn covers_all(w: Option<u32>, as_of: Day, span: Option<(Day, Day)>) -> bool {
     match (w, span) {
@@ -102,18 +92,44 @@ struct Rollups {
     ads: DataFrame,
 }
 
-fn window_rollups(f: &Frames<'_>, keep: Expr) -> PolarsResult<Rollups> {
+/// The rollups of the windows `windows` (each its first and last day numbers), their unique
+/// clicks counted for every window in one pass over the visits per level.
+fn window_rollups(f: &Frames<'_>, windows: &[(u64, u64)]) -> PolarsResult<Vec<Rollups>> {
+    if windows.is_empty() {
+        return Ok(Vec::new());
+    }
     let Some(hits) = &f.hits else {
         polars_bail!(ComputeError: "the hits per day were let go before a window that needs them")
     };
-    let (h, v) = (hits.clone().filter(keep.clone()), f.visits.filter(&keep));
+    let days: Vec<u64> = f.rows.column("day_key")?.u64()?.into_no_null_iter().map(|k| k >> 32).collect();
+    let hits_in = |&(first, last): &(u64, u64)| {
+        hits.clone().filter(day_part().gt_eq(lit(first)).and(day_part().lt_eq(lit(last))))
+    };
     let with_ad = f.has_ad();
-    Ok(Rollups {
-        own: rollup(f, h.clone(), v.clone(), Level::Partner, &[])?,
-        team: f.downline(h.clone(), &v)?,
-        links: rollup(f, h.clone(), v.clone(), Level::PartnerLink, &[])?,
-        ads: rollup(f, h.filter(with_ad.clone()), v.filter(&with_ad), Level::PartnerAd, &[])?,
-    })
+    let ad_visits = f.visits.filter(&with_ad);
+    let uniques = |visits: &crate::distinct::Visits, level| {
+        visits.distinct_in_windows(&f.rows, &days, f.group_key(level), |g, met| met.push(g), windows)
+    };
+    let (own, links, ads) = (
+        uniques(&f.visits, Level::Partner)?,
+        uniques(&f.visits, Level::PartnerLink)?,
+        uniques(&ad_visits, Level::PartnerAd)?,
+    );
+    let team = f.downline_in_windows(windows.iter().map(hits_in).collect(), &f.visits, &days, windows)?;
+    let rollup =
+        |hits: LazyFrame, uniques: DataFrame, level| named(f, &aggregate(f, hits, Some(uniques), level)?, level, &[]);
+    windows
+        .iter()
+        .zip(own.into_iter().zip(links).zip(ads).zip(team))
+        .map(|(w, (((own, links), ads), team))| {
+            Ok(Rollups {
+                own: rollup(hits_in(w), own, Level::Partner)?,
+                team,
+                links: rollup(hits_in(w), links, Level::PartnerLink)?,
+                ads: rollup(hits_in(w).filter(with_ad.clone()), ads, Level::PartnerAd)?,
+            })
+        })
+        .collect()
 }
 
 fn whole_period(all: &WholePeriod<'_>) -> PolarsResult<Rollups> {
@@ -140,10 +156,20 @@ pub(crate) fn page_stats(
     all: &WholePeriod<'_>,
 ) -> PolarsResult<PageStats> {
     let known = f.known;
+    // The windows that leave out some day with a hit are counted together; the others take
+    // the whole period's figures.
+    let counted: Vec<(u64, u64)> = WINDOWS
+        .iter()
+        .filter(|w| !covers_all(**w, as_of, span))
+        .filter_map(|w| w.map(|days| (day_number(window_start(days, as_of)), day_number(as_of))))
+        .collect();
+    let mut counted = window_rollups(&f, &counted)?.into_iter();
     let mut windows = Vec::new();
     for w in WINDOWS {
-        let rollups =
-            if covers_all(w, as_of, span) { whole_period(all)? } else { window_rollups(&f, in_window(w, as_of))? };
+        let rollups = match covers_all(w, as_of, span) {
+            true => whole_period(all)?,
+            false => counted.next().ok_or_else(|| polars_err!(ComputeError: "a window was not counted"))?,
+        };
         windows.push((w, rollups));
     }
     drop(f);
