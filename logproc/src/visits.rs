@@ -108,9 +108,21 @@ impl Visits {
         parts[(visitor % VISIT_PARTS as u64) as usize].push([packed as u32, (visitor >> 32) as u32, visitor as u32]);
     }
 
-    /// Adds `other`'s visits, their packed keys changed by `rekey`.
+    /// Adds `other`'s visits, their packed keys changed by `rekey` (which keeps their day).
     pub fn merge(&mut self, other: Visits, rekey: impl Fn(u64) -> u64) {
-        for (day, parts) in other.days {
+        for (day, mut parts) in other.days {
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.days.entry(day) {
+                // A day only `other` has (as the store's days read back on several threads):
+                // its parts are taken whole, their keys renumbered in place. That may unsort
+                // them; every reader of a part compacts it first.
+                for part in &mut parts {
+                    for v in &mut part.visits {
+                        v[0] = rekey(packed(day, v)) as u32;
+                    }
+                }
+                slot.insert(parts);
+                continue;
+            }
             for part in parts {
                 for v in part.visits {
                     self.push(rekey(packed(day, &v)), visitor(&v));
@@ -195,13 +207,18 @@ mod tests {
         a.push(NEXT | 10, 7);
         a.push(NEXT | 10, 8);
         b.push(NEXT | 1, 7);
-        // b's keys are renumbered: key k becomes 10 k.
-        a.merge(b, |k| (k & !0xffff_ffff) | ((k & 0xffff_ffff) * 10));
-        let keys = [1, 10, 20, NEXT | 10];
-        let mut counts = [0; 4];
+        // A day only b has, taken whole: keys 3 and 1 swap order once renumbered.
+        const THIRD: u64 = 2 << 32;
+        for (key, visitor) in [(3, 9), (1, 9), (3, 9), (1, 4), (1, 9)] {
+            b.push(THIRD | key, visitor);
+        }
+        // b's keys are renumbered: key k becomes 10 k, but 3 becomes 5.
+        a.merge(b, |k| (k & !0xffff_ffff) | if k & 0xffff_ffff == 3 { 5 } else { (k & 0xffff_ffff) * 10 });
+        let keys = [1, 10, 20, NEXT | 10, THIRD | 5, THIRD | 10];
+        let mut counts = [0; 6];
         a.count(&keys, &mut counts);
-        assert_eq!(counts, [1000, 2, 10, 2]);
-        assert_eq!(a.distinct().count(), 1014);
+        assert_eq!(counts, [1000, 2, 10, 2, 1, 2]);
+        assert_eq!(a.distinct().count(), 1017);
         assert!(a.distinct().any(|v| v == (NEXT | 10, 8)));
         // Key 10 is row 0 of the counts, key 1 row 2, the next day's key 10 row 3; key 20 has
         // no row.

@@ -134,11 +134,16 @@ pub fn load_rows(
     let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
     // Rows are sorted by key first: the key of the row before is most often this row's too.
     let mut last: Option<([&str; 3], u32)> = None;
-    for i in 0..df.height() {
-        let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
-        let kind = kinds.get(i).unwrap_or("");
-        if let Some(dim) = Dim::from_name(kind) {
-            breakdowns.add_named(day, names, dim, reasons.get(i).unwrap_or(""), hits.get(i).unwrap_or(0));
+    // The columns read in step (an iterator each, not a lookup of each row's chunk).
+    let rows = link.iter().zip(partner.iter()).zip(ad.iter()).zip(kinds.iter().zip(reasons.iter()));
+    for ((((link, partner), ad), (kind, reason)), (visitor, hits)) in rows.zip(visitors.iter().zip(hits.iter())) {
+        let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
+        let (kind, reason) = (kind.unwrap_or(""), reason.unwrap_or(""));
+        // The tally's kinds first (most rows are visitors), then the breakdowns' dimensions.
+        if !matches!(kind, "visitor" | "clicks" | "head" | "bot")
+            && let Some(dim) = Dim::from_name(kind)
+        {
+            breakdowns.add_named(day, names, dim, reason, hits.unwrap_or(0));
             continue;
         }
         let key = match last {
@@ -146,8 +151,7 @@ pub fn load_rows(
             _ => tally.keys.key_of(names),
         };
         last = Some((names, key));
-        let columns = (kind, reasons.get(i).unwrap_or(""), visitors.get(i), hits.get(i));
-        let row = stored_row(columns)?;
+        let row = stored_row((kind, reason, visitor, hits))?;
         if for_report {
             tally.add_stored_for_report(day, key, row);
         } else {
