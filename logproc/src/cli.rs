@@ -459,18 +459,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(store) => store.join("report"),
         None => PathBuf::from("stats"),
     });
-    // What the store's report is made from, the ledger aside (it changes when the run ingests):
-    // read now, before the run reads the payments for the report, so that the digest written
-    // with the report never names newer files than the report was made from. See
-    // `report_inputs`.
-    let mut inputs = ReportInputs::default();
-    for (_, file) in program_files.files() {
-        inputs.part(&file.name, file.text.as_bytes());
-    }
-    // The payment records refstats reads (a folder it cannot list fails that reading).
-    let payments = refcenter_commissions::payouts::record_files(&dir.join(PAYOUTS_DIR)).unwrap_or_default();
-    inputs.files("payments", &payments);
-    inputs.part("secret", secret.token("report inputs", &[], 16).as_bytes());
+    // What the store's report is made from, the ledger aside (it changes when the run ingests).
     let shaping = format!(
         "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",
         args.formats,
@@ -479,14 +468,12 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         args.since,
         args.until
     );
-    inputs.part("options", shaping.as_bytes());
-    let digest = |store: &Store| inputs.clone().with_ledger(&store.ledger().to_bytes());
+    let inputs = ReportInputs::of_run(&program_files, &dir.join(PAYOUTS_DIR), &secret, &shaping);
+    let nothing_new =
+        sources.is_empty() && reading.read.is_empty() && reading.refused.is_empty() && args.payout.is_none();
     if let Some(store) = &store
-        && sources.is_empty()
-        && reading.read.is_empty()
-        && reading.refused.is_empty()
-        && args.payout.is_none()
-        && crate::report_inputs::up_to_date(&out_dir, &digest(store))
+        && nothing_new
+        && store_run::report_is_current(store, &inputs, &out_dir)
     {
         let _ = writeln!(
             std::io::stdout().lock(),
@@ -606,7 +593,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     write(&mut out, &mut t, &acc, &info, &layout, &args.formats).map_err(failed)?;
     if let Some(store) = &store {
         // Last: the run that finds nothing new and this digest keeps the report.
-        let digest = format!("{}\n", digest(store));
+        let digest = format!("{}\n", store_run::report_digest(store, &inputs));
         out.write(crate::report_inputs::FILE, digest.as_bytes()).map_err(|e| io(&e))?;
     }
     out.commit().map_err(|e| io(&e))?;

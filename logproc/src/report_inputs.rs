@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use refcenter_model::{Secret, SourceMap};
 use sha2::{Digest as _, Sha256};
 
 use crate::store::ledger::hex;
@@ -36,6 +37,24 @@ impl Default for ReportInputs {
 }
 
 impl ReportInputs {
+    /// What a run's report is made from, the store's ledger aside: the program's files
+    /// (`program`), the payment records under `payouts` (a folder that cannot be listed counts
+    /// as none: reading the payments fails the run anyway), a token of `secret`, and `options`,
+    /// the run's options that shape the report. To be read before the run reads the payments
+    /// for its report, so that the digest written with the report never names newer files
+    /// than the report was made from.
+    pub fn of_run(program: &SourceMap, payouts: &Path, secret: &Secret, options: &str) -> ReportInputs {
+        let mut inputs = ReportInputs::default();
+        for (_, file) in program.files() {
+            inputs.part(&file.name, file.text.as_bytes());
+        }
+        let payments = refcenter_commissions::payouts::record_files(payouts).unwrap_or_default();
+        inputs.files("payments", &payments);
+        inputs.part("secret", secret.token("report inputs", &[], 16).as_bytes());
+        inputs.part("options", options.as_bytes());
+        inputs
+    }
+
     /// Adds the part `name` holding `bytes` (each part's name and length go in first, so that no
     /// two lists of parts give the same bytes).
     pub fn part(&mut self, name: &str, bytes: &[u8]) {

@@ -10,6 +10,7 @@ use crate::counted::Counted;
 use crate::days::{Day, day_name};
 use crate::input::Source;
 use crate::report::{Formats, Layout, day_file, partition_record};
+use crate::report_inputs::ReportInputs;
 use crate::run_info::StoreInfo;
 use crate::store::ledger::Ingested;
 use crate::store::{Known, NewInput, Store, StoreError};
@@ -26,6 +27,17 @@ pub fn plan(store: &Store, sources: Vec<Source>) -> Result<(Vec<NewInput>, Vec<K
         anstream::eprintln!("note: skipped {} files ingested before", plan.known.len());
     }
     Ok((plan.new, plan.known))
+}
+
+/// Whether the report in `out_dir` was made from this store and `inputs` (for a run with
+/// nothing new to ingest, which then leaves it as it is).
+pub fn report_is_current(store: &Store, inputs: &ReportInputs, out_dir: &Path) -> bool {
+    crate::report_inputs::up_to_date(out_dir, &report_digest(store, inputs))
+}
+
+/// The digest of the report a run makes from the store and `inputs`, written beside it.
+pub fn report_digest(store: &Store, inputs: &ReportInputs) -> String {
+    inputs.clone().with_ledger(&store.ledger().to_bytes())
 }
 
 /// Says on stderr when the breakdowns leave out clicks of the store's days (days counted without
