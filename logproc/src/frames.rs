@@ -34,12 +34,18 @@ pub(crate) struct Frames<'a> {
     pub(crate) tally: &'a Tally,
     pub(crate) known: &'a Known,
     day_names: FxHashMap<Day, String>,
+    /// The first day's number ([`day_number`]) and how many days there are from it to the last.
+    day_span: (u64, u64),
     /// Whether each key's ad is an ad of its partner.
     known_ads: Vec<bool>,
     /// Whether each count of the hits adds up to less than 2^32 over all rows, so that any
     /// sum of its rows fits in its 32 bits.
     narrow_sums: bool,
 }
+
+/// Turns the `group_key` column of a table of counts made with [`Frames::dense_key`]'s numbers
+/// back into the level's group keys.
+type ToGroupKeys = Box<dyn Fn(DataFrame) -> PolarsResult<DataFrame>>;
 
 /// The factor of the high half of a packed number.
 const HIGH: u64 = 1 << 32;
@@ -99,6 +105,10 @@ pub(crate) fn frames<'a>(
         tally,
         known,
         day_names: days.iter().map(|&d| (d, day_name(d))).collect(),
+        day_span: match (days.iter().min(), days.iter().max()) {
+            (Some(&first), Some(&last)) => (day_number(first), day_number(last) - day_number(first) + 1),
+            _ => (0, 0),
+        },
         known_ads,
         narrow_sums,
     })
@@ -210,6 +220,71 @@ impl Frames<'_> {
         let sums = ["clicks", "bot_hits", "head_hits"].map(|c| self.total(c));
         let hits = to_parents(hits.group_by([self.member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
         named(self, &aggregate(self, hits, Some(uniques), Level::Parent)?, Level::Parent, &[])
+    }
+
+    /// The distinct visitors of each group of `level` among `visits`, as `group_key` and
+    /// `unique_clicks` ([`Visits::distinct`]).
+    pub(crate) fn uniques(&self, visits: &Visits, level: Level) -> PolarsResult<DataFrame> {
+        match self.dense_key(level) {
+            Some((dense, back)) => back(visits.distinct(&self.rows, dense, |g, met| met.push(g))?),
+            None => visits.distinct(&self.rows, self.group_key(level), |g, met| met.push(g)),
+        }
+    }
+
+    /// [`Frames::uniques`] for several windows of days at once ([`Visits::distinct_in_windows`]).
+    pub(crate) fn uniques_in_windows(
+        &self,
+        visits: &Visits,
+        days: &[u64],
+        level: Level,
+        windows: &[(u64, u64)],
+    ) -> PolarsResult<Vec<DataFrame>> {
+        let (value, back) = match self.dense_key(level) {
+            Some((dense, back)) => (dense, Some(back)),
+            None => (self.group_key(level), None),
+        };
+        let counted = visits.distinct_in_windows(&self.rows, days, value, |g, met| met.push(g), windows)?;
+        match back {
+            Some(back) => counted.into_iter().map(back).collect(),
+            None => Ok(counted),
+        }
+    }
+
+    /// For a level whose [`Frames::group_key`] is a pair of ids or a day (numbers far apart,
+    /// counted by hashing), its groups numbered from 0 instead (counted in an array: partner
+    /// by partner, each partner's links, ads or days in a row), and the way back to the
+    /// group keys of a table of counts; `None` for the other levels, or when the pairs would be
+    /// too many to number this way.
+    fn dense_key(&self, level: Level) -> Option<(Expr, ToGroupKeys)> {
+        let keys = &self.tally.keys;
+        let (partners, links, ads) =
+            (keys.partners.all().len() as u64, keys.links.all().len() as u64, keys.ads.all().len() as u64);
+        let (first_day, days) = self.day_span;
+        let pairs =
+            |second: u64| partners.checked_mul(second).is_some_and(|n| n <= 2 * self.rows.height() as u64 + 1024);
+        let high = |id: u64| id * HIGH;
+        let (dense, back): (Expr, Box<dyn Fn(u64) -> u64>) = match level {
+            Level::Day if days > 0 => (day_part() - lit(first_day), Box::new(move |d| d + first_day)),
+            Level::PartnerDay if days > 0 && pairs(days) => (
+                self.per_key(|[_, partner, _]| u64::from(partner) * days) + day_part() - lit(first_day),
+                Box::new(move |d| high(d / days) + first_day + d % days),
+            ),
+            Level::PartnerLink if links > 0 && pairs(links) => (
+                self.per_key(|[link, partner, _]| u64::from(partner) * links + u64::from(link)),
+                Box::new(move |d| high(d / links) + d % links),
+            ),
+            Level::PartnerAd if ads > 0 && pairs(ads) => (
+                self.per_key(|[_, partner, ad]| u64::from(partner) * ads + u64::from(ad)),
+                Box::new(move |d| high(d / ads) + d % ads),
+            ),
+            _ => return None,
+        };
+        let back = move |mut counted: DataFrame| {
+            let keys: Vec<u64> = counted.column("group_key")?.u64()?.into_no_null_iter().map(&back).collect();
+            counted.replace("group_key", UInt64Chunked::from_vec("group_key".into(), keys).into_column())?;
+            Ok(counted)
+        };
+        Some((dense, Box::new(back)))
     }
 
     /// The groups of a rollup by the named columns, as one 64-bit number whose order is the
@@ -347,7 +422,7 @@ pub(crate) fn rollup(
     // The finest rollup takes its unique clicks from the hits.
     let uniques = match level {
         Level::Finest => None,
-        _ => Some(visits.distinct(&f.rows, f.group_key(level), |g, met| met.push(g))?),
+        _ => Some(f.uniques(&visits, level)?),
     };
     named(f, &aggregate(f, hits, uniques, level)?, level, flags)
 }

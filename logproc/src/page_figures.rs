@@ -107,9 +107,7 @@ fn window_rollups(f: &Frames<'_>, windows: &[(u64, u64)]) -> PolarsResult<Vec<Ro
     };
     let with_ad = f.has_ad();
     let ad_visits = f.visits.filter(&with_ad);
-    let uniques = |visits: &crate::distinct::Visits, level| {
-        visits.distinct_in_windows(&f.rows, &days, f.group_key(level), |g, met| met.push(g), windows)
-    };
+    let uniques = |visits: &crate::distinct::Visits, level| f.uniques_in_windows(visits, &days, level, windows);
     let (own, links, ads) = (
         uniques(&f.visits, Level::Partner)?,
         uniques(&f.visits, Level::PartnerLink)?,

@@ -123,8 +123,7 @@ fn count_tables(
     drop(daily);
     let by_day = rollup(&f, h.clone(), v.clone(), Level::Day, &[])?;
     let by_partner_day = rollup(&f, h.clone(), v.clone(), Level::PartnerDay, &[Flag::Partner])?;
-    let by_key =
-        aggregate(&f, h, Some(v.distinct(&f.rows, f.group_key(Level::Key), |g, met| met.push(g))?), Level::Key)?;
+    let by_key = aggregate(&f, h, Some(f.uniques(&v, Level::Key)?), Level::Key)?;
     sink.table("by_link_partner_ad", &Sliced { f: &f, rows: &by_key, level: Level::Key, flags: &Flag::ALL })?;
     let unknown = unknown_codes(&f, &by_key)?;
     // The hits summed per key over the period feed the rollups without a day: fewer rows than
