@@ -117,22 +117,25 @@ pub fn load(path: &Path, counted: &mut Counted, acc: &mut Accounting) -> Result<
     let (kinds, reasons) = (strs("kind")?, strs("reason")?);
     let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
     let mut last: Option<([&str; 3], u32)> = None;
-    for i in 0..df.height() {
-        let (kind, reason, n) = (kinds.get(i).unwrap_or(""), reasons.get(i).unwrap_or(""), hits.get(i).unwrap_or(0));
+    // The columns read in step (an iterator each, not a lookup of each row's chunk).
+    let names = day.iter().zip(link.iter()).zip(partner.iter()).zip(ad.iter());
+    let rows = names.zip(kinds.iter().zip(reasons.iter())).zip(visitors.iter().zip(hits.iter()));
+    for (i, (((((day, link), partner), ad), (kind, reason)), (visitor, hits))) in rows.enumerate() {
+        let (kind, reason, n) = (kind.unwrap_or(""), reason.unwrap_or(""), hits.unwrap_or(0));
         let bad = |what: String| PartialError::Row(i + 1, what);
         match kind {
             LINES => acc.lines += n,
             FILTERED => *acc.filtered.entry(Cow::Owned(reason.to_owned())).or_default() += n,
             REJECTED => *acc.rejected.entry(Cow::Owned(reason.to_owned())).or_default() += n,
             _ => {
-                let day_text = day.get(i).unwrap_or("");
+                let day_text = day.unwrap_or("");
                 let d = day_from_name(day_text).ok_or_else(|| bad(format!("day `{day_text}` is not YYYY-MM-DD")))?;
-                let names = [link.get(i).unwrap_or(""), partner.get(i).unwrap_or(""), ad.get(i).unwrap_or("")];
+                let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
                 if let Some(dim) = Dim::from_name(kind) {
                     breakdowns.add_named(d, names, dim, reason, n);
                     continue;
                 }
-                let row = stored_row((kind, reason, visitors.get(i), hits.get(i))).map_err(|e| match e {
+                let row = stored_row((kind, reason, visitor, hits)).map_err(|e| match e {
                     PartitionError::Kind(k) => bad(format!("unknown row kind `{k}`")),
                     PartitionError::Polars(e) => PartialError::Format(e),
                 })?;
@@ -152,4 +155,51 @@ pub fn load(path: &Path, counted: &mut Counted, acc: &mut Accounting) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A partial of `rows` (day, kind, hits), link `l`, partner `p`, no ad.
+    fn partial(rows: &[(&str, &str, u64)]) -> tempfile::NamedTempFile {
+        let n = rows.len();
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("day".into(), rows.iter().map(|r| r.0).collect::<Vec<&str>>()),
+                Column::new("link".into(), vec!["l"; n]),
+                Column::new("partner".into(), vec!["p"; n]),
+                Column::new("ad".into(), vec![""; n]),
+                Column::new("kind".into(), rows.iter().map(|r| r.1).collect::<Vec<&str>>()),
+                Column::new("reason".into(), vec![""; n]),
+                Column::new("visitor".into(), vec![0u64; n]),
+                Column::new("hits".into(), rows.iter().map(|r| r.2).collect::<Vec<u64>>()),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(file.path(), to_parquet(&mut df).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        file
+    }
+
+    #[test]
+    fn rows_are_read_in_step_and_a_bad_one_is_named_by_its_number() {
+        let good = partial(&[("", LINES, 5), ("2024-05-01", "clicks", 3), ("2024-05-02", "head", 1)]);
+        let (mut counted, mut acc) = (Counted::default(), Accounting::default());
+        load(good.path(), &mut counted, &mut acc).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((acc.lines, acc.clicks, acc.head_hits), (5, 3, 1));
+        for (rows, said) in [
+            (&[("2024-05-01", "clicks", 3), ("May 2", "clicks", 1)][..], "row 2: day `May 2` is not YYYY-MM-DD"),
+            (
+                &[("2024-05-01", "clicks", 3), ("2024-05-01", "head", 1), ("2024-05-01", "likes", 1)][..],
+                "row 3: unknown row kind `likes`",
+            ),
+        ] {
+            let bad = partial(rows);
+            let error = load(bad.path(), &mut Counted::default(), &mut Accounting::default()).err();
+            assert_eq!(error.map(|e| e.to_string()).as_deref(), Some(said));
+        }
+    }
 }
