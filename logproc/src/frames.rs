@@ -165,10 +165,7 @@ impl Frames<'_> {
     /// Each parent's downline figures: the rollup by `parent` of its members' `hits` and
     /// `visits`, each joined to every ancestor of its partner.
     pub(crate) fn downline(&self, hits: LazyFrame, visits: &Visits) -> PolarsResult<DataFrame> {
-        let ancestors = self.ancestors()?;
-        let uniques = visits.distinct(&self.rows, self.member(), |m, met| {
-            met.extend_from_slice(ancestors.get(m as usize).map_or(&[][..], Vec::as_slice));
-        })?;
+        let uniques = visits.distinct(&self.rows, self.member(), self.ancestors()?)?;
         self.downline_of(hits, uniques)
     }
 
@@ -181,14 +178,7 @@ impl Frames<'_> {
         days: &[u64],
         windows: &[(u64, u64)],
     ) -> PolarsResult<Vec<DataFrame>> {
-        let ancestors = self.ancestors()?;
-        let uniques = visits.distinct_in_windows(
-            &self.rows,
-            days,
-            self.member(),
-            |m, met| met.extend_from_slice(ancestors.get(m as usize).map_or(&[][..], Vec::as_slice)),
-            windows,
-        )?;
+        let uniques = visits.distinct_in_windows(&self.rows, days, self.member(), self.ancestors()?, windows)?;
         hits.into_iter().zip(uniques).map(|(hits, uniques)| self.downline_of(hits, uniques)).collect()
     }
 
@@ -197,9 +187,10 @@ impl Frames<'_> {
         self.per_key(|[_, partner, _]| u64::from(partner))
     }
 
-    /// Every ancestor of each partner, by partner id: distinct visitors do not add up, so each
-    /// visit counts for every ancestor of its partner, a visitor once per ancestor.
-    fn ancestors(&self) -> PolarsResult<Vec<Vec<u64>>> {
+    /// The groups of a member's visits in a downline's rollup ([`Visits::distinct`]'s
+    /// `groups`): every ancestor of its partner. Distinct visitors do not add up, so each visit
+    /// counts for every ancestor, a visitor once per ancestor.
+    fn ancestors(&self) -> PolarsResult<impl Fn(u64, &mut Vec<u64>) + Sync> {
         let pairs = self.rel.clone().collect()?;
         let mut ancestors: Vec<Vec<u64>> = vec![Vec::new(); self.tally.keys.partners.all().len()];
         for (parent, member) in pairs.column("parent_id")?.u32()?.iter().zip(pairs.column("member_id")?.u32()?.iter()) {
@@ -207,7 +198,15 @@ impl Frames<'_> {
                 list.push(u64::from(parent));
             }
         }
-        Ok(ancestors)
+        Ok(move |member: u64, groups: &mut Vec<u64>| {
+            groups.extend_from_slice(ancestors.get(member as usize).map_or(&[][..], Vec::as_slice));
+        })
+    }
+
+    /// The day number ([`day_number`]) of each row of the hits, for
+    /// [`Frames::uniques_in_windows`] and [`Frames::downline_in_windows`].
+    pub(crate) fn row_days(&self) -> PolarsResult<Vec<u64>> {
+        Ok(self.rows.column("day_key")?.u64()?.into_no_null_iter().map(|k| k / HIGH).collect())
     }
 
     /// The rollup by parent of its members' `hits`, with the distinct visitors `uniques` of
@@ -219,7 +218,7 @@ impl Frames<'_> {
         // Counts add up: summed per member first, they join as one row per member.
         let sums = ["clicks", "bot_hits", "head_hits"].map(|c| self.total(c));
         let hits = to_parents(hits.group_by([self.member().cast(DataType::UInt32).alias("member_id")]).agg(sums));
-        named(self, &aggregate(self, hits, Some(uniques), Level::Parent)?, Level::Parent, &[])
+        rollup_with(self, hits, Some(uniques), Level::Parent, &[])
     }
 
     /// The distinct visitors of each group of `level` among `visits`, as `group_key` and
@@ -424,6 +423,18 @@ pub(crate) fn rollup(
         Level::Finest => None,
         _ => Some(f.uniques(&visits, level)?),
     };
+    rollup_with(f, hits, uniques, level, flags)
+}
+
+/// [`rollup`] with the distinct visitors of its groups counted already (`uniques`, as
+/// [`aggregate`] takes them).
+pub(crate) fn rollup_with(
+    f: &Frames<'_>,
+    hits: LazyFrame,
+    uniques: Option<DataFrame>,
+    level: Level,
+    flags: &[Flag],
+) -> PolarsResult<DataFrame> {
     named(f, &aggregate(f, hits, uniques, level)?, level, flags)
 }
 

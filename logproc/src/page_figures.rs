@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use refcenter_model::page_stats::{CHART_DAYS, Figures, PageStats, PartnerStats, WINDOWS, Windows};
 
 use crate::days::{Day, day_name, window_start};
-use crate::frames::{Frames, Level, aggregate, day_number, day_part, named};
+use crate::frames::{Frames, Level, day_number, day_part, rollup_with};
 
 fn strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a str>> {
     Ok(df.column(name)?.str()?.iter().map(Option::unwrap_or_default).collect())
@@ -101,7 +101,7 @@ fn window_rollups(f: &Frames<'_>, windows: &[(u64, u64)]) -> PolarsResult<Vec<Ro
     let Some(hits) = &f.hits else {
         polars_bail!(ComputeError: "the hits per day were let go before a window that needs them")
     };
-    let days: Vec<u64> = f.rows.column("day_key")?.u64()?.into_no_null_iter().map(|k| k >> 32).collect();
+    let days = f.row_days()?;
     let hits_in = |&(first, last): &(u64, u64)| {
         hits.clone().filter(day_part().gt_eq(lit(first)).and(day_part().lt_eq(lit(last))))
     };
@@ -114,8 +114,7 @@ fn window_rollups(f: &Frames<'_>, windows: &[(u64, u64)]) -> PolarsResult<Vec<Ro
         uniques(&ad_visits, Level::PartnerAd)?,
     );
     let team = f.downline_in_windows(windows.iter().map(hits_in).collect(), &f.visits, &days, windows)?;
-    let rollup =
-        |hits: LazyFrame, uniques: DataFrame, level| named(f, &aggregate(f, hits, Some(uniques), level)?, level, &[]);
+    let rollup = |hits: LazyFrame, uniques: DataFrame, level| rollup_with(f, hits, Some(uniques), level, &[]);
     windows
         .iter()
         .zip(own.into_iter().zip(links).zip(ads).zip(team))
