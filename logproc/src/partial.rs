@@ -22,10 +22,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::accounting::Accounting;
-use crate::breakdown::Dim;
 use crate::counted::Counted;
 use crate::days::{Day, day_from_name, day_name};
-use crate::store::partition::{Columns, PartitionError, breakdown_rows, read, row_columns, stored_row, to_parquet};
+use crate::store::partition::{Columns, PartitionError, RowOf, breakdown_rows, read, row_columns, row_of, to_parquet};
 use crate::tally::Stored;
 
 /// The accounting rows' kinds.
@@ -131,14 +130,15 @@ pub fn load(path: &Path, counted: &mut Counted, acc: &mut Accounting) -> Result<
                 let day_text = day.unwrap_or("");
                 let d = day_from_name(day_text).ok_or_else(|| bad(format!("day `{day_text}` is not YYYY-MM-DD")))?;
                 let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
-                if let Some(dim) = Dim::from_name(kind) {
-                    breakdowns.add_named(d, names, dim, reason, n);
-                    continue;
-                }
-                let row = stored_row((kind, reason, visitor, hits)).map_err(|e| match e {
-                    PartitionError::Kind(k) => bad(format!("unknown row kind `{k}`")),
-                    PartitionError::Polars(e) => PartialError::Format(e),
-                })?;
+                let row = match row_of((kind, reason, visitor, hits)) {
+                    Ok(RowOf::Tally(row)) => row,
+                    Ok(RowOf::Breakdown(dim)) => {
+                        breakdowns.add_named(d, names, dim, reason, n);
+                        continue;
+                    }
+                    Err(PartitionError::Kind(k)) => return Err(bad(format!("unknown row kind `{k}`"))),
+                    Err(PartitionError::Polars(e)) => return Err(PartialError::Format(e)),
+                };
                 match row {
                     Stored::Clicks(n) => acc.clicks += n,
                     Stored::Head(n) => acc.head_hits += n,

@@ -93,9 +93,7 @@ pub fn encode_rows(rows: &mut [([&str; 3], Columns<'_>)]) -> PolarsResult<Vec<u8
 }
 
 /// The row of the `kind`, `reason`, `visitor` and `hits` columns (as [`row_columns`] made them).
-pub(crate) fn stored_row(
-    (kind, reason, visitor, hits): (&str, &str, Option<u64>, Option<u64>),
-) -> Result<Stored, PartitionError> {
+fn stored_row((kind, reason, visitor, hits): (&str, &str, Option<u64>, Option<u64>)) -> Result<Stored, PartitionError> {
     let n = hits.unwrap_or(0);
     Ok(match kind {
         "clicks" => Stored::Clicks(n),
@@ -107,6 +105,25 @@ pub(crate) fn stored_row(
         }
         other => return Err(PartitionError::Kind(other.to_owned())),
     })
+}
+
+/// What a row of a partition or a partial holds, by its `kind`: a tally's row, or the clicks of
+/// one value of a breakdown's dimension.
+pub(crate) enum RowOf {
+    Tally(Stored),
+    Breakdown(Dim),
+}
+
+/// The row of the `kind`, `reason`, `visitor` and `hits` columns: a tally's ([`stored_row`],
+/// most rows, tried first), else a breakdown's; an error for a kind that is neither.
+pub(crate) fn row_of(columns: (&str, &str, Option<u64>, Option<u64>)) -> Result<RowOf, PartitionError> {
+    match stored_row(columns) {
+        Ok(row) => Ok(RowOf::Tally(row)),
+        Err(PartitionError::Kind(kind)) => {
+            Dim::from_name(columns.0).map(RowOf::Breakdown).ok_or(PartitionError::Kind(kind))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(crate) fn to_parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
@@ -139,19 +156,18 @@ pub fn load_rows(
     for ((((link, partner), ad), (kind, reason)), (visitor, hits)) in rows.zip(visitors.iter().zip(hits.iter())) {
         let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
         let (kind, reason) = (kind.unwrap_or(""), reason.unwrap_or(""));
-        // The tally's kinds first (most rows are visitors), then the breakdowns' dimensions.
-        if !matches!(kind, "visitor" | "clicks" | "head" | "bot")
-            && let Some(dim) = Dim::from_name(kind)
-        {
-            breakdowns.add_named(day, names, dim, reason, hits.unwrap_or(0));
-            continue;
-        }
+        let row = match row_of((kind, reason, visitor, hits))? {
+            RowOf::Tally(row) => row,
+            RowOf::Breakdown(dim) => {
+                breakdowns.add_named(day, names, dim, reason, hits.unwrap_or(0));
+                continue;
+            }
+        };
         let key = match last {
             Some((before, k)) if before == names => k,
             _ => tally.keys.key_of(names),
         };
         last = Some((names, key));
-        let row = stored_row((kind, reason, visitor, hits))?;
         if for_report {
             tally.add_stored_for_report(day, key, row);
         } else {
