@@ -315,7 +315,6 @@ mod tests {
         assert_eq!(p.all_time, p.last_30_days);
     }
 
-    /// The rows of `df` as text, columns joined by commas.
     /// A table named whole, in three slices (so that slicing is checked too).
     fn whole(table: &dyn Slices) -> DataFrame {
         let third = table.height().div_ceil(3).max(1);
@@ -328,6 +327,7 @@ mod tests {
         df
     }
 
+    /// The rows of `df` as text, columns joined by commas.
     fn text(df: &DataFrame) -> Vec<String> {
         (0..df.height())
             .map(|i| {
