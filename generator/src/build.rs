@@ -103,7 +103,7 @@ pub fn build(
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
     let (rules, emitted) = redirect_rules(program).map_err(BuildError::Limits)?;
-    let mut out = OutputWriter::begin(&options.out)?;
+    let out = OutputWriter::begin(&options.out)?;
     out.write("public/robots.txt", robots(&rules).as_bytes())?;
     // Pages go straight into the staging folder; on a problem the writer is dropped, which
     // removes it, and the previous output stays.

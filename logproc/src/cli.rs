@@ -573,14 +573,14 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ReportError::Output(e) => io(&e),
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     };
-    let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
-    let mut sink = Streamed { out: &mut out, layout: &layout, formats: &args.formats };
-    let mut t = tables(&mut counted, &known, &program, as_of, daily_days.as_ref(), &mut sink).map_err(failed)?;
+    let out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
+    let sink = Streamed { out: &out, layout: &layout, formats: &args.formats };
+    let mut t = tables(&mut counted, &known, &program, as_of, daily_days.as_ref(), &sink).map_err(failed)?;
     let mut payout = None;
     if let Some((c, mut ledger, day)) = ledger {
         let clicks = t.pages.partners.iter().map(|(p, s)| (p.clone(), s.own.all_time.clicks)).collect();
         orders_above_clicks(&mut ledger, &clicks);
-        commission_run::write_tables(&program, c, &ledger, |name, df| write_table(&mut out, name, df, &args.formats))
+        commission_run::write_tables(&program, c, &ledger, |name, df| write_table(&out, name, df, &args.formats))
             .map_err(failed)?;
         let known_exports = store.as_ref().map_or(reading.read.len(), |s| s.ledger().exports.len());
         info.commissions = Some(commission_run::summary(&program, c, &ledger, known_exports, reading.read.len()));
@@ -590,7 +590,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         // Last, as it takes the ledger's lines apart into the pages' own.
         commission_run::page_figures(&program, ledger, day, &mut t.pages);
     }
-    write(&mut out, &mut t, &acc, &info, &layout, &args.formats).map_err(failed)?;
+    write(&out, &mut t, &acc, &info, &layout, &args.formats).map_err(failed)?;
     if let Some(store) = &store {
         // Last: the run that finds nothing new and this digest keeps the report.
         let digest = format!("{}\n", store_run::report_digest(store, &inputs));
@@ -678,7 +678,7 @@ fn write_payout(dir: &Path, run: &Batch, program: &Program) -> Result<String, Fa
             EXIT_USAGE,
         )
     };
-    let mut out = OutputWriter::begin(dir).map_err(|e| failed(&e))?;
+    let out = OutputWriter::begin(dir).map_err(|e| failed(&e))?;
     for (name, bytes) in &run.files {
         out.write(name, bytes).map_err(|e| failed(&e))?;
     }

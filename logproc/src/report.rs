@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use refcenter_model::page_stats::PageStats;
+use refcenter_model::page_stats::{PageStats, PartnerStats};
 use refcenter_output::OutputWriter;
 
 use crate::accounting::Accounting;
@@ -115,7 +115,7 @@ pub enum Layout {
 /// Writes `table` as `<stem>.<format>` in each of `formats`, side by side and a slice of rows
 /// at a time, streamed into the files (the largest tables are hundreds of megabytes as JSON).
 pub(crate) fn write_table(
-    out: &mut OutputWriter,
+    out: &OutputWriter,
     stem: &str,
     table: &dyn Slices,
     formats: &Formats,
@@ -157,7 +157,7 @@ const SLICE: usize = 512 * 512;
 /// written as soon as they are computed, a slice of rows at a time.
 pub struct Streamed<'a> {
     /// The report folder being written.
-    pub out: &'a mut OutputWriter,
+    pub out: &'a OutputWriter,
     /// How its per-day tables are laid out.
     pub layout: &'a Layout,
     /// The formats of its tables.
@@ -165,7 +165,7 @@ pub struct Streamed<'a> {
 }
 
 impl TableSink for Streamed<'_> {
-    fn table(&mut self, name: &str, table: &dyn Slices) -> Result<(), ReportError> {
+    fn table(&self, name: &str, table: &dyn Slices) -> Result<(), ReportError> {
         match self.layout {
             // A store's run computes the per-day table of the changed days only.
             Layout::PerDay { days, write, .. } if name == "daily" => {
@@ -230,7 +230,7 @@ fn in_slices<W: std::io::Write + Send>(
 /// Writes the rows of each day in `write` as `days/<day>/<name>.*`, and keeps the other days'
 /// files from the previous report.
 fn per_day(
-    out: &mut OutputWriter,
+    out: &OutputWriter,
     days: &[String],
     write: &std::collections::BTreeSet<String>,
     name: &str,
@@ -253,7 +253,7 @@ fn per_day(
 /// Writes the report files for `tables` and `acc` into `out`, besides those
 /// [`Streamed`] wrote.
 pub fn write(
-    out: &mut OutputWriter,
+    out: &OutputWriter,
     tables: &mut Tables,
     acc: &Accounting,
     info: &RunInfo,
@@ -291,7 +291,7 @@ pub fn write(
     // One file keyed by partner code: the generator reads it once, and a program of 10,000
     // partners does not cost 10,000 file creations a run.
     out.write_with(refcenter_model::page_stats::PAGE_STATS_FILE, |w| {
-        write_page_stats(w, &mut tables.pages, &tables.page_tops)?;
+        write_page_stats(w, &tables.pages, &tables.page_tops)?;
         w.write_all(b"\n")
     })?;
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;
@@ -299,24 +299,46 @@ pub fn write(
 }
 
 /// Writes `pages` as JSON, as serde writes a [`PageStats`], each partner's figures with its
-/// breakdowns' top values from `tops`: given to one partner at a time, written, and let go.
-fn write_page_stats(w: &mut dyn std::io::Write, pages: &mut PageStats, tops: &PageTops) -> std::io::Result<()> {
-    // Every field, so that a field added to the model is not left out here unseen.
+/// breakdowns' top values from `tops`, which holds them as JSON already.
+fn write_page_stats(w: &mut dyn std::io::Write, pages: &PageStats, tops: &PageTops) -> std::io::Result<()> {
+    // Every field, here and below, so that a field added to the model is not left out unseen.
     let PageStats { as_of, first_day, partners } = pages;
     w.write_all(b"{\"as_of\":")?;
     serde_json::to_writer(&mut *w, as_of)?;
     w.write_all(b",\"first_day\":")?;
     serde_json::to_writer(&mut *w, first_day)?;
     w.write_all(b",\"partners\":{")?;
-    for (i, (code, stats)) in partners.iter_mut().enumerate() {
+    let mut tops = tops.reader();
+    for (i, (code, stats)) in partners.iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
         serde_json::to_writer(&mut *w, code)?;
         w.write_all(b":")?;
-        stats.breakdowns = tops.shares(code);
-        serde_json::to_writer(&mut *w, stats)?;
-        stats.breakdowns = BTreeMap::new();
+        // The report's partners have no breakdowns of their own: theirs are in `tops`.
+        let PartnerStats { own, downline, links, ads, daily, breakdowns: _, commissions } = stats;
+        let key = |w: &mut dyn std::io::Write, name: &str| write!(w, ",\"{name}\":");
+        w.write_all(b"{\"own\":")?;
+        serde_json::to_writer(&mut *w, own)?;
+        if let Some(downline) = downline {
+            key(w, "downline")?;
+            serde_json::to_writer(&mut *w, downline)?;
+        }
+        key(w, "links")?;
+        serde_json::to_writer(&mut *w, links)?;
+        key(w, "ads")?;
+        serde_json::to_writer(&mut *w, ads)?;
+        key(w, "daily")?;
+        serde_json::to_writer(&mut *w, daily)?;
+        if let Some(json) = tops.json(code)? {
+            key(w, "breakdowns")?;
+            w.write_all(json)?;
+        }
+        if let Some(commissions) = commissions {
+            key(w, "commissions")?;
+            serde_json::to_writer(&mut *w, commissions)?;
+        }
+        w.write_all(b"}")?;
     }
     w.write_all(b"}}")
 }
@@ -368,7 +390,7 @@ mod tests {
 
     #[test]
     fn page_figures_are_written_as_serde_writes_them_each_partner_with_its_tops() {
-        use refcenter_model::page_stats::{Figures, PartnerStats, Windows};
+        use refcenter_model::page_stats::{Figures, PartnerCommissions, Windows};
 
         use crate::breakdown::{Breakdowns, Dim};
 
@@ -388,27 +410,24 @@ mod tests {
             daily: [("2024-05-10".to_owned(), Figures { clicks: 5, unique_clicks: 2 })].into(),
             ..PartnerStats::default()
         };
-        // `r` has no tops; `s` has some but is not among the partners with figures.
-        let partners =
-            [("p", p), ("q", PartnerStats::default()), ("r", PartnerStats { own: figures(1), ..Default::default() })];
+        // `q` has commissions too; `r` has no tops; `s` has some but is not among the partners
+        // with figures.
+        let q = PartnerStats { commissions: Some(PartnerCommissions::default()), ..PartnerStats::default() };
+        let partners = [("p", p), ("q", q), ("r", PartnerStats { own: figures(1), ..Default::default() })];
         for first_day in [Some("2024-05-01".to_owned()), None] {
-            let mut pages = PageStats {
+            let pages = PageStats {
                 as_of: "2024-05-10".to_owned(),
                 first_day,
                 partners: partners.iter().map(|(c, s)| ((*c).to_owned(), s.clone())).collect(),
             };
             let mut expected = pages.clone();
             for (code, stats) in &mut expected.partners {
-                stats.breakdowns = tops.shares(code);
+                stats.breakdowns = tops.reader().shares(code);
             }
             assert_eq!(expected.partners["p"].breakdowns["country"].all_time.len(), 2);
             let mut written = Vec::new();
-            write_page_stats(&mut written, &mut pages, &tops).unwrap_or_else(|e| panic!("{e}"));
+            write_page_stats(&mut written, &pages, &tops).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(String::from_utf8(written).ok(), serde_json::to_string(&expected).ok());
-            assert!(
-                pages.partners.values().all(|s| s.breakdowns.is_empty()),
-                "each partner's tops let go once written"
-            );
         }
     }
 }

@@ -38,8 +38,9 @@ impl Slices for DataFrame {
     }
 }
 
-/// Takes each table as it is computed, by its name (`daily`, `by_link_partner_ad`, ...).
-pub trait TableSink {
+/// Takes each table as it is computed, by its name (`daily`, `by_link_partner_ad`, ...), from
+/// any thread: tables computed side by side are written side by side.
+pub trait TableSink: Sync {
     /// Takes the table `name`.
-    fn table(&mut self, name: &str, table: &dyn Slices) -> Result<(), ReportError>;
+    fn table(&self, name: &str, table: &dyn Slices) -> Result<(), ReportError>;
 }

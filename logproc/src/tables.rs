@@ -60,7 +60,8 @@ fn unknown_codes(f: &Frames<'_>, rows: &DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// Computes every table (the counts and visits are taken out of `counted`), the breakdown
-/// tables on a thread of their own beside the others; the page figures' windows end on the day
+/// tables on a thread of their own beside the others, which also hands them to `sink` (the
+/// other tables leave a core idle much of the time); the page figures' windows end on the day
 /// `as_of`. The largest tables, per day and over the period per (link, partner, ad), are handed
 /// to `sink` as `daily` and `by_link_partner_ad` as soon as they are computed, to be named and
 /// written a slice at a time, and not kept. The per-day table is
@@ -72,22 +73,29 @@ pub fn tables(
     program: &Program,
     as_of: Day,
     daily_days: Option<&std::collections::BTreeSet<Day>>,
-    sink: &mut dyn TableSink,
+    sink: &dyn TableSink,
 ) -> Result<Tables, ReportError> {
     let Counted { tally, breakdowns } = counted;
     std::thread::scope(|scope| {
-        // The breakdown tables need none of the others: they are computed beside them.
-        let breakdown_tables = scope.spawn(move || crate::breakdown::tables::tables(breakdowns, as_of));
-        let mut t = count_tables(tally, known, program, as_of, daily_days, sink)?;
-        let b = breakdown_tables.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-        for (name, table) in &b.tables {
-            sink.table(name, table.as_ref())?;
-        }
-        t.page_tops = b.pages;
-        // The whole program's table, a few rows a dimension, named whole for the HTML report.
-        if let Some((_, program)) = b.tables.first() {
-            t.breakdown = program.slice(0, program.height())?;
-        }
+        // The breakdown tables need none of the others: they are computed and written beside
+        // them.
+        let breakdown_tables = scope.spawn(move || {
+            let b = crate::breakdown::tables::tables(breakdowns, as_of)?;
+            for (name, table) in &b.tables {
+                sink.table(name, table.as_ref())?;
+            }
+            // The whole program's table, a few rows a dimension, named whole for the HTML report.
+            let program = match b.tables.first() {
+                Some((_, program)) => program.slice(0, program.height())?,
+                None => DataFrame::default(),
+            };
+            Ok::<_, ReportError>((b.pages, program))
+        });
+        let t = count_tables(tally, known, program, as_of, daily_days, sink);
+        // Joined before the other tables' error is returned: the thread may be writing.
+        let b = breakdown_tables.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let mut t = t?;
+        (t.page_tops, t.breakdown) = b?;
         Ok(t)
     })
 }
@@ -99,7 +107,7 @@ fn count_tables(
     program: &Program,
     as_of: Day,
     daily_days: Option<&std::collections::BTreeSet<Day>>,
-    sink: &mut dyn TableSink,
+    sink: &dyn TableSink,
 ) -> Result<Tables, ReportError> {
     let days = tally.days();
     let span = days.first().copied().zip(days.last().copied());

@@ -2,10 +2,12 @@
 //! Files go into a staging folder beside the output folder; only when every file is written
 //! does the staging folder replace the output folder, in one atomic exchange where the file
 //! system allows it. A run that fails or is interrupted leaves the previous output as it was.
+//! Threads of one build may write files side by side through the same writer.
 
 use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +36,19 @@ pub enum OutputError {
 pub struct OutputWriter {
     target: PathBuf,
     staging: PathBuf,
+    /// What was written so far, shared by the threads writing.
+    records: Mutex<Records>,
+    committed: bool,
+}
+
+/// The paths an [`OutputWriter`] has written and the folders it has made.
+#[derive(Debug, Default)]
+struct Records {
     /// The paths written so far, by [`fingerprint`] (a build of a million files keeps 16 bytes
     /// each, not the paths), to refuse a path written twice.
     written: HashSet<u128>,
     /// The folders made in the staging folder so far, by [`fingerprint`], so each is made once.
     folders: HashSet<u128>,
-    committed: bool,
 }
 
 /// A 128-bit hash of a path, which stands for it in the writer's records: two different paths
@@ -102,24 +111,18 @@ impl OutputWriter {
             std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
         }
         std::fs::create_dir(&staging).map_err(io_error("create", &staging))?;
-        Ok(OutputWriter {
-            target: target.to_path_buf(),
-            staging,
-            written: HashSet::new(),
-            folders: HashSet::new(),
-            committed: false,
-        })
+        Ok(OutputWriter { target: target.to_path_buf(), staging, records: Mutex::default(), committed: false })
     }
 
     /// Writes one file at `path` (`/`-separated, relative to the output folder).
-    pub fn write(&mut self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let full = self.claim(path)?;
         std::fs::write(&full, bytes).map_err(io_error("write", &full))
     }
 
     /// Writes one file at `path` as `fill` produces it, without holding it whole in memory.
     pub fn write_with(
-        &mut self,
+        &self,
         path: &str,
         fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     ) -> Result<(), OutputError> {
@@ -133,7 +136,7 @@ impl OutputWriter {
     /// buffered writer (in the order of `paths`), without holding them whole in memory: for
     /// one content in several formats, made a part at a time.
     pub fn write_many(
-        &mut self,
+        &self,
         paths: &[&str],
         fill: impl FnOnce(&mut [io::BufWriter<std::fs::File>]) -> io::Result<()>,
     ) -> Result<(), OutputError> {
@@ -155,7 +158,7 @@ impl OutputWriter {
 
     /// Keeps the file at `path` of the output being replaced, unchanged (a hard link where the
     /// file system allows it, else a copy); `false` when the old output has no such file.
-    pub fn keep(&mut self, path: &str) -> Result<bool, OutputError> {
+    pub fn keep(&self, path: &str) -> Result<bool, OutputError> {
         let old = self.target.join(path);
         if !old.is_file() {
             return Ok(false);
@@ -168,12 +171,15 @@ impl OutputWriter {
     }
 
     /// Checks `path` and makes its folder; the full path in the staging folder.
-    fn claim(&mut self, path: &str) -> Result<PathBuf, OutputError> {
+    fn claim(&self, path: &str) -> Result<PathBuf, OutputError> {
         let rel = Path::new(path);
         if path.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
             return Err(OutputError::Escapes(path.to_owned()));
         }
-        if !self.written.insert(fingerprint(rel)) {
+        // A writer whose other thread panicked while holding the records left them whole: each
+        // is one insert.
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        if !records.written.insert(fingerprint(rel)) {
             return Err(OutputError::Duplicate(path.to_owned()));
         }
         let full = self.staging.join(rel);
@@ -182,7 +188,7 @@ impl OutputWriter {
         // missing, and meet parents made for other files without knowing them).
         let mut missing = Vec::new();
         let mut dir = full.parent();
-        while let Some(d) = dir.filter(|d| *d != self.staging && !self.folders.contains(&fingerprint(d))) {
+        while let Some(d) = dir.filter(|d| *d != self.staging && !records.folders.contains(&fingerprint(d))) {
             missing.push(d);
             dir = d.parent();
         }
@@ -191,19 +197,19 @@ impl OutputWriter {
                 Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(io_error("create", d)(e)),
                 _ => {}
             }
-            self.folders.insert(fingerprint(d));
+            records.folders.insert(fingerprint(d));
         }
         Ok(full)
     }
 
     /// How many files were written.
     pub fn len(&self) -> usize {
-        self.written.len()
+        self.records.lock().unwrap_or_else(PoisonError::into_inner).written.len()
     }
 
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.written.is_empty()
+        self.len() == 0
     }
 
     /// Puts the new output in place of the old one.
@@ -274,7 +280,7 @@ mod tests {
         let out = dir.path().join("output");
         std::fs::create_dir_all(out.join("public")).unwrap();
         std::fs::write(out.join("public/stale.html"), "old").unwrap();
-        let mut w = OutputWriter::begin(&out).unwrap();
+        let w = OutputWriter::begin(&out).unwrap();
         w.write("public/index.html", b"new").unwrap();
         w.commit().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("public/index.html")).unwrap(), "new");
@@ -287,11 +293,11 @@ mod tests {
     fn kept_files_are_carried_over_unchanged() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
-        let mut w = OutputWriter::begin(&target).unwrap();
+        let w = OutputWriter::begin(&target).unwrap();
         w.write("days/a.csv", b"old a").unwrap();
         w.write("days/b.csv", b"old b").unwrap();
         w.commit().unwrap();
-        let mut w = OutputWriter::begin(&target).unwrap();
+        let w = OutputWriter::begin(&target).unwrap();
         assert!(w.keep("days/a.csv").unwrap());
         assert!(!w.keep("days/none.csv").unwrap());
         w.write("days/b.csv", b"new b").unwrap();
@@ -304,7 +310,7 @@ mod tests {
     fn files_written_side_by_side() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
-        let mut w = OutputWriter::begin(&target).unwrap();
+        let w = OutputWriter::begin(&target).unwrap();
         w.write_many(&["t.csv", "t.json"], |outs| {
             for part in ["a", "b"] {
                 io::Write::write_all(&mut outs[0], part.as_bytes())?;
@@ -319,6 +325,33 @@ mod tests {
         w.commit().unwrap();
         assert_eq!(std::fs::read(target.join("t.csv")).unwrap(), b"ab");
         assert_eq!(std::fs::read(target.join("t.json")).unwrap(), b"AB");
+    }
+
+    #[test]
+    fn threads_write_side_by_side_and_no_path_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let w = OutputWriter::begin(&target).unwrap();
+        let duplicates = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|t| {
+                    let w = &w;
+                    scope.spawn(move || {
+                        // Every thread writes its own files and tries the one shared path.
+                        for i in 0..50 {
+                            w.write(&format!("t{t}/f{i}.txt"), format!("{t} {i}").as_bytes()).unwrap();
+                        }
+                        matches!(w.write("shared/once.txt", t.to_string().as_bytes()), Err(OutputError::Duplicate(_)))
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).filter(|refused| *refused).count()
+        });
+        assert_eq!(duplicates, 3, "one thread writes the shared path, the others are refused");
+        assert_eq!(w.len(), 4 * 50 + 1);
+        w.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("t2/f49.txt")).unwrap(), "2 49");
+        assert_eq!(std::fs::read_dir(target.join("shared")).unwrap().count(), 1);
     }
 
     #[test]
@@ -346,7 +379,7 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("keep.txt"), "old").unwrap();
         {
-            let mut w = OutputWriter::begin(&out).unwrap();
+            let w = OutputWriter::begin(&out).unwrap();
             w.write("keep.txt", b"new").unwrap();
             assert!(matches!(w.write("keep.txt", b"again"), Err(OutputError::Duplicate(_))));
             assert!(matches!(w.write("../x", b""), Err(OutputError::Escapes(_))));

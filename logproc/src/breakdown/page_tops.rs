@@ -1,14 +1,13 @@
-//! [`PageTops`]: each partner's top values per dimension and window for its pages, kept as
-//! small numbers until `partners.json` is written, where they are made into [`Share`]s one
-//! partner at a time. Held as values (a `String` and a `Vec` each), 10,000 partners' tops took
-//! about 60 MB, a fifth of a run's memory with every dimension.
+//! [`PageTops`]: each partner's top values per dimension and window for its pages, written as
+//! JSON one partner at a time as soon as the breakdown tables are made. Held as values (a
+//! `String` and a `Vec` each), 10,000 partners' tops took about 60 MB, a fifth of a run's
+//! memory with every dimension; as JSON they take what `partners.json` gives them.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use refcenter_model::page_stats::{Share, WINDOWS, Windows};
 
-use super::counts::UNSET;
 use super::{Breakdowns, Dim};
 
 /// One value of a partner's top values: of dimension `dim` (its index in [`Dim::ALL`]) in
@@ -16,55 +15,125 @@ use super::{Breakdowns, Dim};
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Top {
     pub clicks: u64,
-    /// The value's id in the breakdowns while they are counted, in [`PageTops`]' own list once
-    /// made.
+    /// The value's id in the breakdowns.
     pub value: u32,
     pub dim: u8,
     pub window: u8,
 }
 
-/// Every partner's top values.
+/// The JSON of the partners' tops gathered before it is compressed as one block: blocks of a
+/// few hundred partners compress about tenfold.
+const BLOCK: usize = 1 << 18;
+
+/// Every partner's top values, as `partners.json` holds them.
 #[derive(Debug, Default)]
 pub struct PageTops {
-    /// The values the tops hold, per dimension (in [`Dim::ALL`]'s order), by their id in `rows`.
-    values: [Vec<String>; 6],
-    /// Per partner code, its rows.
-    partners: BTreeMap<String, Range<usize>>,
-    /// The partners' rows, each partner's by dimension and window, most clicks first.
-    rows: Vec<Top>,
+    /// Per partner code, its block (an index of `blocks`, or `blocks.len()`: the one being
+    /// filled) and its range in the block.
+    partners: BTreeMap<String, (usize, Range<usize>)>,
+    /// Each partner's top values as serde writes a [`PartnerStats::breakdowns`], in the order
+    /// the partners came: written on the breakdowns' own thread, they cost the report nothing
+    /// more than copying them into the file. Blocks of them compressed (zstd), with their
+    /// length unpacked.
+    ///
+    /// [`PartnerStats::breakdowns`]: refcenter_model::page_stats::PartnerStats::breakdowns
+    blocks: Vec<(Vec<u8>, usize)>,
+    /// The block being filled.
+    filling: Vec<u8>,
 }
 
 impl PageTops {
-    /// The tops of `rows` (each partner's range of them in `partners`, keyed by partner id),
-    /// their partners and values named from `b`; only the values some top holds are kept.
-    pub(super) fn new(mut rows: Vec<Top>, partners: Vec<(u32, Range<usize>)>, b: &Breakdowns) -> PageTops {
-        let mut values: [Vec<String>; 6] = Default::default();
-        let mut local: [Vec<u32>; 6] = std::array::from_fn(|d| vec![UNSET; b.values(Dim::ALL[d]).len()]);
-        for row in &mut rows {
-            let d = usize::from(row.dim);
-            let id = &mut local[d][row.value as usize];
-            if *id == UNSET {
-                *id = u32::try_from(values[d].len()).unwrap_or(UNSET);
-                values[d].push(b.values(Dim::ALL[d])[row.value as usize].clone());
-            }
-            row.value = *id;
-        }
-        let codes = b.keys.partners.all();
-        let partners = partners.into_iter().map(|(p, range)| (codes[p as usize].clone(), range)).collect();
-        PageTops { values, partners, rows }
-    }
-
-    /// The top values of `partner` per dimension name and window, most clicks first; empty for
-    /// a partner without clicks broken down.
-    pub fn shares(&self, partner: &str) -> BTreeMap<String, Windows<Vec<Share>>> {
-        let mut dims: BTreeMap<String, Windows<Vec<Share>>> = BTreeMap::new();
-        let Some(range) = self.partners.get(partner) else { return dims };
-        for top in &self.rows[range.clone()] {
-            let d = usize::from(top.dim);
-            let windows = dims.entry(Dim::ALL[d].name().to_owned()).or_default();
-            let value = self.values[d][top.value as usize].clone();
+    /// Adds the top values of the partner `partner` (its id in `b`), `tops` (values named from
+    /// `b`).
+    pub(super) fn push(&mut self, partner: u32, tops: &[Top], b: &Breakdowns) {
+        let mut dims: BTreeMap<&str, Windows<Vec<Share>>> = BTreeMap::new();
+        for top in tops {
+            let dim = Dim::ALL[usize::from(top.dim)];
+            let value = b.values(dim)[top.value as usize].clone();
+            let windows = dims.entry(dim.name()).or_default();
             windows.get_mut(WINDOWS[usize::from(top.window)]).push(Share { value, clicks: top.clicks });
         }
-        dims
+        let start = self.filling.len();
+        // Writing into memory fails only on a value serde cannot write, which a map of names to
+        // numbers is not.
+        let _ = serde_json::to_writer(&mut self.filling, &dims);
+        let place = (self.blocks.len(), start..self.filling.len());
+        self.partners.insert(b.keys.partners.all()[partner as usize].clone(), place);
+        if self.filling.len() >= BLOCK {
+            let packed = match zstd::bulk::compress(&self.filling, 1) {
+                Ok(packed) if packed.len() < self.filling.len() => packed,
+                _ => self.filling.clone(),
+            };
+            self.blocks.push((packed, self.filling.len()));
+            self.filling.clear();
+        }
+    }
+
+    /// A reader of the partners' tops, fastest in the order they came (their codes' order).
+    pub fn reader(&self) -> TopsReader<'_> {
+        TopsReader { tops: self, unpacked: None }
+    }
+}
+
+/// Reads [`PageTops`], a block unpacked at a time.
+pub struct TopsReader<'a> {
+    tops: &'a PageTops,
+    /// The block last unpacked, by its index.
+    unpacked: Option<(usize, Vec<u8>)>,
+}
+
+impl TopsReader<'_> {
+    /// The top values of `partner` as JSON (an object keyed by dimension name, each window's
+    /// values most clicks first); `None` for a partner without clicks broken down.
+    pub fn json(&mut self, partner: &str) -> std::io::Result<Option<&[u8]>> {
+        let Some((block, range)) = self.tops.partners.get(partner) else { return Ok(None) };
+        let Some((packed, len)) = self.tops.blocks.get(*block) else {
+            return Ok(Some(&self.tops.filling[range.clone()]));
+        };
+        if self.unpacked.as_ref().is_none_or(|(b, _)| b != block) {
+            // A block compresses to less than its length, else it is kept as it was.
+            let bytes = match packed.len() < *len {
+                true => zstd::bulk::decompress(packed, *len)?,
+                false => packed.clone(),
+            };
+            self.unpacked = Some((*block, bytes));
+        }
+        Ok(self.unpacked.as_ref().map(|(_, bytes)| &bytes[range.clone()]))
+    }
+
+    /// The top values of `partner` per dimension name and window, read back from its JSON;
+    /// empty for a partner without clicks broken down.
+    #[cfg(test)]
+    pub fn shares(&mut self, partner: &str) -> BTreeMap<String, Windows<Vec<Share>>> {
+        let json = self.json(partner).unwrap_or_else(|e| panic!("{e}"));
+        json.map(|json| serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tops_read_back_across_blocks_in_any_order() {
+        let mut b = Breakdowns::default();
+        let n = 3000;
+        for p in 0..n {
+            let partner = format!("p{p:05}");
+            b.add_named(10, ["l", &partner, ""], Dim::Country, "DE", p + 1);
+            b.add_named(10, ["l", &partner, ""], Dim::Referrer, &format!("site{}.example", p % 7), 2);
+        }
+        let tops = super::super::tables::tables(&mut b, 10).unwrap_or_else(|e| panic!("{e}")).pages;
+        assert!(tops.blocks.len() >= 2, "several blocks compressed: {}", tops.blocks.len());
+        let mut reader = tops.reader();
+        // In order, then back and forth between blocks.
+        let order = (0..n).chain([n - 1, 0, n / 2, 1, n - 2]);
+        for p in order {
+            let shares = reader.shares(&format!("p{p:05}"));
+            assert_eq!(shares["country"].all_time, [Share { value: "DE".into(), clicks: p + 1 }], "p{p:05}");
+            let referrer = format!("site{}.example", p % 7);
+            assert_eq!(shares["referrer"].last_7_days, [Share { value: referrer, clicks: 2 }]);
+        }
+        assert!(reader.json("nobody").unwrap_or_else(|e| panic!("{e}")).is_none());
     }
 }

@@ -8,7 +8,6 @@
 //! the store and the partials keep the clicks of each link, partner and ad.)
 
 use std::cmp::Reverse;
-use std::ops::Range;
 
 use polars::prelude::*;
 use refcenter_model::page_stats::{TOP_VALUES, WINDOWS};
@@ -187,8 +186,8 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
     let mut per_link: FxHashMap<(u32, u32), u64> = FxHashMap::default();
     let (mut program_rows, mut partner_rows) = (Rows::<0>(Vec::new()), Rows::<1>(Vec::new()));
     let (mut link_rows, mut ad_table) = (Rows::<1>(Vec::new()), Rows::<2>(Vec::new()));
-    // Each partner's top values, its rows one range of `tops`.
-    let (mut tops, mut top_partners): (Vec<Top>, Vec<(u32, Range<usize>)>) = (Vec::new(), Vec::new());
+    // Each partner's top values, made into the pages' JSON once it is done.
+    let (mut tops, mut pages): (Vec<Top>, PageTops) = (Vec::new(), PageTops::default());
     let mut i = 0;
     while i < order.len() {
         let [_, partner, _] = b.keys.parts()[order[i] as usize];
@@ -209,7 +208,6 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
             }
             i += 1;
         }
-        let first_top = tops.len();
         for (w, sums) in windows.iter_mut().enumerate() {
             let all_time = WINDOWS[w].is_none();
             let mut kept = [0; 6];
@@ -225,8 +223,9 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
                 }
             });
         }
-        if tops.len() > first_top {
-            top_partners.push((partner, first_top..tops.len()));
+        if !tops.is_empty() {
+            pages.push(partner, &tops, b);
+            tops.clear();
         }
         ad_rows.sort_unstable_by_key(|r| r.0);
         for group in ad_rows.chunk_by(|x, y| x.0 == y.0) {
@@ -257,7 +256,6 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
             Box::new(Named { rows: ad_table, columns: ["partner", "ad"], codes: [partners, ads], b }),
         ),
     ];
-    let pages = PageTops::new(tops, top_partners, b);
     Ok(BreakdownTables { tables, pages })
 }
 
@@ -286,7 +284,7 @@ mod tests {
             };
             assert_eq!((values.as_slice(), clicks.as_slice()), expected, "{name}");
         }
-        let top = &t.pages.shares("p")["country"].all_time;
+        let top = &t.pages.reader().shares("p")["country"].all_time;
         assert_eq!((top[0].value.as_str(), top[0].clicks), ("DE", 7));
         drop(t);
         assert_eq!(b.unsorted().count(), 0, "let go once grouped");
@@ -308,7 +306,7 @@ mod tests {
         assert_eq!(clicks, [Some(6), Some(4)]);
         let by_ad = &whole(t.tables[3].1.as_ref());
         assert_eq!(by_ad.height(), 1, "clicks without an ad are in no ad's rows");
-        let p = &t.pages.shares("p")["country"];
+        let p = &t.pages.reader().shares("p")["country"];
         let share = |v: &str, c| Share { value: v.to_owned(), clicks: c };
         assert_eq!(p.last_7_days, [share("DE", 3), share("FR", 2)]);
         assert_eq!(p.last_30_days, [share("FR", 6), share("DE", 3)]);
@@ -393,10 +391,10 @@ mod tests {
             text(&whole(t.tables[3].1.as_ref())),
             ["p,a,country,FR,3", "p,a,referrer,(direct),3", "q,b,country,DE,2", "q,b,referrer,t.co,2"]
         );
-        let top = &t.pages.shares("p")["referrer"];
+        let top = &t.pages.reader().shares("p")["referrer"];
         let share = |v: &str, c| Share { value: v.to_owned(), clicks: c };
         assert_eq!(top.last_7_days, [share("(direct)", 4), share("t.co", 1)]);
-        assert!(!t.pages.shares("q").contains_key("os"), "no dimension the profiles leave out");
-        assert!(t.pages.shares("r").is_empty(), "a partner without clicks has no tops");
+        assert!(!t.pages.reader().shares("q").contains_key("os"), "no dimension the profiles leave out");
+        assert!(t.pages.reader().shares("r").is_empty(), "a partner without clicks has no tops");
     }
 }
