@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::Dim;
-use crate::days::{Day, day_key, split_day_key};
+use crate::days::Day;
 use crate::names::{Keys, Names};
 use crate::sorted_rows::{merge_rows, sort_and_add_up};
 
@@ -37,8 +37,21 @@ pub fn profile_key(p: &Profile) -> ProfileKey {
     (pair(0), pair(2), pair(4))
 }
 
-/// One row: (packed (day, key), profile id) and the clicks.
-pub type Row = ((u64, u32), u32);
+/// One row: ([`RowDay`] of the day, key, profile id) and the clicks: 16 bytes.
+pub type Row = ((RowDay, u32, u32), u32);
+
+/// A day as a row holds it: a `u32` that sorts as the day does.
+pub type RowDay = u32;
+
+/// The [`RowDay`] of `day`.
+pub fn row_day(day: Day) -> RowDay {
+    day.cast_unsigned() ^ (1 << 31)
+}
+
+/// The day of a [`RowDay`].
+pub fn day_of_row(day: RowDay) -> Day {
+    (day ^ (1 << 31)).cast_signed()
+}
 
 /// The values met in each dimension and the profiles made of them, each given an id: what a
 /// run's workers share, so that their clicks are counted under the same profile ids.
@@ -122,7 +135,7 @@ impl Breakdowns {
     /// key `key` (of [`Breakdowns::keys`], or, in a run, of the tally's keys, which the run
     /// gives the breakdowns once done).
     pub fn add(&mut self, day: Day, key: u32, profile: u32, clicks: u32) {
-        self.fresh.push(((day_key(day, key), profile), clicks));
+        self.fresh.push(((row_day(day), key, profile), clicks));
         if self.fresh.len() >= SETTLE_AT {
             let mut run = std::mem::take(&mut self.fresh);
             sort_and_add_up(&mut run);
@@ -154,7 +167,7 @@ impl Breakdowns {
         self.add(day, k, id, u32::try_from(clicks).unwrap_or(u32::MAX));
     }
 
-    /// Every row, sorted by packed (day, key) and profile, one row each, kept as the one run.
+    /// Every row, sorted by day, key and profile, one row each, kept as the one run.
     pub fn settled(&mut self) -> &[Row] {
         let mut fresh = std::mem::take(&mut self.fresh);
         sort_and_add_up(&mut fresh);
@@ -183,8 +196,8 @@ impl Breakdowns {
     /// counted with breakdowns holds each of its clicks in every dimension counted).
     pub fn clicks_by_day(&self) -> BTreeMap<Day, u64> {
         let mut per_dim: BTreeMap<Day, [u64; 6]> = BTreeMap::new();
-        for &((packed, profile), clicks) in self.unsorted() {
-            let sums = per_dim.entry(split_day_key(packed).0).or_default();
+        for &((day, _, profile), clicks) in self.unsorted() {
+            let sums = per_dim.entry(day_of_row(day)).or_default();
             for (sum, &value) in sums.iter_mut().zip(&self.profiles.all()[profile as usize]) {
                 if value != UNSET {
                     *sum += u64::from(clicks);
@@ -221,9 +234,8 @@ impl Breakdowns {
             .collect();
         other.settled();
         let mut theirs = std::mem::take(&mut other.runs).pop().unwrap_or_default();
-        for ((packed, profile), _) in &mut theirs {
-            let (day, k) = split_day_key(*packed);
-            *packed = day_key(day, keys[k as usize]);
+        for ((_, k, profile), _) in &mut theirs {
+            *k = keys[*k as usize];
             *profile = profiles[*profile as usize];
         }
         sort_and_add_up(&mut theirs);
@@ -239,16 +251,15 @@ impl Breakdowns {
         let mut values: Vec<((Dim, u32), u32)> = Vec::new();
         let mut at = 0;
         while at < all.len() {
-            let packed = all[at].0.0;
-            let end = at + all[at..].iter().take_while(|r| r.0.0 == packed).count();
+            let (day, k, _) = all[at].0;
+            let end = at + all[at..].iter().take_while(|r| (r.0.0, r.0.1) == (day, k)).count();
             values.clear();
-            for &((_, profile), clicks) in &all[at..end] {
+            for &((_, _, profile), clicks) in &all[at..end] {
                 let p = &self.profiles.all()[profile as usize];
                 values.extend(Dim::ALL.iter().filter(|d| p[d.index()] != UNSET).map(|&d| ((d, p[d.index()]), clicks)));
             }
             sort_and_add_up(&mut values);
-            let (day, k) = split_day_key(packed);
-            let key = self.keys.parts()[k as usize];
+            let (day, key) = (day_of_row(day), self.keys.parts()[k as usize]);
             rows.extend(values.iter().map(|&((dim, value), clicks)| IdRow { day, key, dim, value, clicks }));
             at = end;
         }

@@ -13,10 +13,10 @@ use polars::prelude::*;
 use refcenter_model::page_stats::{TOP_VALUES, WINDOWS};
 use rustc_hash::FxHashMap;
 
-use super::counts::UNSET;
+use super::counts::{UNSET, day_of_row};
 use super::page_tops::{PageTops, Top};
 use super::{Breakdowns, Dim};
-use crate::days::{Day, split_day_key, window_start};
+use crate::days::{Day, window_start};
 use crate::sink::Slices;
 
 /// The tables of one report, their rows kept as ids (see [`Named`]).
@@ -147,18 +147,17 @@ fn by_key(b: &Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) ->
     }
     let mut starts = vec![0usize; place.len() + 1];
     // The rows as counted: the sums below add up a key's rows, whatever their order.
-    for &((packed, _), _) in b.unsorted() {
-        starts[place[split_day_key(packed).1 as usize] + 1] += 1;
+    for &((_, k, _), _) in b.unsorted() {
+        starts[place[k as usize] + 1] += 1;
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
     let mut next = starts.clone();
     let mut out = vec![(0, 0, 0); starts[place.len()]];
-    for &((packed, profile), clicks) in b.unsorted() {
-        let (day, k) = split_day_key(packed);
+    for &((day, k, profile), clicks) in b.unsorted() {
         let at = &mut next[place[k as usize]];
-        out[*at] = (day, profile, clicks);
+        out[*at] = (day_of_row(day), profile, clicks);
         *at += 1;
     }
     ByKey { rows: out, order, starts }
