@@ -135,10 +135,16 @@ impl Breakdowns {
     /// key `key` (of [`Breakdowns::keys`], or, in a run, of the tally's keys, which the run
     /// gives the breakdowns once done).
     pub fn add(&mut self, day: Day, key: u32, profile: u32, clicks: u32) {
+        if self.fresh.capacity() == 0 {
+            // Taken whole at once and kept across settlings: memory a run's pages touch once,
+            // not again each time the rows double or settle.
+            self.fresh.reserve_exact(SETTLE_AT);
+        }
         self.fresh.push(((row_day(day), key, profile), clicks));
         if self.fresh.len() >= SETTLE_AT {
-            let mut run = std::mem::take(&mut self.fresh);
-            sort_and_add_up(&mut run);
+            sort_and_add_up(&mut self.fresh);
+            let run = self.fresh.clone();
+            self.fresh.clear();
             self.push_run(run);
         }
     }
