@@ -187,6 +187,11 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
     let (mut link_rows, mut ad_table) = (Rows::<1>(Vec::new()), Rows::<2>(Vec::new()));
     // Each partner's top values, made into the pages' JSON once it is done.
     let (mut tops, mut pages): (Vec<Top>, PageTops) = (Vec::new(), PageTops::default());
+    // A window holding every day counted sums what all time sums (every window, when the
+    // period is shorter than a week): its tops are all time's, not summed again.
+    let (first, last) = rows.iter().fold((Day::MAX, Day::MIN), |(lo, hi), r| (lo.min(r.0), hi.max(r.0)));
+    let as_all_time = WINDOWS.map(|w| in_window(w, first, as_of) && in_window(w, last, as_of));
+    let all_time = WINDOWS.len() - 1;
     let mut i = 0;
     while i < order.len() {
         let [_, partner, _] = b.keys.parts()[order[i] as usize];
@@ -195,8 +200,8 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
             let [link, _, ad] = b.keys.parts()[order[i] as usize];
             for &(day, profile, clicks) in &rows[starts[i]..starts[i + 1]] {
                 let (profile_values, clicks) = (&b.profiles.all()[profile as usize], u64::from(clicks));
-                for (sums, w) in windows.iter_mut().zip(WINDOWS) {
-                    if in_window(w, day, as_of) {
+                for ((sums, w), same) in windows.iter_mut().zip(WINDOWS).zip(as_all_time) {
+                    if in_window(w, day, as_of) && (w.is_none() || !same) {
                         sums.add_profile(profile_values, clicks);
                     }
                 }
@@ -207,11 +212,19 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
             }
             i += 1;
         }
-        for (w, sums) in windows.iter_mut().enumerate() {
-            let all_time = WINDOWS[w].is_none();
+        // All time first: the windows that hold every day take its tops.
+        for w in std::iter::once(all_time).chain(0..all_time) {
+            if w != all_time && as_all_time[w] {
+                for k in 0..tops.len() {
+                    if usize::from(tops[k].window) == all_time {
+                        tops.push(Top { window: w as u8, ..tops[k] });
+                    }
+                }
+                continue;
+            }
             let mut kept = [0; 6];
-            sums.take(&ranks, |dim, v, n| {
-                if all_time {
+            windows[w].take(&ranks, |dim, v, n| {
+                if w == all_time {
                     partner_rows.0.push(([partner], dim, v, n));
                     program.add(dim.index(), v, n);
                 }
@@ -310,6 +323,34 @@ mod tests {
         assert_eq!(p.last_7_days, [share("DE", 3), share("FR", 2)]);
         assert_eq!(p.last_30_days, [share("FR", 6), share("DE", 3)]);
         assert_eq!(p.all_time, p.last_30_days);
+    }
+
+    #[test]
+    fn windows_holding_every_day_have_all_times_tops_and_days_after_the_last_are_in_all_time_only() {
+        let tops = |rows: &[(Day, &str, u64)], as_of| {
+            let mut b = Breakdowns::default();
+            for &(day, country, n) in rows {
+                b.add_named(day, ["l", "p", ""], Dim::Country, country, n);
+            }
+            let t = tables(&mut b, as_of).unwrap_or_else(|e| panic!("{e}"));
+            let c = t.pages.reader().shares("p")["country"].clone();
+            let values = |w: &[Share]| w.iter().map(|s| (s.value.clone(), s.clicks)).collect::<Vec<_>>();
+            [&c.last_7_days, &c.last_30_days, &c.last_90_days, &c.all_time].map(|w| values(w))
+        };
+        let v = |pairs: &[(&str, u64)]| pairs.iter().map(|&(s, n)| (s.to_owned(), n)).collect::<Vec<_>>();
+        // Every day within a week of the as-of day: four equal windows.
+        let same = tops(&[(100, "DE", 2), (98, "FR", 3)], 100);
+        assert!(same.iter().all(|w| *w == v(&[("FR", 3), ("DE", 2)])), "{same:?}");
+        // A day after the as-of day: in all time only, so no window is all time's.
+        let later = tops(&[(100, "DE", 2), (101, "FR", 3)], 100);
+        assert_eq!(later[0], v(&[("DE", 2)]));
+        assert_eq!(later[2], v(&[("DE", 2)]));
+        assert_eq!(later[3], v(&[("FR", 3), ("DE", 2)]));
+        // A day 40 days back: the 90-day window holds every day, the 30-day one does not.
+        let back = tops(&[(100, "DE", 2), (60, "FR", 3)], 100);
+        assert_eq!(back[1], v(&[("DE", 2)]));
+        assert_eq!(back[2], v(&[("FR", 3), ("DE", 2)]));
+        assert_eq!(back[2], back[3]);
     }
 
     /// A table named whole, in three slices (so that slicing is checked too).
