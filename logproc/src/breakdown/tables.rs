@@ -326,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn windows_holding_every_day_have_all_times_tops_and_days_after_the_last_are_in_all_time_only() {
+    fn windows_holding_every_day_have_all_times_tops_and_days_after_as_of_are_in_all_time_only() {
         let tops = |rows: &[(Day, &str, u64)], as_of| {
             let mut b = Breakdowns::default();
             for &(day, country, n) in rows {
