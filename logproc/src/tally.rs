@@ -66,6 +66,12 @@ impl Visitors {
     }
 }
 
+/// A row of [`Tally`]'s `stored`: (day, key, clicks, bot hits, HEAD hits).
+type StoredRow = (Day, u32, u64, u64, u64);
+
+/// The rows of one chunk of [`Tally`]'s `stored` (a megabyte).
+const STORED_CHUNK: usize = 1 << 15;
+
 /// One stored row of a day: what the store keeps of a (link, partner, ad) key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stored {
@@ -96,8 +102,10 @@ pub struct Tally {
     /// Clicks as (day and key packed, visitor), for unique clicks.
     visits: Visits,
     /// Counts of whole days read back from a store for a report, kept as stored: (day, key,
-    /// clicks, bot hits, HEAD hits). Cheaper than the map, and never stored again.
-    stored: Vec<(Day, u32, u64, u64, u64)>,
+    /// clicks, bot hits, HEAD hits). Cheaper than the map, and never stored again. Kept in
+    /// chunks of [`STORED_CHUNK`] rows, which merging moves instead of copying, so that the
+    /// millions of rows of a long store are not copied each time their list doubles.
+    stored: Vec<Vec<StoredRow>>,
     /// Bot hits by reason of the counts not in `counts`: the stored rows', and all of them once
     /// the counts were taken out for the tables.
     stored_bots: BTreeMap<&'static str, u64>,
@@ -207,7 +215,12 @@ impl Tally {
         for ((day, k, reason), n) in other.bots {
             *self.bots.entry((day, keys[k as usize], reason)).or_default() += n;
         }
-        self.stored.extend(other.stored.into_iter().map(|(day, k, c, b, h)| (day, keys[k as usize], c, b, h)));
+        for mut chunk in other.stored {
+            for row in &mut chunk {
+                row.1 = keys[row.1 as usize];
+            }
+            self.stored.push(chunk);
+        }
         for (reason, n) in other.stored_bots {
             *self.stored_bots.entry(reason).or_default() += n;
         }
@@ -243,7 +256,9 @@ impl Tally {
         let stored = std::mem::take(&mut self.stored);
         if !stored.is_empty() {
             let counts = |c, b, h| Counts { clicks: count(c), head_hits: count(h), bot_hits: count(b) };
-            rows.extend(stored.into_iter().map(|(day, k, c, b, h)| (day_key(day, k), counts(c, b, h))));
+            rows.reserve_exact(stored.iter().map(Vec::len).sum());
+            let stored = stored.into_iter().flatten();
+            rows.extend(stored.map(|(day, k, c, b, h)| (day_key(day, k), counts(c, b, h))));
             // A day of the store read back as several rows.
             sort_and_add_up(&mut rows);
         }
@@ -312,13 +327,21 @@ impl Tally {
     /// kept as rows, not merged per key, so [`Tally::stored_rows`] does not see them. For days
     /// this run does not store again.
     pub fn add_stored_for_report(&mut self, day: Day, k: u32, row: Stored) {
-        match row {
-            Stored::Visitor(v) => self.visits.push(day_key(day, k), v),
-            Stored::Clicks(n) => self.stored.push((day, k, n, 0, 0)),
-            Stored::Head(n) => self.stored.push((day, k, 0, 0, n)),
+        let row = match row {
+            Stored::Visitor(v) => return self.visits.push(day_key(day, k), v),
+            Stored::Clicks(n) => (day, k, n, 0, 0),
+            Stored::Head(n) => (day, k, 0, 0, n),
             Stored::Bot(reason, n) => {
-                self.stored.push((day, k, 0, n, 0));
                 *self.stored_bots.entry(reason).or_default() += n;
+                (day, k, 0, n, 0)
+            }
+        };
+        match self.stored.last_mut() {
+            Some(chunk) if chunk.len() < STORED_CHUNK => chunk.push(row),
+            _ => {
+                let mut chunk = Vec::with_capacity(STORED_CHUNK);
+                chunk.push(row);
+                self.stored.push(chunk);
             }
         }
     }
@@ -367,8 +390,14 @@ impl Tally {
     /// The days with a hit, sorted.
     pub fn days(&self) -> Vec<Day> {
         let mut days: Vec<Day> = self.counts.keys().map(|&(d, _)| d).collect();
-        days.extend(self.settled.iter().map(|r| split_day_key(r.0).0));
-        days.extend(self.stored.iter().map(|r| r.0));
+        // The settled and stored rows come in runs of one day: a day is listed once a run, not
+        // once a row (millions of them, for a long store).
+        let runs = self.settled.iter().map(|r| split_day_key(r.0).0).chain(self.stored.iter().flatten().map(|r| r.0));
+        for day in runs {
+            if days.last() != Some(&day) {
+                days.push(day);
+            }
+        }
         days.sort_unstable();
         days.dedup();
         days
@@ -379,7 +408,7 @@ impl Tally {
         let mut out: BTreeMap<Day, u64> = BTreeMap::new();
         let counted = self.counts.iter().map(|(&(day, _), c)| (day, u64::from(c.clicks)));
         let settled = self.settled.iter().map(|(packed, c)| (split_day_key(*packed).0, u64::from(c.clicks)));
-        let stored = self.stored.iter().map(|&(day, _, clicks, _, _)| (day, clicks));
+        let stored = self.stored.iter().flatten().map(|&(day, _, clicks, _, _)| (day, clicks));
         for (day, clicks) in counted.chain(settled).chain(stored) {
             *out.entry(day).or_default() += clicks;
         }
