@@ -328,7 +328,11 @@ impl Tally {
     /// this run does not store again.
     pub fn add_stored_for_report(&mut self, day: Day, k: u32, row: Stored) {
         let row = match row {
-            Stored::Visitor(v) => return self.visits.push(day_key(day, k), v),
+            Stored::Visitor(v) => {
+                // A visit goes to the visits, not to the stored counts.
+                self.visits.push(day_key(day, k), v);
+                return;
+            }
             Stored::Clicks(n) => (day, k, n, 0, 0),
             Stored::Head(n) => (day, k, 0, 0, n),
             Stored::Bot(reason, n) => {
