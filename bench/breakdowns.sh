@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the breakdowns cost: refstats with `--breakdowns none` and `--breakdowns all` on the same
-# log, alternating, PAIRS pairs per log (default 5), with the medians and their ratio; on
-# gen_logs.py's CloudFront and combined logs (LINES lines, default 2000000, the 10,000-partner
-# program) and on gen_shapes.py's three shapes (SHAPE_LINES lines, default 1000000). Quicker
+# log, alternating, PAIRS pairs per log (default 5), with the medians and their ratio (in wall
+# time, and in CPU time: user and system, both cores); on gen_logs.py's CloudFront and combined
+# logs (LINES lines, default 2000000, the 10,000-partner program) and on gen_shapes.py's three
+# shapes (SHAPE_LINES lines, default 1000000). Quicker
 # than bench/stats.sh, which runs the same two beside DuckDB and polars, three rounds. Not a
 # test: run it by hand and copy the figures into bench/README.md.
 #
@@ -21,12 +22,12 @@ cost() { # log, format, program, label
     local log="$1" format="$2" config="$3" label="$4"
     settle "$log"
     echo "$label: $(wc -l < "$log") lines, $pairs pairs"
-    local none_walls=() all_walls=() none_peaks=() all_peaks=()
+    local none_walls=() all_walls=() none_peaks=() all_peaks=() none_cpus=() all_cpus=()
     for _ in $(seq "$pairs"); do
         measure "none" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns none --out "$work/none" "$log"
-        none_walls+=("$wall"); none_peaks+=("$rss")
+        none_walls+=("$wall"); none_peaks+=("$rss"); none_cpus+=("$cpu")
         measure "all" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns all --out "$work/all" "$log"
-        all_walls+=("$wall"); all_peaks+=("$rss")
+        all_walls+=("$wall"); all_peaks+=("$rss"); all_cpus+=("$cpu")
     done
     local none all none_min all_min
     none="$(median "${none_walls[@]}")"; all="$(median "${all_walls[@]}")"
@@ -36,6 +37,12 @@ cost() { # log, format, program, label
     # The fastest run of each is the one least disturbed by the rest of the machine.
     printf '  fastest: none %.2f s, all %.2f s; cost %s\n' "$none_min" "$all_min" \
         "$(python3 -c "print(f'{$all_min / $none_min:.3f}')")"
+    # The CPU time (user and system, both cores) the breakdowns add: what they cost wherever
+    # the cores have other work, and less disturbed than wall time by the rest of the machine.
+    local none_cpu all_cpu
+    none_cpu="$(median "${none_cpus[@]}")"; all_cpu="$(median "${all_cpus[@]}")"
+    printf '  CPU, medians: none %.2f s, all %.2f s; cost %s\n' "$none_cpu" "$all_cpu" \
+        "$(python3 -c "print(f'{$all_cpu / $none_cpu:.3f}')")"
     rm -f "$log"
 }
 

@@ -7,13 +7,15 @@ export REFGEN_SECRET="benchmark-secret-not-for-production"
 work="$(mktemp -d "${TMPDIR:-/tmp}/refstats-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-measure() { # label, command...: prints the line and sets $wall and $rss (MB)
-    local label="$1"; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr" || {
+measure() { # label, command...: prints the line and sets $wall, $cpu (user and system
+    # seconds) and $rss (MB)
+    local label="$1" user sys; shift
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr" || {
         cat "$work/stderr"; exit 1; }
-    read -r wall kb < "$work/time"
+    read -r wall kb user sys < "$work/time"
     rss=$((kb / 1024))
-    printf '  %-34s %8.2f s %8d MB peak RSS\n' "$label" "$wall" "$rss"
+    cpu="$(python3 -c "print(f'{$user + $sys:.2f}')")"
+    printf '  %-34s %8.2f s %8d MB peak RSS %8.2f s CPU\n' "$label" "$wall" "$rss" "$cpu"
 }
 
 settle() { # file: written to disk and read once, so that no measured tool pays for the
