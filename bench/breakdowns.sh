@@ -17,6 +17,7 @@ cargo build --quiet --profile bench -p refstats
 refstats="$CARGO_TARGET_DIR/release/refstats"
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 fastest() { printf '%s\n' "$@" | sort -n | head -n 1; }
+ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
 
 cost() { # log, format, program, label
     local log="$1" format="$2" config="$3" label="$4"
@@ -33,16 +34,16 @@ cost() { # log, format, program, label
     none="$(median "${none_walls[@]}")"; all="$(median "${all_walls[@]}")"
     none_min="$(fastest "${none_walls[@]}")"; all_min="$(fastest "${all_walls[@]}")"
     printf '  medians: none %.2f s, %d MB; all %.2f s, %d MB; cost %s\n' "$none" "$(median "${none_peaks[@]}")" \
-        "$all" "$(median "${all_peaks[@]}")" "$(python3 -c "print(f'{$all / $none:.3f}')")"
+        "$all" "$(median "${all_peaks[@]}")" "$(ratio "$all" "$none")"
     # The fastest run of each is the one least disturbed by the rest of the machine.
     printf '  fastest: none %.2f s, all %.2f s; cost %s\n' "$none_min" "$all_min" \
-        "$(python3 -c "print(f'{$all_min / $none_min:.3f}')")"
+        "$(ratio "$all_min" "$none_min")"
     # The CPU time (user and system, both cores) the breakdowns add: what they cost wherever
     # the cores have other work, and less disturbed than wall time by the rest of the machine.
     local none_cpu all_cpu
     none_cpu="$(median "${none_cpus[@]}")"; all_cpu="$(median "${all_cpus[@]}")"
     printf '  CPU, medians: none %.2f s, all %.2f s; cost %s\n' "$none_cpu" "$all_cpu" \
-        "$(python3 -c "print(f'{$all_cpu / $none_cpu:.3f}')")"
+        "$(ratio "$all_cpu" "$none_cpu")"
     rm -f "$log"
 }
 
