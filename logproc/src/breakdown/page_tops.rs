@@ -7,8 +7,6 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use refcenter_model::page_stats::{Share, WINDOWS, Windows};
-
 use super::{Breakdowns, Dim};
 
 /// One value of a partner's top values: of dimension `dim` (its index in [`Dim::ALL`]) in
@@ -41,23 +39,96 @@ pub struct PageTops {
     blocks: Vec<(Vec<u8>, usize)>,
     /// The block being filled.
     filling: Vec<u8>,
+    /// The start of each value's JSON.
+    shares: ShareStarts,
 }
+
+/// The start of a [`Share`]'s JSON for each value met in the tops (`{"value":"DE","clicks":`),
+/// per dimension (by index in [`Dim::ALL`]) and value id: made once a value, where serde
+/// would escape the value again for each partner and window it is among the tops of.
+///
+/// [`Share`]: refcenter_model::page_stats::Share
+#[derive(Debug, Default)]
+struct ShareStarts([Vec<Option<Box<[u8]>>>; 6]);
+
+impl ShareStarts {
+    /// The start of the JSON of a share of the value `value` of the dimension `dim`.
+    fn start(&mut self, b: &Breakdowns, dim: usize, value: u32) -> &[u8] {
+        let starts = &mut self.0[dim];
+        let v = value as usize;
+        if starts.len() <= v {
+            starts.resize(v + 1, None);
+        }
+        starts[v].get_or_insert_with(|| {
+            let mut json = b"{\"value\":".to_vec();
+            // Writing a string into memory does not fail.
+            let _ = serde_json::to_writer(&mut json, &b.values(Dim::ALL[dim])[v]);
+            json.extend_from_slice(b",\"clicks\":");
+            json.into_boxed_slice()
+        })
+    }
+}
+
+/// The windows' names in `partners.json`, in [`WINDOWS`]' order (the order of [`Windows`]'
+/// fields).
+///
+/// [`WINDOWS`]: refcenter_model::page_stats::WINDOWS
+/// [`Windows`]: refcenter_model::page_stats::Windows
+const WINDOW_NAMES: [&str; 4] = ["last_7_days", "last_30_days", "last_90_days", "all_time"];
+
+/// The dimensions' indices in [`Dim::ALL`] in the order of their names: the order of the keys
+/// of a [`PartnerStats::breakdowns`] map.
+///
+/// [`PartnerStats::breakdowns`]: refcenter_model::page_stats::PartnerStats::breakdowns
+const DIMS_BY_NAME: [usize; 6] = [3, 4, 1, 2, 5, 0];
 
 impl PageTops {
     /// Adds the top values of the partner `partner` (its id in `b`), `tops` (values named from
-    /// `b`).
+    /// `b`), written as serde writes a map of dimension names to `Windows` of `Share`s.
     pub(super) fn push(&mut self, partner: u32, tops: &[Top], b: &Breakdowns) {
-        let mut dims: BTreeMap<&str, Windows<Vec<Share>>> = BTreeMap::new();
-        for top in tops {
-            let dim = Dim::ALL[usize::from(top.dim)];
-            let value = b.values(dim)[top.value as usize].clone();
-            let windows = dims.entry(dim.name()).or_default();
-            windows.get_mut(WINDOWS[usize::from(top.window)]).push(Share { value, clicks: top.clicks });
-        }
+        // The tops grouped by dimension (in name order) and window, each group's values in the
+        // order they came (most clicks first).
+        let group = |t: &Top| {
+            DIMS_BY_NAME.iter().position(|&d| d == usize::from(t.dim)).unwrap_or(6) * 4 + usize::from(t.window)
+        };
+        let mut order: Vec<(usize, &Top)> = tops.iter().map(|t| (group(t), t)).collect();
+        order.sort_by_key(|&(g, _)| g);
         let start = self.filling.len();
-        // Writing into memory fails only on a value serde cannot write, which a map of names to
-        // numbers is not.
-        let _ = serde_json::to_writer(&mut self.filling, &dims);
+        let out = &mut self.filling;
+        out.push(b'{');
+        let mut at = 0;
+        while at < order.len() {
+            let dim = order[at].0 / 4;
+            if at > 0 {
+                out.push(b',');
+            }
+            out.push(b'"');
+            out.extend_from_slice(Dim::ALL[DIMS_BY_NAME[dim]].name().as_bytes());
+            out.extend_from_slice(b"\":{");
+            for (w, name) in WINDOW_NAMES.iter().enumerate() {
+                if w > 0 {
+                    out.push(b',');
+                }
+                out.push(b'"');
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b"\":[");
+                let mut first = true;
+                while at < order.len() && order[at].0 == dim * 4 + w {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    let top = order[at].1;
+                    out.extend_from_slice(self.shares.start(b, DIMS_BY_NAME[dim], top.value));
+                    out.extend_from_slice(itoa::Buffer::new().format(top.clicks).as_bytes());
+                    out.push(b'}');
+                    at += 1;
+                }
+                out.push(b']');
+            }
+            out.push(b'}');
+        }
+        out.push(b'}');
         let place = (self.blocks.len(), start..self.filling.len());
         self.partners.insert(b.keys.partners.all()[partner as usize].clone(), place);
         if self.filling.len() >= BLOCK {
@@ -105,7 +176,10 @@ impl TopsReader<'_> {
     /// The top values of `partner` per dimension name and window, read back from its JSON;
     /// empty for a partner without clicks broken down.
     #[cfg(test)]
-    pub fn shares(&mut self, partner: &str) -> BTreeMap<String, Windows<Vec<Share>>> {
+    pub fn shares(
+        &mut self,
+        partner: &str,
+    ) -> BTreeMap<String, refcenter_model::page_stats::Windows<Vec<refcenter_model::page_stats::Share>>> {
         let json = self.json(partner).unwrap_or_else(|e| panic!("{e}"));
         json.map(|json| serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_default()
     }
@@ -113,7 +187,44 @@ impl TopsReader<'_> {
 
 #[cfg(test)]
 mod tests {
+    use refcenter_model::page_stats::{Share, WINDOWS, Windows};
+
     use super::*;
+
+    #[test]
+    fn tops_are_written_as_serde_writes_them() {
+        let mut names: Vec<(&str, usize)> = Dim::ALL.iter().map(|d| (d.name(), d.index())).collect();
+        names.sort();
+        assert_eq!(names.iter().map(|n| n.1).collect::<Vec<_>>(), DIMS_BY_NAME);
+        let mut b = Breakdowns::default();
+        let values = ["DE", "t.co", "a \"quoted\" \\ name", "ünïcödé", "line\nbreak", "mobile"];
+        let mut tops = Vec::new();
+        for (i, value) in values.into_iter().enumerate() {
+            // Values in several dimensions, windows left empty, in the order tables pushes them.
+            let dim = Dim::ALL[(i * 5) % 6];
+            let id = b.profiles.value_of(dim, value);
+            for window in [3, 0, 2] {
+                tops.push(Top {
+                    clicks: 1000 * i as u64 + u64::from(window),
+                    value: id,
+                    dim: dim.index() as u8,
+                    window,
+                });
+            }
+        }
+        tops.push(Top { clicks: u64::MAX, value: 0, dim: Dim::Source.index() as u8, window: 1 });
+        b.keys.key_of(["l", "p", ""]);
+        let mut expected: BTreeMap<&str, Windows<Vec<Share>>> = BTreeMap::new();
+        for t in &tops {
+            let dim = Dim::ALL[usize::from(t.dim)];
+            let share = Share { value: b.values(dim)[t.value as usize].clone(), clicks: t.clicks };
+            expected.entry(dim.name()).or_default().get_mut(WINDOWS[usize::from(t.window)]).push(share);
+        }
+        let mut pages = PageTops::default();
+        pages.push(0, &tops, &b);
+        let json = pages.reader().json("p").unwrap_or_else(|e| panic!("{e}")).map(<[u8]>::to_vec);
+        assert_eq!(json.map(String::from_utf8), Some(Ok(serde_json::to_string(&expected).unwrap_or_default())));
+    }
 
     #[test]
     fn tops_read_back_across_blocks_in_any_order() {

@@ -135,13 +135,17 @@ struct ByKey {
 /// The rows of `b` grouped by key (a counting sort: one pass to count, one to place), the keys
 /// ordered by the ranks of their codes (`[link, partner, ad]` ranks, each by id).
 fn by_key(b: &Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) -> ByKey {
-    let keys = b.keys.parts();
-    let mut order: Vec<u32> = (0..keys.len()).map(|k| u32::try_from(k).unwrap_or(u32::MAX)).collect();
-    order.sort_unstable_by_key(|&k| {
-        let [l, p, a] = keys[k as usize];
-        (partner_rank[p as usize], link_rank[l as usize], ad_rank[a as usize])
-    });
-    let mut place = vec![0usize; keys.len()];
+    // Each key as one integer that sorts in that order (its ranks, then its id): compared
+    // inline, where a key function would look up three ranks twice per comparison.
+    let mut sorted: Vec<u128> = (b.keys.parts().iter().zip(0u32..))
+        .map(|(&[l, p, a], k)| {
+            let ranks = [partner_rank[p as usize], link_rank[l as usize], ad_rank[a as usize], k];
+            ranks.into_iter().fold(0u128, |key, r| (key << 32) | u128::from(r))
+        })
+        .collect();
+    sorted.sort_unstable();
+    let order: Vec<u32> = sorted.into_iter().map(|key| key as u32).collect();
+    let mut place = vec![0usize; order.len()];
     for (i, &k) in order.iter().enumerate() {
         place[k as usize] = i;
     }
