@@ -133,34 +133,40 @@ struct ByKey {
 }
 
 /// The rows of `b` grouped by key (a counting sort: one pass to count, one to place), the keys
-/// ordered by the ranks of their codes (`[link, partner, ad]` ranks, each by id).
+/// with rows (a program's bots and unknown codes make many keys without a click) ordered by
+/// the ranks of their codes (`[link, partner, ad]` ranks, each by id).
 fn by_key(b: &Breakdowns, [link_rank, partner_rank, ad_rank]: &[Vec<u32>; 3]) -> ByKey {
-    // Each key as one integer that sorts in that order (its ranks, then its id): compared
-    // inline, where a key function would look up three ranks twice per comparison.
-    let mut sorted: Vec<u128> = (b.keys.parts().iter().zip(0u32..))
+    let parts = b.keys.parts();
+    // The rows of each key, by id; below, each key's place among the keys with rows.
+    let mut place = vec![0u32; parts.len()];
+    // The rows as counted: the sums below add up a key's rows, whatever their order.
+    for &((_, k, _), _) in b.unsorted() {
+        place[k as usize] += 1;
+    }
+    // Each key with rows as one integer that sorts in the keys' order (its ranks, then its id):
+    // compared inline, where a key function would look up three ranks twice per comparison.
+    let mut sorted: Vec<u128> = (parts.iter().zip(0u32..))
+        .filter(|&(_, k)| place[k as usize] > 0)
         .map(|(&[l, p, a], k)| {
             let ranks = [partner_rank[p as usize], link_rank[l as usize], ad_rank[a as usize], k];
             ranks.into_iter().fold(0u128, |key, r| (key << 32) | u128::from(r))
         })
         .collect();
     sorted.sort_unstable();
-    let order: Vec<u32> = sorted.into_iter().map(|key| key as u32).collect();
-    let mut place = vec![0usize; order.len()];
-    for (i, &k) in order.iter().enumerate() {
+    let (mut order, mut starts) = (Vec::with_capacity(sorted.len()), Vec::with_capacity(sorted.len() + 1));
+    let mut end = 0;
+    for (i, key) in (0u32..).zip(sorted) {
+        let k = key as u32;
+        order.push(k);
+        starts.push(end);
+        end += place[k as usize] as usize;
         place[k as usize] = i;
     }
-    let mut starts = vec![0usize; place.len() + 1];
-    // The rows as counted: the sums below add up a key's rows, whatever their order.
-    for &((_, k, _), _) in b.unsorted() {
-        starts[place[k as usize] + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
+    starts.push(end);
     let mut next = starts.clone();
-    let mut out = vec![(0, 0, 0); starts[place.len()]];
+    let mut out = vec![(0, 0, 0); end];
     for &((day, k, profile), clicks) in b.unsorted() {
-        let at = &mut next[place[k as usize]];
+        let at = &mut next[place[k as usize] as usize];
         out[*at] = (day_of_row(day), profile, clicks);
         *at += 1;
     }
