@@ -1,7 +1,8 @@
 //! [`Breakdowns`]: the clicks of each (day, link, partner, ad) per profile, a profile being the
 //! values a click has in each dimension (its source, device, operating system, browser,
-//! country and referrer) under one id. A click is one row appended, whatever the number of
-//! dimensions; rows are sorted and added up in runs, and broken down per dimension only when
+//! country and referrer) under one id. A click is one row, whatever the number of dimensions:
+//! added to the row of its (day, key, profile) while that row is in a small table, else
+//! appended; rows are sorted and added up in runs, and broken down per dimension only when
 //! read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run counts, what the
 //! store keeps of a day and a partial carries, and it merges associatively: clicks of
 //! the same (day, key, profile) add up, whatever grouping and order the parts come in.
