@@ -4,10 +4,15 @@
 # time, and in CPU time: user and system, both cores); on gen_logs.py's CloudFront and combined
 # logs (LINES lines, default 2000000, the 10,000-partner program) and on gen_shapes.py's three
 # shapes (SHAPE_LINES lines, default 1000000). Quicker
-# than bench/stats.sh, which runs the same two beside DuckDB and polars, three rounds. Not a
-# test: run it by hand and copy the figures into bench/README.md.
+# than bench/stats.sh, which runs the same two beside DuckDB and polars, three rounds. With
+# BASELINE set to another refstats binary (an earlier build, say), each pair also runs
+# `--breakdowns all` with it, its cost taken against this build's `none` (the same work when a
+# change touches only the breakdowns): a change's cost before and after, side by side on the
+# same machine state. Not a test: run it by hand and copy the figures into
+# bench/README.md.
 #
 #   bench/breakdowns.sh
+#   BASELINE=/tmp/refstats-before bench/breakdowns.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
@@ -24,11 +29,17 @@ cost() { # log, format, program, label
     settle "$log"
     echo "$label: $(wc -l < "$log") lines, $pairs pairs"
     local none_walls=() all_walls=() none_peaks=() all_peaks=() none_cpus=() all_cpus=()
+    local base_walls=() base_cpus=()
     for _ in $(seq "$pairs"); do
         measure "none" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns none --out "$work/none" "$log"
         none_walls+=("$wall"); none_peaks+=("$rss"); none_cpus+=("$cpu")
         measure "all" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns all --out "$work/all" "$log"
         all_walls+=("$wall"); all_peaks+=("$rss"); all_cpus+=("$cpu")
+        if [ -n "${BASELINE:-}" ]; then
+            measure "all, baseline" "$BASELINE" --config "$config" --format "$format" --no-progress --breakdowns all \
+                --out "$work/base" "$log"
+            base_walls+=("$wall"); base_cpus+=("$cpu")
+        fi
     done
     local none all none_min all_min
     none="$(median "${none_walls[@]}")"; all="$(median "${all_walls[@]}")"
@@ -44,6 +55,12 @@ cost() { # log, format, program, label
     none_cpu="$(median "${none_cpus[@]}")"; all_cpu="$(median "${all_cpus[@]}")"
     printf '  CPU, medians: none %.2f s, all %.2f s; cost %s\n' "$none_cpu" "$all_cpu" \
         "$(ratio "$all_cpu" "$none_cpu")"
+    if [ -n "${BASELINE:-}" ]; then
+        local base base_cpu
+        base="$(median "${base_walls[@]}")"; base_cpu="$(median "${base_cpus[@]}")"
+        printf '  baseline, medians: all %.2f s, %.2f s CPU; cost %s, in CPU time %s\n' "$base" "$base_cpu" \
+            "$(ratio "$base" "$none")" "$(ratio "$base_cpu" "$none_cpu")"
+    fi
     rm -f "$log"
 }
 
