@@ -24,22 +24,28 @@ median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 fastest() { printf '%s\n' "$@" | sort -n | head -n 1; }
 ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
 
+baseline_all() { # log, format, program: the baseline build's `--breakdowns all`, into base_walls
+    # and base_cpus (the caller's)
+    measure "all, baseline" "$BASELINE" --config "$3" --format "$2" --no-progress --breakdowns all --out "$work/base" "$1"
+    base_walls+=("$wall"); base_cpus+=("$cpu")
+}
+
 cost() { # log, format, program, label
     local log="$1" format="$2" config="$3" label="$4"
     settle "$log"
     echo "$label: $(wc -l < "$log") lines, $pairs pairs"
     local none_walls=() all_walls=() none_peaks=() all_peaks=() none_cpus=() all_cpus=()
     local base_walls=() base_cpus=()
-    for _ in $(seq "$pairs"); do
+    local pair
+    for pair in $(seq "$pairs"); do
         measure "none" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns none --out "$work/none" "$log"
         none_walls+=("$wall"); none_peaks+=("$rss"); none_cpus+=("$cpu")
+        # The baseline's run goes first in every other pair: whichever run follows `none` was
+        # measured slower here, which favoured the build run second.
+        if [ -n "${BASELINE:-}" ] && [ $((pair % 2)) = 0 ]; then baseline_all "$log" "$format" "$config"; fi
         measure "all" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns all --out "$work/all" "$log"
         all_walls+=("$wall"); all_peaks+=("$rss"); all_cpus+=("$cpu")
-        if [ -n "${BASELINE:-}" ]; then
-            measure "all, baseline" "$BASELINE" --config "$config" --format "$format" --no-progress --breakdowns all \
-                --out "$work/base" "$log"
-            base_walls+=("$wall"); base_cpus+=("$cpu")
-        fi
+        if [ -n "${BASELINE:-}" ] && [ $((pair % 2)) = 1 ]; then baseline_all "$log" "$format" "$config"; fi
     done
     local none all none_min all_min
     none="$(median "${none_walls[@]}")"; all="$(median "${all_walls[@]}")"
