@@ -3,13 +3,12 @@
 # log, alternating, PAIRS pairs per log (default 5), with the medians and their ratio (in wall
 # time, and in CPU time: user and system, both cores); on gen_logs.py's CloudFront and combined
 # logs (LINES lines, default 2000000, the 10,000-partner program) and on gen_shapes.py's three
-# shapes (SHAPE_LINES lines, default 1000000). Quicker
-# than bench/stats.sh, which runs the same two beside DuckDB and polars, three rounds. With
-# BASELINE set to another refstats binary (an earlier build, say), each pair also runs
-# `--breakdowns all` with it, its cost taken against this build's `none` (the same work when a
-# change touches only the breakdowns): a change's cost before and after, side by side on the
-# same machine state. Not a test: run it by hand and copy the figures into
-# bench/README.md.
+# shapes (SHAPE_LINES lines, default 1000000). Quicker than bench/stats.sh, which runs the same
+# two beside DuckDB and polars, three rounds. With BASELINE set to another refstats binary (an
+# earlier build, say), each pair also runs `--breakdowns all` with it, its cost taken against
+# this build's `none` (the same work when a change touches only the breakdowns): a change's cost
+# before and after, side by side on the same machine state. Not a test: run it by hand and copy
+# the figures into bench/README.md.
 #
 #   bench/breakdowns.sh
 #   BASELINE=/tmp/refstats-before bench/breakdowns.sh

@@ -83,7 +83,14 @@ const WINDOW_NAMES: [&str; 4] = ["last_7_days", "last_30_days", "last_90_days", 
 const DIMS_BY_NAME: [usize; 6] = [3, 4, 1, 2, 5, 0];
 
 /// Each dimension's place in [`DIMS_BY_NAME`], by its index in [`Dim::ALL`].
-const NAME_RANK: [usize; 6] = [5, 2, 3, 0, 1, 4];
+const NAME_RANK: [usize; 6] = {
+    let (mut rank, mut i) = ([0; 6], 0);
+    while i < 6 {
+        rank[DIMS_BY_NAME[i]] = i;
+        i += 1;
+    }
+    rank
+};
 
 /// The groups of a partner's tops: one per dimension and window.
 const GROUPS: usize = 6 * 4;
