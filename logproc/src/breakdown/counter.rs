@@ -87,10 +87,14 @@ impl<'a> Counter<'a> {
         }
         let mut p = [UNSET; 6];
         if wanted.has(Dim::Source) {
-            let query = memchr::memchr(b'?', record.path.as_bytes()).map_or("", |at| &record.path[at + 1..]);
-            // Most queries have no `q` at all: found by a vector search, before any parsing.
-            let marked = |q: &str| memchr::memchr(b'q', q.as_bytes()).is_some() && has_qr_marker(q);
-            let qr = marked(query) || marked(&record.query);
+            // Most paths and queries have no `q` at all: found by one vector search each, before
+            // the query is looked for or parsed.
+            let path = record.path.as_bytes();
+            let in_path = memchr::memchr(b'q', path).is_some()
+                && memchr::memchr(b'?', path).is_some_and(|at| has_qr_marker(&record.path[at + 1..]));
+            let query = record.query.as_bytes();
+            let qr =
+                in_path || (!query.is_empty() && memchr::memchr(b'q', query).is_some() && has_qr_marker(&record.query));
             if self.sources[usize::from(qr)] == UNSET {
                 self.sources[usize::from(qr)] = self.shared().value_of(Dim::Source, if qr { "qr" } else { "link" });
             }
