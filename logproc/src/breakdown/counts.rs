@@ -2,8 +2,9 @@
 //! values a click has in each dimension (its source, device, operating system, browser,
 //! country and referrer) under one id. A click is one row, whatever the number of dimensions:
 //! added to the row of its (day, key, profile) while that row is in a small table, else
-//! appended; rows are sorted and added up in runs, and broken down per dimension only when
-//! read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run counts, what the
+//! appended in chunks, which are sorted and added up into runs only once there are several
+//! (the tables of a run over a log add the rows up by key as they come), and broken down per
+//! dimension only when read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run counts, what the
 //! store keeps of a day and a partial carries, and it merges associatively: clicks of
 //! the same (day, key, profile) add up, whatever grouping and order the parts come in.
 
@@ -20,8 +21,13 @@ use crate::sorted_rows::{merge_rows, sort_and_add_up};
 const MAX_VALUES: usize = (1 << 28) - 1;
 /// What values past [`MAX_VALUES`] are counted under.
 pub const MORE: &str = "(more values)";
-/// Rows appended before they are sorted and added up into a run.
-const SETTLE_AT: usize = 1 << 20;
+/// Rows appended to one chunk (16 MB).
+const SETTLE_AT: usize = if cfg!(test) { 1 << 16 } else { 1 << 20 };
+/// Full chunks of rows kept as they came before they are sorted and added up into runs: a run
+/// over a log reads its rows in no order (the tables add them up by key), so a log of up to a
+/// few million rows is never sorted, and a bigger one takes at most this many chunks' memory
+/// (64 MB) more than sorted rows would.
+const UNSORTED_CHUNKS: usize = 4;
 /// The slots of the table that adds a click to the row of its (day, key, profile) while it
 /// is there (128 KB: it stays in a core's cache).
 const COMBINE_BITS: u32 = 13;
@@ -118,8 +124,10 @@ pub struct Breakdowns {
     /// whose row is in its slot is added to it instead of taking 16 bytes more. A row that
     /// another takes the slot of goes to `fresh`.
     combine: Vec<Row>,
-    /// Rows appended since the last run was made.
+    /// Rows appended to the chunk being filled.
     fresh: Vec<Row>,
+    /// Full chunks of rows, in no order, not added up.
+    chunks: Vec<Vec<Row>>,
     /// Rows settled, as runs sorted by key, one row a key within a run; a run is merged with
     /// the one before it once it is at least half its size, so a row is merged a few times
     /// over a run instead of each time rows settle.
@@ -172,19 +180,29 @@ impl Breakdowns {
         }
     }
 
-    /// Appends `row` to the fresh rows, settling them into a run when there are enough.
+    /// Appends `row` to the chunk being filled; a full chunk is put aside, and the full chunks
+    /// are settled into runs when there are [`UNSORTED_CHUNKS`] of them.
     fn append(&mut self, row: Row) {
         if self.fresh.capacity() == 0 {
-            // Taken whole at once and kept across settlings: memory a run's pages touch once,
-            // not again each time the rows double or settle.
+            // Taken whole at once: pages touched once, not again each time the rows double.
             self.fresh.reserve_exact(SETTLE_AT);
         }
         self.fresh.push(row);
         if self.fresh.len() >= SETTLE_AT {
-            sort_and_add_up(&mut self.fresh);
-            let run = self.fresh.clone();
-            self.fresh.clear();
-            self.push_run(run);
+            let full = std::mem::replace(&mut self.fresh, Vec::with_capacity(SETTLE_AT));
+            self.chunks.push(full);
+            if self.chunks.len() >= UNSORTED_CHUNKS {
+                self.settle_chunks();
+            }
+        }
+    }
+
+    /// Sorts and adds up each full chunk into a run.
+    fn settle_chunks(&mut self) {
+        for mut chunk in std::mem::take(&mut self.chunks) {
+            sort_and_add_up(&mut chunk);
+            chunk.shrink_to_fit();
+            self.push_run(chunk);
         }
     }
 
@@ -219,6 +237,7 @@ impl Breakdowns {
                 self.append(row);
             }
         }
+        self.settle_chunks();
         let mut fresh = std::mem::take(&mut self.fresh);
         sort_and_add_up(&mut fresh);
         self.runs.push(fresh);
@@ -234,13 +253,14 @@ impl Breakdowns {
     /// several rows (for what adds them up anyway, without sorting them first).
     pub fn unsorted(&self) -> impl Iterator<Item = &Row> {
         let combining = self.combine.iter().filter(|r| r.1 > 0);
-        combining.chain(&self.fresh).chain(self.runs.iter().flatten())
+        combining.chain(&self.fresh).chain(self.chunks.iter().flatten()).chain(self.runs.iter().flatten())
     }
 
     /// Lets go of every row (once the tables have what they need of them).
     pub fn drop_rows(&mut self) {
         self.combine = Vec::new();
         self.fresh = Vec::new();
+        self.chunks = Vec::new();
         self.runs = Vec::new();
     }
 
@@ -261,7 +281,10 @@ impl Breakdowns {
 
     /// Whether nothing was counted or named.
     fn is_empty(&self) -> bool {
-        let no_rows = self.combine.iter().all(|r| r.1 == 0) && self.fresh.is_empty() && self.runs.is_empty();
+        let no_rows = self.combine.iter().all(|r| r.1 == 0)
+            && self.fresh.is_empty()
+            && self.chunks.is_empty()
+            && self.runs.is_empty();
         self.keys.is_empty() && self.profiles.is_empty() && no_rows
     }
 
@@ -411,6 +434,26 @@ mod tests {
             assert_eq!(u64::from(clicks), expected[&k].min(u64::from(u32::MAX)), "{k:?}");
         }
         assert!(b.combine.is_empty(), "settling empties the slots");
+    }
+
+    #[test]
+    fn a_few_chunks_of_rows_stay_as_they_came_and_more_are_settled() {
+        let mut b = Breakdowns::default();
+        let row = |i: usize| ((row_day(1), (i % 100) as u32, 0), 1);
+        for i in 0..SETTLE_AT * (UNSORTED_CHUNKS - 1) {
+            b.append(row(i));
+        }
+        assert_eq!((b.chunks.len(), b.fresh.len(), b.runs.len()), (UNSORTED_CHUNKS - 1, 0, 0), "nothing sorted");
+        for i in 0..SETTLE_AT + 1 {
+            b.append(row(i));
+        }
+        assert_eq!((b.chunks.len(), b.fresh.len()), (0, 1));
+        assert!(b.runs.iter().all(|r| r.len() == 100), "settled: one row a key");
+        let total = SETTLE_AT * UNSORTED_CHUNKS + 1;
+        assert_eq!(b.unsorted().map(|r| r.1 as usize).sum::<usize>(), total);
+        let settled = b.settled().to_vec();
+        assert_eq!(settled.len(), 100);
+        assert_eq!(settled.iter().map(|r| r.1 as usize).sum::<usize>(), total);
     }
 
     #[test]
