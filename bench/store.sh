@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Stats store benchmark: the hourly run of `refstats --store` over a store that already holds
 # 90 days of a 10,000-partner program, with one new hour of CloudFront logs. Prints its wall
-# time and peak memory beside the one-off run a user would do without a store (every log of
-# the 90 days again), and the ratio. Not a test: run it by hand and copy the figures into
-# bench/README.md.
+# time and peak memory beside the one-off runs a user would do without a store (every log of
+# the 90 days again, and the new hour alone), and the ratios. Not a test: run it by hand and
+# copy the figures into bench/README.md.
 #
 #   bench/store.sh [LINES_PER_DAY]     # default 50000
 #
@@ -37,10 +37,13 @@ measure "next hour, no new log yet" "$refstats" "${common[@]}" --store "$work/st
 grep -q "is up to date" "$work/stdout" || { echo "  the report was made again"; exit 1; }
 du -sh "$work/store" | awk '{print "  store size: " $1}'
 measure "no store: every log again" "$refstats" "${common[@]}" --out "$work/oneoff" "$work/logs" "$work/new"
-python3 - "$hourly_wall" "$wall" "$hourly_rss" "$rss" <<'PY'
+every_wall=$wall every_rss=$rss
+measure "no store: the new hour alone" "$refstats" "${common[@]}" --out "$work/hour" "$work/new"
+python3 - "$hourly_wall" "$hourly_rss" "$every_wall" "$every_rss" "$wall" "$rss" <<'PY'
 import sys
-hw, ow, hr, orss = map(float, sys.argv[1:])
-print(f"  hourly run / run over every log: {hw / ow:.2f} in time, {hr / orss:.2f} in memory")
+hw, hr, ew, er, fw, fr = map(float, sys.argv[1:])
+print(f"  hourly run / run over every log: {hw / ew:.2f} in time, {hr / er:.2f} in memory")
+print(f"  hourly run / fresh run over the same hour: {hw / fw:.1f} in time, {hr / fr:.1f} in memory")
 PY
 # The store's report (per-day files) has the rows of the one-off report over the same logs.
 if cmp -s <(tail -q -n +2 "$work"/store/report/days/*/daily.csv | sort) <(tail -n +2 "$work/oneoff/daily.csv" | sort) \
