@@ -3,10 +3,11 @@
 //! country and referrer) under one id. A click is one row, whatever the number of dimensions:
 //! added to the row of its (day, key, profile) while that row is in a small table, else
 //! appended in chunks, which are sorted and added up into runs only once there are several
-//! (the tables of a run over a log add the rows up by key as they come), and broken down per
-//! dimension only when read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is what a run counts, what the
-//! store keeps of a day and a partial carries, and it merges associatively: clicks of
-//! the same (day, key, profile) add up, whatever grouping and order the parts come in.
+//! (the tables of a run over a log add the rows up by key as they come). Rows are broken down
+//! per dimension only when read ([`Breakdowns::rows`]) or summed ([`super::tables`]). It is
+//! what a run counts, what the store keeps of a day and a partial carries, and it merges
+//! associatively: clicks of the same (day, key, profile) add up, whatever grouping and order
+//! the parts come in.
 
 use std::collections::BTreeMap;
 
@@ -21,8 +22,8 @@ use crate::sorted_rows::{merge_rows, sort_and_add_up};
 const MAX_VALUES: usize = (1 << 28) - 1;
 /// What values past [`MAX_VALUES`] are counted under.
 pub const MORE: &str = "(more values)";
-/// Rows appended to one chunk (16 MB).
-const SETTLE_AT: usize = if cfg!(test) { 1 << 16 } else { 1 << 20 };
+/// The rows of one chunk (16 MB; fewer in tests, so that they fill several).
+const CHUNK_ROWS: usize = if cfg!(test) { 1 << 16 } else { 1 << 20 };
 /// Full chunks of rows kept as they came before they are sorted and added up into runs: a run
 /// over a log reads its rows in no order (the tables add them up by key), so a log of up to a
 /// few million rows is never sorted, and a bigger one takes at most this many chunks' memory
@@ -185,11 +186,11 @@ impl Breakdowns {
     fn append(&mut self, row: Row) {
         if self.fresh.capacity() == 0 {
             // Taken whole at once: pages touched once, not again each time the rows double.
-            self.fresh.reserve_exact(SETTLE_AT);
+            self.fresh.reserve_exact(CHUNK_ROWS);
         }
         self.fresh.push(row);
-        if self.fresh.len() >= SETTLE_AT {
-            let full = std::mem::replace(&mut self.fresh, Vec::with_capacity(SETTLE_AT));
+        if self.fresh.len() >= CHUNK_ROWS {
+            let full = std::mem::replace(&mut self.fresh, Vec::with_capacity(CHUNK_ROWS));
             self.chunks.push(full);
             if self.chunks.len() >= UNSORTED_CHUNKS {
                 self.settle_chunks();
@@ -440,16 +441,16 @@ mod tests {
     fn a_few_chunks_of_rows_stay_as_they_came_and_more_are_settled() {
         let mut b = Breakdowns::default();
         let row = |i: usize| ((row_day(1), (i % 100) as u32, 0), 1);
-        for i in 0..SETTLE_AT * (UNSORTED_CHUNKS - 1) {
+        for i in 0..CHUNK_ROWS * (UNSORTED_CHUNKS - 1) {
             b.append(row(i));
         }
         assert_eq!((b.chunks.len(), b.fresh.len(), b.runs.len()), (UNSORTED_CHUNKS - 1, 0, 0), "nothing sorted");
-        for i in 0..SETTLE_AT + 1 {
+        for i in 0..CHUNK_ROWS + 1 {
             b.append(row(i));
         }
         assert_eq!((b.chunks.len(), b.fresh.len()), (0, 1));
         assert!(b.runs.iter().all(|r| r.len() == 100), "settled: one row a key");
-        let total = SETTLE_AT * UNSORTED_CHUNKS + 1;
+        let total = CHUNK_ROWS * UNSORTED_CHUNKS + 1;
         assert_eq!(b.unsorted().map(|r| r.1 as usize).sum::<usize>(), total);
         let settled = b.settled().to_vec();
         assert_eq!(settled.len(), 100);
@@ -464,12 +465,12 @@ mod tests {
         p[Dim::Source.index()] = b.profiles.value_of(Dim::Source, "link");
         p[Dim::Country.index()] = b.profiles.value_of(Dim::Country, "DE");
         let id = b.profiles.profile_of(p);
-        for day in 0..(SETTLE_AT as i32 + 10) {
+        for day in 0..(CHUNK_ROWS as i32 + 10) {
             b.add(day % 1000, k, id, 1);
         }
         let rows = b.rows();
         let total: u64 = rows.iter().map(|r| u64::from(r.clicks)).sum();
-        assert_eq!(total, 2 * (SETTLE_AT as u64 + 10), "each click once in each of its two dimensions");
+        assert_eq!(total, 2 * (CHUNK_ROWS as u64 + 10), "each click once in each of its two dimensions");
         assert_eq!(rows.len(), 2000);
         assert!(rows.iter().all(|r| r.dim == Dim::Source || r.dim == Dim::Country));
     }
