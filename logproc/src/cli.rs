@@ -1,5 +1,6 @@
 //! The `refstats` command line.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use crate::formats::cloudfront::Cloudfront;
 use crate::formats::custom::TextFormat;
 use crate::formats::json_fields::FieldMap;
 use crate::formats::{Custom, Format};
+use crate::increment;
 use crate::input::expand;
 use crate::report::{Formats, Layout, Streamed, write, write_table};
 use crate::report_inputs::ReportInputs;
@@ -109,6 +111,10 @@ pub struct Args {
     /// the report then covers everything in the store [default: the program's [stats] store].
     #[arg(long, value_name = "DIR", conflicts_with_all = ["since", "until"], env = "REFSTATS_STORE")]
     pub store: Option<PathBuf>,
+    /// With --store, compute the report again from every stored visit, even where the previous
+    /// report could be brought up to date in place with what this run adds.
+    #[arg(long, requires = "store")]
+    pub full_report: bool,
     /// The last day of the partner pages' 7, 30 and 90-day windows [default: --until, else
     /// today with --store, else the last day with a hit].
     #[arg(long, value_name = "DATE", value_parser = parse_day, env = "REFSTATS_AS_OF")]
@@ -471,10 +477,8 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     let inputs = ReportInputs::of_run(&program_files, &dir.join(PAYOUTS_DIR), &secret, &shaping);
     let nothing_new =
         sources.is_empty() && reading.read.is_empty() && reading.refused.is_empty() && args.payout.is_none();
-    if let Some(store) = &store
-        && nothing_new
-        && store_run::report_is_current(store, &inputs, &out_dir)
-    {
+    let report_current = store.as_ref().is_some_and(|store| store_run::report_is_current(store, &inputs, &out_dir));
+    if store.is_some() && nothing_new && report_current {
         let _ = writeln!(
             std::io::stdout().lock(),
             "nothing new to ingest: the report in {} is up to date (made from this store, program and options), left as it is",
@@ -509,11 +513,35 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     }
     let ids =
         ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(&settings), StoreError::Damaged(e)))?;
+    // What the run adds to the previous report, when that report can be brought up to date in
+    // place (see crate::increment); found before the run's counts are stored.
+    let in_place = report_current
+        && !args.full_report
+        && !options.breakdowns.any()
+        && args.formats == Formats::default()
+        && commissions.is_none()
+        && reading.read.is_empty()
+        && reading.refused.is_empty();
+    let increment = match &store {
+        Some(store) => increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), &program, in_place)
+            .unwrap_or_else(|e| {
+                anstream::eprintln!("note: the report is made in full: {e}");
+                None
+            }),
+        None => None,
+    };
     let store_info = match (store.as_mut(), ids) {
-        (Some(store), Some(ids)) => Some(
-            store_run::commit(store, &mut counted, ids, &sources, &acc, skipped.len(), &reading)
-                .map_err(|e| store_failure(store_dir(&settings), e))?,
-        ),
+        (Some(store), Some(ids)) => {
+            let failure = |e| store_failure(store_dir(&settings), e);
+            let (info, rewritten) =
+                store_run::commit(store, &mut counted, ids, &sources, &acc, skipped.len(), &reading)
+                    .map_err(failure)?;
+            // A report made in full reads every other day back too.
+            if increment.is_none() {
+                store.load_days(&mut counted, &rewritten).map_err(failure)?;
+            }
+            Some(info)
+        }
         _ => None,
     };
     if store_info.is_some() {
@@ -558,10 +586,6 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             Some((c, ledger, day))
         }
     };
-    let (layout, daily_days) = match &store {
-        None => (Layout::Whole, None),
-        Some(store) => store_run::layout(store, &days, &out_dir, &args.formats),
-    };
     let io = |e: &dyn std::fmt::Display| {
         Failure::new(
             format!("cannot write the report folder {}: {e}; the previous report is unchanged", out_dir.display()),
@@ -573,7 +597,59 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ReportError::Output(e) => io(&e),
         other => Failure::new(format!("cannot make the report: {other}"), "report this as a bug", EXIT_USAGE),
     };
-    let out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
+    let mut out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
+    if let (Some(inc), Some(store)) = (&increment, &store) {
+        let all_days: Vec<Day> = store.ledger().days.keys().filter_map(|d| day_from_name(d)).collect();
+        let (layout, _) = store_run::layout(store, &all_days, &out_dir, &args.formats);
+        let done = increment::write(
+            inc,
+            &out,
+            &out_dir,
+            &mut counted,
+            &known,
+            &program,
+            as_of,
+            &acc,
+            &mut info,
+            &layout,
+            &args.formats,
+        );
+        match done {
+            Ok(()) => {
+                let digest = format!("{}\n", store_run::report_digest(store, &inputs));
+                out.write(crate::report_inputs::FILE, digest.as_bytes()).map_err(|e| io(&e))?;
+                out.commit().map_err(|e| io(&e))?;
+                let mut stdout = std::io::stdout().lock();
+                let _ =
+                    stdout.write_all(format!("{text}report brought up to date in {}\n", out_dir.display()).as_bytes());
+                return Ok(file_status(&acc));
+            }
+            Err(e) => {
+                // Made in full instead, from every stored day (the changed days' counts were
+                // taken apart for their tables).
+                anstream::eprintln!("note: the report is made in full: {e}");
+                drop(out);
+                out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
+                counted = Counted::new(&program);
+                store.load_days(&mut counted, &BTreeSet::new()).map_err(|e| store_failure(store_dir(&settings), e))?;
+                let days = counted.tally.days();
+                info.first_day = days.first().copied().map(day_name);
+                info.last_day = days.last().copied().map(day_name);
+                info.bot_hits = counted.tally.bot_reasons();
+            }
+        }
+    }
+    let (layout, daily_days) = match &store {
+        None => (Layout::Whole, None),
+        Some(store) => store_run::layout(store, &counted.tally.days(), &out_dir, &args.formats),
+    };
+    if let Some(store) = &store
+        && let Err(e) = increment::write_cache(store, &mut counted, as_of)
+    {
+        anstream::eprintln!(
+            "note: the store's cache for hourly runs was not written ({e}): the next run is made in full"
+        );
+    }
     let sink = Streamed { out: &out, layout: &layout, formats: &args.formats };
     let mut t = tables(&mut counted, &known, &program, as_of, daily_days.as_ref(), &sink).map_err(failed)?;
     let mut payout = None;

@@ -30,6 +30,7 @@ pub mod distinct;
 pub mod formats;
 pub mod frames;
 pub mod html;
+pub mod increment;
 pub mod input;
 pub mod json_table;
 pub mod names;

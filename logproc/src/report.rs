@@ -11,6 +11,7 @@ use refcenter_output::OutputWriter;
 
 use crate::accounting::Accounting;
 use crate::breakdown::page_tops::PageTops;
+use crate::increment::page_splice::{INDEX_FILE, PartnerIndex};
 use crate::run_info::RunInfo;
 use crate::sink::{ReportError, Slices, TableSink};
 use crate::tables::Tables;
@@ -250,6 +251,31 @@ fn per_day(
     Ok(())
 }
 
+/// Writes the table per partner and day `by_partner_day` as `layout` lays it out, with a
+/// store's record of what each day's files were made from.
+pub(crate) fn write_days(
+    out: &OutputWriter,
+    layout: &Layout,
+    by_partner_day: &DataFrame,
+    formats: &Formats,
+) -> Result<(), ReportError> {
+    match layout {
+        Layout::Whole => write_table(out, "by_partner_day", by_partner_day, formats),
+        Layout::PerDay { days, write, sources } => {
+            for day in days {
+                let source = day_file(day, "partition", "txt");
+                if write.contains(day) {
+                    let made_from = partition_record(sources.get(day).map_or("", String::as_str), formats);
+                    out.write(&source, format!("{made_from}\n").as_bytes())?;
+                } else {
+                    out.keep(&source)?;
+                }
+            }
+            per_day(out, days, write, "by_partner", by_partner_day, formats)
+        }
+    }
+}
+
 /// Writes the report files for `tables` and `acc` into `out`, besides those
 /// [`Streamed`] wrote.
 pub fn write(
@@ -271,76 +297,112 @@ pub fn write(
     for (name, df) in named {
         write_table(out, name, df, formats)?;
     }
-    match layout {
-        Layout::Whole => write_table(out, "by_partner_day", &tables.by_partner_day, formats)?,
-        Layout::PerDay { days, write, sources } => {
-            for day in days {
-                let source = day_file(day, "partition", "txt");
-                if write.contains(day) {
-                    let made_from = partition_record(sources.get(day).map_or("", String::as_str), formats);
-                    out.write(&source, format!("{made_from}\n").as_bytes())?;
-                } else {
-                    out.keep(&source)?;
-                }
-            }
-            per_day(out, days, write, "by_partner", &tables.by_partner_day, formats)?;
-        }
-    }
+    write_days(out, layout, &tables.by_partner_day, formats)?;
     let summary = serde_json::json!({ "run": info, "accounting": acc });
     out.write("summary.json", format!("{:#}\n", summary).as_bytes())?;
     // One file keyed by partner code: the generator reads it once, and a program of 10,000
     // partners does not cost 10,000 file creations a run.
+    let mut index = PartnerIndex::default();
     out.write_with(refcenter_model::page_stats::PAGE_STATS_FILE, |w| {
-        write_page_stats(w, &tables.pages, &tables.page_tops)?;
+        index = write_page_stats(w, &tables.pages, &tables.page_tops)?;
         w.write_all(b"\n")
     })?;
+    // Where each partner's figures are, for a store's next run to change them in place.
+    if matches!(layout, Layout::PerDay { .. }) {
+        out.write(INDEX_FILE, &index.to_bytes())?;
+    }
     out.write("report.html", crate::html::render(tables, acc, info)?.as_bytes())?;
     Ok(())
 }
 
+/// A writer that counts the bytes written through it.
+struct Counting<'a> {
+    w: &'a mut dyn std::io::Write,
+    at: u64,
+}
+
+impl std::io::Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// The start of `partners.json` up to its first partner: `as_of`, `first_day` and the opening
+/// of `partners`.
+pub(crate) fn page_stats_head(as_of: &str, first_day: Option<&str>) -> Vec<u8> {
+    let mut head = b"{\"as_of\":".to_vec();
+    let _ = serde_json::to_writer(&mut head, as_of);
+    head.extend_from_slice(b",\"first_day\":");
+    let _ = serde_json::to_writer(&mut head, &first_day);
+    head.extend_from_slice(b",\"partners\":{");
+    head
+}
+
+/// The end of `partners.json`, after its last partner.
+pub(crate) const PAGE_STATS_TAIL: &[u8] = b"}}";
+
 /// Writes `pages` as JSON, as serde writes a [`PageStats`], each partner's figures with its
-/// breakdowns' top values from `tops`, which holds them as JSON already.
-fn write_page_stats(w: &mut dyn std::io::Write, pages: &PageStats, tops: &PageTops) -> std::io::Result<()> {
+/// breakdowns' top values from `tops`, which holds them as JSON already; returns where each
+/// partner's entry (`"code":{...}`) is in the file.
+fn write_page_stats(w: &mut dyn std::io::Write, pages: &PageStats, tops: &PageTops) -> std::io::Result<PartnerIndex> {
     // Every field, here and below, so that a field added to the model is not left out unseen.
     let PageStats { as_of, first_day, partners } = pages;
-    w.write_all(b"{\"as_of\":")?;
-    serde_json::to_writer(&mut *w, as_of)?;
-    w.write_all(b",\"first_day\":")?;
-    serde_json::to_writer(&mut *w, first_day)?;
-    w.write_all(b",\"partners\":{")?;
+    let mut w = Counting { w, at: 0 };
+    std::io::Write::write_all(&mut w, &page_stats_head(as_of, first_day.as_deref()))?;
     let mut tops = tops.reader();
+    let mut index = PartnerIndex::default();
     for (i, (code, stats)) in partners.iter().enumerate() {
         if i > 0 {
-            w.write_all(b",")?;
+            std::io::Write::write_all(&mut w, b",")?;
         }
-        serde_json::to_writer(&mut *w, code)?;
-        w.write_all(b":")?;
-        // The report's partners have no breakdowns of their own: theirs are in `tops`.
-        let PartnerStats { own, downline, links, ads, daily, breakdowns: _, commissions } = stats;
-        let key = |w: &mut dyn std::io::Write, name: &str| write!(w, ",\"{name}\":");
-        w.write_all(b"{\"own\":")?;
-        serde_json::to_writer(&mut *w, own)?;
-        if let Some(downline) = downline {
-            key(w, "downline")?;
-            serde_json::to_writer(&mut *w, downline)?;
-        }
-        key(w, "links")?;
-        serde_json::to_writer(&mut *w, links)?;
-        key(w, "ads")?;
-        serde_json::to_writer(&mut *w, ads)?;
-        key(w, "daily")?;
-        serde_json::to_writer(&mut *w, daily)?;
-        if let Some(json) = tops.json(code)? {
-            key(w, "breakdowns")?;
-            w.write_all(json)?;
-        }
-        if let Some(commissions) = commissions {
-            key(w, "commissions")?;
-            serde_json::to_writer(&mut *w, commissions)?;
-        }
-        w.write_all(b"}")?;
+        let start = w.at;
+        write_partner(&mut w, code, stats, tops.json(code)?)?;
+        index.push(code, start..w.at);
     }
-    w.write_all(b"}}")
+    std::io::Write::write_all(&mut w, PAGE_STATS_TAIL)?;
+    Ok(index)
+}
+
+/// Writes one partner's entry of `partners.json`, `"code":{...}`, its breakdowns' top values
+/// `tops` as JSON already.
+pub(crate) fn write_partner(
+    w: &mut dyn std::io::Write,
+    code: &str,
+    stats: &PartnerStats,
+    tops: Option<&[u8]>,
+) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, code)?;
+    w.write_all(b":")?;
+    // The report's partners have no breakdowns of their own: theirs are in `tops`.
+    let PartnerStats { own, downline, links, ads, daily, breakdowns: _, commissions } = stats;
+    let key = |w: &mut dyn std::io::Write, name: &str| write!(w, ",\"{name}\":");
+    w.write_all(b"{\"own\":")?;
+    serde_json::to_writer(&mut *w, own)?;
+    if let Some(downline) = downline {
+        key(w, "downline")?;
+        serde_json::to_writer(&mut *w, downline)?;
+    }
+    key(w, "links")?;
+    serde_json::to_writer(&mut *w, links)?;
+    key(w, "ads")?;
+    serde_json::to_writer(&mut *w, ads)?;
+    key(w, "daily")?;
+    serde_json::to_writer(&mut *w, daily)?;
+    if let Some(json) = tops {
+        key(w, "breakdowns")?;
+        w.write_all(json)?;
+    }
+    if let Some(commissions) = commissions {
+        key(w, "commissions")?;
+        serde_json::to_writer(&mut *w, commissions)?;
+    }
+    w.write_all(b"}")
 }
 
 #[cfg(test)]

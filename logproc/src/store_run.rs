@@ -64,7 +64,8 @@ pub fn note_breakdown_gaps(counted: &Counted, wanted: bool) {
 }
 
 /// Stores what the run counted (with the request ids of the days it added to) and the files
-/// it read, then adds every other day of the store to `counted` for the report.
+/// it read; `counted` then holds the days the run changed, read back whole, which are returned
+/// (see [`Store::load_days`] for the others).
 pub fn commit(
     store: &mut Store,
     counted: &mut Counted,
@@ -73,7 +74,7 @@ pub fn commit(
     acc: &Accounting,
     skipped: usize,
     exports: &crate::commission_run::Reading,
-) -> Result<StoreInfo, StoreError> {
+) -> Result<(StoreInfo, BTreeSet<Day>), StoreError> {
     let ingested = inputs
         .iter()
         .map(|(source, sha256, bytes, modified)| {
@@ -85,14 +86,14 @@ pub fn commit(
     let exports =
         exports.read.iter().map(|r| (r.ingested.clone(), crate::store::encode_conversions(&r.conversions))).collect();
     let rewritten = store.commit(counted, ids, ingested, exports)?;
-    store.load_days(counted, &rewritten)?;
-    Ok(StoreInfo {
+    let info = StoreInfo {
         files: store.ledger().files.len(),
         days: store.ledger().days.len(),
         new_files: inputs.len(),
         skipped_files: skipped,
-        days_rewritten: rewritten.into_iter().map(day_name).collect(),
-    })
+        days_rewritten: rewritten.iter().copied().map(day_name).collect(),
+    };
+    Ok((info, rewritten))
 }
 
 /// The report layout of a store, and the days whose per-day files must be written: a day's

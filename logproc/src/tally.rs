@@ -382,6 +382,11 @@ impl Tally {
         rows
     }
 
+    /// The distinct visits.
+    pub fn visits(&mut self) -> &mut Visits {
+        &mut self.visits
+    }
+
     /// Bot hits by reason over everything counted.
     pub fn bot_reasons(&self) -> BTreeMap<&'static str, u64> {
         let mut out = self.stored_bots.clone();

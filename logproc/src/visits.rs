@@ -141,6 +141,43 @@ impl Visits {
         })
     }
 
+    /// Whether each of `keys` keys has a visit on a day before `before` (a packed day's high
+    /// half).
+    pub fn keys_before(&self, before: u32, keys: usize) -> Vec<bool> {
+        let mut has = vec![false; keys];
+        for parts in self.days.range(..before).map(|(_, parts)| parts) {
+            for v in parts.iter().flat_map(|p| &p.visits) {
+                if let Some(h) = has.get_mut(v[0] as usize) {
+                    *h = true;
+                }
+            }
+        }
+        has
+    }
+
+    /// Each (visitor, key) of part `part` seen on a day before `before` (a packed day's high
+    /// half, see [`crate::days::day_key`]), with the last such day's high half, sorted by
+    /// visitor and key.
+    pub fn last_seen(&mut self, part: usize, before: u32) -> Vec<(u64, u32, u32)> {
+        let mut seen = Vec::new();
+        for (&day, parts) in self.days.range_mut(..before) {
+            if let Some(p) = parts.get_mut(part) {
+                p.compact();
+                seen.extend(p.visits.iter().map(|v| (visitor(v), v[0], day)));
+            }
+        }
+        seen.sort_unstable();
+        // The last of each (visitor, key)'s days is the last of its run.
+        let mut out: Vec<(u64, u32, u32)> = Vec::with_capacity(seen.len());
+        for entry in seen {
+            match out.last_mut() {
+                Some(last) if (last.0, last.1) == (entry.0, entry.1) => last.2 = entry.2,
+                _ => out.push(entry),
+            }
+        }
+        out
+    }
+
     /// Adds to `counts[i]` the distinct visitors of the packed key `keys[i]` (`keys` sorted).
     pub fn count(&mut self, keys: &[u64], counts: &mut [u64]) {
         for (&day, parts) in &mut self.days {

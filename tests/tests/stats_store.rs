@@ -5,7 +5,9 @@
 //! shop exports) never leaves a store that differs from a clean run's once the next run
 //! completes; a second run at the same
 //! time is refused and changes nothing; a run with nothing new keeps a report made from the same
-//! store, program and options, and makes it again when any of them changed.
+//! store, program and options, and makes it again when any of them changed; a run that adds to
+//! the last two days brings the previous report up to date in place, to the byte the report a
+//! run made in full writes.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use refcenter_tests::{Rng, command, copy_sample, repo_root, snapshot};
+use refcenter_tests::{Rng, command, copy_dir, copy_sample, repo_root, snapshot};
 
 const FIELDS: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
@@ -357,9 +359,9 @@ fn table_files(dir: &Path) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for (path, _) in snapshot(dir) {
         let name = path.to_string_lossy().into_owned();
-        let is_table = !["summary.json", "partners.json", "report.html", "partition.txt", "inputs.sha256"]
-            .iter()
-            .any(|f| name.ends_with(f));
+        let not_tables =
+            ["summary.json", "partners.json", "partners.index", "report.html", "partition.txt", "inputs.sha256"];
+        let is_table = !not_tables.iter().any(|f| name.ends_with(f));
         if is_table && let Some(ext) = path.extension() {
             *out.entry(ext.to_string_lossy().into_owned()).or_insert(0) += 1;
         }
@@ -486,4 +488,105 @@ fn a_run_with_nothing_new_keeps_a_report_made_from_the_same_inputs() {
     // A report lost (or made by a run killed before it finished) is made again.
     std::fs::remove_file(report.join("summary.json")).unwrap();
     assert!(made_again(&run("2024-05-04", &options, &[])) && report.join("summary.json").is_file());
+}
+
+/// A CloudFront log of `n` requests on `day` (YYYY-MM-DD) from a pool of 60 clients (the same
+/// visitors come back on other days), on the test paths, a tenth of them bots.
+fn visits_of(rng: &mut Rng, day: &str, n: usize) -> String {
+    let mut reqs = String::new();
+    for _ in 0..n {
+        let agent =
+            if rng.below(10) == 0 { "curl/8.5.0" } else { "Mozilla/5.0%2520(X11;%2520Linux)%2520Firefox/125.0" };
+        let second = rng.below(86_400);
+        let (h, m, s) = (second / 3600, second / 60 % 60, second % 60);
+        reqs.push_str(&format!(
+            "{day}\t{h:02}:{m:02}:{s:02}\tFRA56-P5\t410\t203.0.113.{}\t{}\td1.cloudfront.net\t{}\t302\t-\t{agent}\t-\t-\tMiss\tid-{}\tgo.example.com\thttps\t221\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tMiss\tHTTP/2.0\t-\t-\t11040\t0.001\tMiss\ttext/html\t0\t-\t-\n",
+            rng.below(60),
+            if rng.below(20) == 0 { "HEAD" } else { "GET" },
+            PATHS[rng.below(PATHS.len())],
+            rng.below(1 << 40),
+        ));
+    }
+    format!("#Version: 1.0\n{FIELDS}\n{reqs}")
+}
+
+#[test]
+fn a_run_adding_to_the_last_two_days_brings_the_report_up_to_date_as_a_full_one_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program");
+    copy_sample(&program);
+    // A program without commissions (whose reports are always made in full), with the sample's
+    // parents and children.
+    let config = program.join("partners.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let mut kept = String::new();
+    let mut in_commissions = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            in_commissions = line.trim_start_matches('[').starts_with("commissions");
+        }
+        if !in_commissions {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    std::fs::write(&config, kept).unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut rng = Rng(7);
+    let mut log = |name: &str, day: &str, n: usize| {
+        let path = logs.join(name);
+        std::fs::write(&path, visits_of(&mut rng, day, n)).unwrap();
+        path
+    };
+    // Days outside the 90-day window ending 2024-05-20, in it, in the 30-day one, in the
+    // 7-day one, and the two open days.
+    let first = [
+        log("a.log", "2024-02-10", 300),
+        log("b.log", "2024-04-10", 300),
+        log("c.log", "2024-05-05", 300),
+        log("d.log", "2024-05-15", 300),
+        log("e.log", "2024-05-19", 200),
+        log("f.log", "2024-05-20", 100),
+    ];
+    let (inc, full) = (dir.path().join("inc"), dir.path().join("full"));
+    let run = |store: &Path, extra: &[&str], inputs: &[&Path]| {
+        store_run(dir.path(), &config, store, "2024-05-20", extra, inputs)
+    };
+    let first: Vec<&Path> = first.iter().map(PathBuf::as_path).collect();
+    assert!(run(&inc, &[], &first).contains("report written to"));
+    assert!(inc.join("cache/last-seen.bin").is_file());
+    copy_dir(&inc, &full, &[]);
+    let same = |context: &str| {
+        let (a, b) = (snapshot(&inc.join("report")), snapshot(&full.join("report")));
+        let differ: Vec<&PathBuf> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
+        assert!(differ.is_empty(), "{context}: these differ: {differ:?}");
+        assert_same(&inc, &full, context);
+    };
+    // An hour of today and a late file of yesterday: brought up to date in place.
+    let hour = [log("g.log", "2024-05-20", 120), log("h.log", "2024-05-19", 40)];
+    let hour: Vec<&Path> = hour.iter().map(PathBuf::as_path).collect();
+    let stdout = run(&inc, &[], &hour);
+    assert!(stdout.contains("report brought up to date"), "{stdout}");
+    assert!(run(&full, &["--full-report"], &hour).contains("report written to"));
+    same("an hour added");
+    // A late file of a closed day: made in full, and the cache made again.
+    let late = [log("i.log", "2024-05-15", 50)];
+    let late: Vec<&Path> = late.iter().map(PathBuf::as_path).collect();
+    assert!(run(&inc, &[], &late).contains("report written to"));
+    assert!(run(&full, &["--full-report"], &late).contains("report written to"));
+    same("a closed day changed");
+    // The next hour is in place again.
+    let next = [log("j.log", "2024-05-20", 80)];
+    let next: Vec<&Path> = next.iter().map(PathBuf::as_path).collect();
+    assert!(run(&inc, &[], &next).contains("report brought up to date"));
+    assert!(run(&full, &["--full-report"], &next).contains("report written to"));
+    same("the next hour");
+    // A damaged cache is no harm: the report is made in full.
+    std::fs::write(inc.join("cache/last-seen.bin"), b"not a cache").unwrap();
+    let more = [log("k.log", "2024-05-20", 30)];
+    let more: Vec<&Path> = more.iter().map(PathBuf::as_path).collect();
+    assert!(run(&inc, &[], &more).contains("report written to"));
+    assert!(run(&full, &["--full-report"], &more).contains("report written to"));
+    same("a damaged cache");
 }

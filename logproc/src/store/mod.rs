@@ -10,6 +10,7 @@
 //! named. Killed at any point, the store is the old one or the new one, and the next run
 //! sweeps away what a killed run left behind.
 
+pub mod last_seen;
 pub mod ledger;
 pub mod lock;
 pub mod partition;
@@ -35,6 +36,9 @@ use request_ids::RequestIds;
 const DAYS_DIR: &str = "days";
 /// The folder of the day partitions' request ids.
 const IDS_DIR: &str = "request-ids";
+/// The folder of the caches a run may make again (which git ignores): see
+/// [`crate::increment`].
+pub const CACHE_DIR: &str = "cache";
 /// The folder of the ingested exports' conversions.
 const EXPORTS_DIR: &str = "conversions";
 
@@ -147,6 +151,11 @@ impl Store {
         Ok(store)
     }
 
+    /// The store's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The ledger.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
@@ -168,6 +177,14 @@ impl Store {
                 let entry = entry.map_err(io(&folder))?;
                 let name = format!("{sub}/{}", entry.file_name().to_string_lossy());
                 if !named.contains(name.as_str()) {
+                    std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
+                }
+            }
+        }
+        // A cache a killed run was writing.
+        if let Ok(entries) = std::fs::read_dir(self.dir.join(CACHE_DIR)) {
+            for entry in entries.flatten() {
+                if entry.path().extension().is_some_and(|e| e == "partial") {
                     std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
                 }
             }

@@ -1,0 +1,252 @@
+//! [`Added`]: what a run's new rows add to each group of the whole period's tables and of the
+//! partner pages' windows. Hits add up; a unique click is added to a group's window only for a
+//! visitor the group had not seen in that window before the run: on a closed day (looked up in
+//! [`LastSeen`]) or on an open day already stored.
+
+use std::collections::BTreeMap;
+
+use refcenter_model::page_stats::WINDOWS;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::days::{Day, window_start};
+use crate::store::last_seen::{AD, Kind, LINK, LastSeen, PARTNER};
+use crate::tally::Stored;
+
+/// What a run adds to one group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sums {
+    /// Clicks.
+    pub clicks: u64,
+    /// Bot hits.
+    pub bot_hits: u64,
+    /// HEAD hits.
+    pub head_hits: u64,
+    /// New distinct visitors in each page window, in [`WINDOWS`]' order (the last is all time,
+    /// the tables' `unique_clicks`).
+    pub unique: [u64; 4],
+}
+
+impl Sums {
+    /// The new unique clicks of all time.
+    pub fn all_time(&self) -> u64 {
+        self.unique[3]
+    }
+}
+
+/// A (link, partner, ad) key by its codes.
+pub type Names = [String; 3];
+
+/// What a run adds, per group of each level the report has over the whole period.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Added {
+    /// Per (link, partner, ad).
+    pub key: BTreeMap<Names, Sums>,
+    /// Per partner.
+    pub partner: BTreeMap<String, Sums>,
+    /// Per link.
+    pub link: BTreeMap<String, Sums>,
+    /// Per (partner, link).
+    pub partner_link: BTreeMap<[String; 2], Sums>,
+    /// Per (partner, ad), hits with an ad only.
+    pub partner_ad: BTreeMap<[String; 2], Sums>,
+    /// Per parent, its downline's (every member's hits, each visitor once).
+    pub downline: BTreeMap<String, Sums>,
+    /// Bot hits by reason.
+    pub bot_reasons: BTreeMap<&'static str, u64>,
+}
+
+/// A group of one level, by the numbers of its names ([`Ids`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Group {
+    Key(u32, u32, u32),
+    Partner(u32),
+    Link(u32),
+    PartnerLink(u32, u32),
+    PartnerAd(u32, u32),
+    Downline(u32),
+}
+
+/// Codes as numbers, for one computation: those the cache has by its numbers, the others
+/// numbered after them, each kind apart.
+struct Numbers<'a> {
+    seen: &'a LastSeen,
+    extra: [FxHashMap<String, u32>; 3],
+    extra_names: [Vec<String>; 3],
+    /// The partners above each partner, by number, once asked.
+    above: Vec<Option<Vec<u32>>>,
+}
+
+impl Numbers<'_> {
+    fn id(&mut self, kind: Kind, name: &str) -> u32 {
+        if let Some(n) = self.seen.number(kind, name) {
+            return n;
+        }
+        if let Some(&n) = self.extra[kind].get(name) {
+            return n;
+        }
+        let n = (self.seen.codes(kind) + self.extra_names[kind].len()) as u32;
+        self.extra_names[kind].push(name.to_owned());
+        self.extra[kind].insert(name.to_owned(), n);
+        n
+    }
+
+    fn name(&self, kind: Kind, n: u32) -> std::io::Result<String> {
+        match (n as usize).checked_sub(self.seen.codes(kind)) {
+            Some(extra) => Ok(self.extra_names[kind].get(extra).cloned().unwrap_or_default()),
+            None => self.seen.name(kind, n).map(str::to_owned),
+        }
+    }
+
+    /// The numbers of the partners above the partner numbered `partner`.
+    fn above(&mut self, partner: u32, ancestors: &dyn Fn(&str) -> Vec<String>) -> std::io::Result<&[u32]> {
+        let p = partner as usize;
+        if self.above.get(p).is_none_or(Option::is_none) {
+            let name = self.name(PARTNER, partner)?;
+            let above: Vec<u32> = ancestors(&name).iter().map(|a| self.id(PARTNER, a)).collect();
+            if self.above.len() <= p {
+                self.above.resize(p + 1, None);
+            }
+            self.above[p] = Some(above);
+        }
+        Ok(self.above[p].as_deref().unwrap_or_default())
+    }
+
+    /// The key named `[link, partner, ad]`.
+    fn key(&mut self, [link, partner, ad]: [&str; 3], ancestors: &dyn Fn(&str) -> Vec<String>) -> std::io::Result<Key> {
+        let partner = self.id(PARTNER, partner);
+        let (link, ad) = (self.id(LINK, link), self.id(AD, ad));
+        Ok(Key { link, partner, ad, above: self.above(partner, ancestors)?.to_vec() })
+    }
+}
+
+/// A key as numbers, with the partners above its partner.
+struct Key {
+    link: u32,
+    partner: u32,
+    ad: u32,
+    above: Vec<u32>,
+}
+
+/// Every group a hit of `key` counts for.
+fn groups(key: &Key, no_ad: u32, out: &mut Vec<Group>) {
+    out.push(Group::Key(key.link, key.partner, key.ad));
+    out.push(Group::Partner(key.partner));
+    out.push(Group::Link(key.link));
+    out.push(Group::PartnerLink(key.partner, key.link));
+    if key.ad != no_ad {
+        out.push(Group::PartnerAd(key.partner, key.ad));
+    }
+    out.extend(key.above.iter().map(|&p| Group::Downline(p)));
+}
+
+/// Whether a visit of the key `[link, partner, ad]` (`above`: the partners above its partner)
+/// counts for the group `g`.
+fn counts_for(g: Group, [link, partner, ad]: [u32; 3], above: &[u32]) -> bool {
+    match g {
+        Group::Key(l, p, a) => link == l && partner == p && ad == a,
+        Group::Partner(p) => partner == p,
+        Group::Link(l) => link == l,
+        Group::PartnerLink(p, l) => partner == p && link == l,
+        Group::PartnerAd(p, a) => partner == p && ad == a,
+        Group::Downline(p) => above.contains(&p),
+    }
+}
+
+/// A visit before the run: a key's codes and a day.
+pub type Earlier = (Names, Day);
+
+/// What the rows `rows` (a run's, as the store keeps them: day, codes, row) add to the whole
+/// period's figures as of `as_of`. `earlier(visitors)` gives the visits of those visitors
+/// stored on the open days before the run; `seen`, their last visits on the closed days. Every
+/// row's day must be on or after `seen`'s first open day and on or before `as_of`.
+pub fn added(
+    rows: &[(Day, [&str; 3], Stored)],
+    as_of: Day,
+    seen: &LastSeen,
+    earlier: impl FnOnce(&FxHashSet<u64>) -> std::io::Result<Vec<(u64, Earlier)>>,
+    ancestors: &dyn Fn(&str) -> Vec<String>,
+) -> std::io::Result<Added> {
+    let mut ids = Numbers { seen, extra: Default::default(), extra_names: Default::default(), above: Vec::new() };
+    let no_ad = ids.id(AD, "");
+    let mut sums: BTreeMap<Group, Sums> = BTreeMap::new();
+    let mut bot_reasons: BTreeMap<&'static str, u64> = BTreeMap::new();
+    // The run's distinct visitors, with the groups of the keys each clicked.
+    let mut visits: FxHashMap<u64, Vec<Group>> = FxHashMap::default();
+    let mut of_key = Vec::new();
+    for &(_, names, ref row) in rows {
+        let key = ids.key(names, ancestors)?;
+        of_key.clear();
+        groups(&key, no_ad, &mut of_key);
+        if let Stored::Visitor(v) = *row {
+            visits.entry(v).or_default().extend_from_slice(&of_key);
+            continue;
+        }
+        for g in of_key.drain(..) {
+            let s = sums.entry(g).or_default();
+            match *row {
+                Stored::Clicks(n) => s.clicks += n,
+                Stored::Head(n) => s.head_hits += n,
+                Stored::Bot(_, n) => s.bot_hits += n,
+                Stored::Visitor(_) => {}
+            }
+        }
+        if let Stored::Bot(reason, n) = *row {
+            *bot_reasons.entry(reason).or_default() += n;
+        }
+    }
+    let visitors: FxHashSet<u64> = visits.keys().copied().collect();
+    let mut before: FxHashMap<u64, Vec<Earlier>> = FxHashMap::default();
+    for (v, visit) in earlier(&visitors)? {
+        before.entry(v).or_default().push(visit);
+    }
+    let starts: [Day; 4] = WINDOWS.map(|w| w.map_or(Day::MIN, |days| window_start(days, as_of)));
+    for (v, mut mine) in visits {
+        // The groups the visitor clicked in the run, and the last day it was seen in each.
+        mine.sort_unstable();
+        mine.dedup();
+        let mut last: Vec<Option<Day>> = vec![None; mine.len()];
+        let mut saw = |key: [u32; 3], above: &[u32], day: Day| {
+            for (&g, l) in mine.iter().zip(last.iter_mut()) {
+                if counts_for(g, key, above) {
+                    *l = Some(l.map_or(day, |d| d.max(day)));
+                }
+            }
+        };
+        let downlines = mine.iter().any(|g| matches!(g, Group::Downline(_)));
+        for (number, day) in seen.of(v)? {
+            let key = seen.key(number);
+            let above = match downlines {
+                true => ids.above(key[1], ancestors)?,
+                false => &[],
+            };
+            saw(key, above, day);
+        }
+        for ([link, partner, ad], day) in before.remove(&v).unwrap_or_default() {
+            let key = ids.key([&link, &partner, &ad], ancestors)?;
+            saw([key.link, key.partner, key.ad], &key.above, day);
+        }
+        // Each group the visitor clicked in the run counts it once, in each window it was not
+        // seen in before.
+        for (g, seen_on) in mine.into_iter().zip(last) {
+            let s = sums.entry(g).or_default();
+            for (unique, start) in s.unique.iter_mut().zip(starts) {
+                if seen_on.is_none_or(|d| d < start) {
+                    *unique += 1;
+                }
+            }
+        }
+    }
+    let mut out = Added { bot_reasons, ..Added::default() };
+    for (g, s) in sums {
+        let (l, p, a) = (|n| ids.name(LINK, n), |n| ids.name(PARTNER, n), |n| ids.name(AD, n));
+        match g {
+            Group::Key(link, partner, ad) => out.key.insert([l(link)?, p(partner)?, a(ad)?], s),
+            Group::Partner(partner) => out.partner.insert(p(partner)?, s),
+            Group::Link(link) => out.link.insert(l(link)?, s),
+            Group::PartnerLink(partner, link) => out.partner_link.insert([p(partner)?, l(link)?], s),
+            Group::PartnerAd(partner, ad) => out.partner_ad.insert([p(partner)?, a(ad)?], s),
+            Group::Downline(partner) => out.downline.insert(p(partner)?, s),
+        };
+    }
+    Ok(out)
+}
