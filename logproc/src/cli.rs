@@ -523,11 +523,13 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         && reading.read.is_empty()
         && reading.refused.is_empty();
     let increment = match &store {
-        Some(store) => increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), &program, in_place)
-            .unwrap_or_else(|e| {
-                anstream::eprintln!("note: the report is made in full: {e}");
-                None
-            }),
+        Some(store) => {
+            increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), &program, (in_place, &out_dir))
+                .unwrap_or_else(|e| {
+                    anstream::eprintln!("note: the report is made in full: {e}");
+                    None
+                })
+        }
         None => None,
     };
     let store_info = match (store.as_mut(), ids) {

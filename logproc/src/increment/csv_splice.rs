@@ -197,7 +197,7 @@ mod tests {
         let mut seen = Vec::new();
         let fill = |add: &u64, column: &str, was: Option<&str>| match column {
             "clicks" => plus(was, *add),
-            "known" => Ok(was.map_or_else(|| (add % 2 == 0).to_string(), str::to_owned)),
+            "known" => Ok(was.map_or_else(|| add.is_multiple_of(2).to_string(), str::to_owned)),
             other => Err(SpliceError(format!("no column {other}"))),
         };
         let spliced =

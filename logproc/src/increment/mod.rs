@@ -77,6 +77,22 @@ impl From<PolarsError> for IncrementError {
     }
 }
 
+/// The files of the previous report an increment reads.
+const PREVIOUS: [&str; 12] = [
+    "summary.json",
+    PAGE_STATS_FILE,
+    INDEX_FILE,
+    "by_link_partner_ad.csv",
+    "by_partner.csv",
+    "by_link.csv",
+    "by_partner_link.csv",
+    "by_ad.csv",
+    "by_parent.csv",
+    "by_day.csv",
+    "breakdown.csv",
+    "breakdown_by_partner.csv",
+];
+
 /// The first open day of a report as of `as_of`: the day before it, so that a file of
 /// yesterday delivered late is still added in place.
 pub fn open_day(as_of: Day) -> Day {
@@ -122,9 +138,11 @@ pub fn prepare(
     counted: &mut Counted,
     as_of: Day,
     program: &Program,
-    allowed: bool,
+    (allowed, out_dir): (bool, &Path),
 ) -> Result<Option<Increment>, IncrementError> {
-    if !allowed {
+    // A report folder kept without its tables (as the example workflow downloads it) is made
+    // in full.
+    if !allowed || !PREVIOUS.iter().all(|name| out_dir.join(name).is_file()) {
         return Ok(None);
     }
     let Some(seen) = LastSeen::open(&cache_path(store.dir()))? else { return Ok(None) };

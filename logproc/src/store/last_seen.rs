@@ -348,7 +348,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(LAST_SEEN_FILE);
         write(&path, open, [7; 32], &keys, &mut visits).unwrap();
-        let mut seen = LastSeen::open(&path).unwrap().unwrap();
+        let seen = LastSeen::open(&path).unwrap().unwrap();
         assert_eq!((seen.open_day(), seen.closed()), (open, [7; 32]));
         let mut by_visitor: BTreeMap<u64, Vec<(String, Day)>> = BTreeMap::new();
         for (&(visitor, key), &day) in &want {
