@@ -132,6 +132,18 @@ impl OutputWriter {
         fill(&mut out).and_then(|()| io::Write::flush(&mut out)).map_err(io_error("write", &full))
     }
 
+    /// Writes one file at `path` into the file `fill` is handed, unbuffered: for a writer that
+    /// copies from other files (which the system then copies without reading them through).
+    pub fn write_file(
+        &self,
+        path: &str,
+        fill: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        let full = self.claim(path)?;
+        let mut file = std::fs::File::create(&full).map_err(io_error("create", &full))?;
+        fill(&mut file).map_err(io_error("write", &full))
+    }
+
     /// Writes the files at `paths` side by side as `fill` produces them, each through its own
     /// buffered writer (in the order of `paths`), without holding them whole in memory: for
     /// one content in several formats, made a part at a time.

@@ -152,8 +152,8 @@ fn counts_for(g: Group, [link, partner, ad]: [u32; 3], above: &[u32]) -> bool {
     }
 }
 
-/// A visit before the run: a key's codes and a day.
-pub type Earlier = (Names, Day);
+/// Visits before the run: a day, a key's codes and the visitors who clicked it.
+pub type Earlier = (Day, Names, Vec<u64>);
 
 /// What the rows `rows` (a run's, as the store keeps them: day, codes, row) add to the whole
 /// period's figures as of `as_of`. `earlier(visitors)` gives the visits of those visitors
@@ -163,7 +163,7 @@ pub fn added(
     rows: &[(Day, [&str; 3], Stored)],
     as_of: Day,
     seen: &LastSeen,
-    earlier: impl FnOnce(&FxHashSet<u64>) -> std::io::Result<Vec<(u64, Earlier)>>,
+    earlier: impl FnOnce(&FxHashSet<u64>) -> std::io::Result<Vec<Earlier>>,
     ancestors: &dyn Fn(&str) -> Vec<String>,
 ) -> std::io::Result<Added> {
     let mut ids = Numbers { seen, extra: Default::default(), extra_names: Default::default(), above: Vec::new() };
@@ -195,9 +195,14 @@ pub fn added(
         }
     }
     let visitors: FxHashSet<u64> = visits.keys().copied().collect();
-    let mut before: FxHashMap<u64, Vec<Earlier>> = FxHashMap::default();
-    for (v, visit) in earlier(&visitors)? {
-        before.entry(v).or_default().push(visit);
+    // The open days' visits before the run, by visitor: a key (in `earlier_keys`) and a day.
+    let mut earlier_keys = Vec::new();
+    let mut before: FxHashMap<u64, Vec<(usize, Day)>> = FxHashMap::default();
+    for (day, [link, partner, ad], who) in earlier(&visitors)? {
+        earlier_keys.push(ids.key([&link, &partner, &ad], ancestors)?);
+        for v in who {
+            before.entry(v).or_default().push((earlier_keys.len() - 1, day));
+        }
     }
     let starts: [Day; 4] = WINDOWS.map(|w| w.map_or(Day::MIN, |days| window_start(days, as_of)));
     for (v, mut mine) in visits {
@@ -221,8 +226,8 @@ pub fn added(
             };
             saw(key, above, day);
         }
-        for ([link, partner, ad], day) in before.remove(&v).unwrap_or_default() {
-            let key = ids.key([&link, &partner, &ad], ancestors)?;
+        for (k, day) in before.remove(&v).unwrap_or_default() {
+            let key = &earlier_keys[k];
             saw([key.link, key.partner, key.ad], &key.above, day);
         }
         // Each group the visitor clicked in the run counts it once, in each window it was not

@@ -42,7 +42,7 @@ use crate::counted::Counted;
 use crate::days::{Day, day_from_name, day_name};
 use crate::report::{Formats, Layout};
 use crate::run_info::RunInfo;
-use crate::sink::{ReportError, Slices, TableSink};
+use crate::sink::ReportError;
 use crate::store::last_seen::{self, LAST_SEEN_FILE, LastSeen};
 use crate::store::{CACHE_DIR, Store};
 use crate::tables::Tables;
@@ -172,9 +172,10 @@ pub fn prepare(
     Ok(Some(Increment { added }))
 }
 
-/// The visits of `visitors` stored in the partitions `days`.
-fn earlier_visits(days: &[(Day, PathBuf)], visitors: &FxHashSet<u64>) -> std::io::Result<Vec<(u64, Earlier)>> {
-    let mut out = Vec::new();
+/// The visits of `visitors` stored in the partitions `days`: per day and key, its codes and
+/// those of `visitors` who clicked it.
+fn earlier_visits(days: &[(Day, PathBuf)], visitors: &FxHashSet<u64>) -> std::io::Result<Vec<Earlier>> {
+    let mut out: Vec<Earlier> = Vec::new();
     for (day, path) in days {
         let df = crate::store::partition::read(path).map_err(std::io::Error::other)?;
         let column = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(std::io::Error::other);
@@ -185,25 +186,16 @@ fn earlier_visits(days: &[(Day, PathBuf)], visitors: &FxHashSet<u64>) -> std::io
             if kind == Some("visitor")
                 && let Some(v) = v.filter(|v| visitors.contains(v))
             {
-                let names = [l, p, a].map(|n| n.unwrap_or("").to_owned());
-                out.push((v, (names, *day)));
+                let names = [l, p, a].map(|n| n.unwrap_or(""));
+                // Rows are sorted by key: a key's visitors come together.
+                match out.last_mut() {
+                    Some((d, key, list)) if d == day && key.iter().map(String::as_str).eq(names) => list.push(v),
+                    _ => out.push((*day, names.map(str::to_owned), vec![v])),
+                }
             }
         }
     }
     Ok(out)
-}
-
-/// The table sink of an increment: the per-day table of the days the run changed, written
-/// per day; the whole period's tables of those days alone are not the report's, and dropped.
-struct DaysOnly<'a>(crate::report::Streamed<'a>);
-
-impl TableSink for DaysOnly<'_> {
-    fn table(&self, name: &str, table: &dyn Slices) -> Result<(), ReportError> {
-        match name {
-            "daily" => self.0.table(name, table),
-            _ => Ok(()),
-        }
-    }
 }
 
 /// What fills a spliced row of a whole-period table: its names and what the run adds.
@@ -281,9 +273,9 @@ pub fn write(
     let added = &inc.added;
     let changed_days = counted.tally.days();
     // The per-day tables of the changed days, from their partitions alone.
-    let sink = DaysOnly(crate::report::Streamed { out, layout, formats });
-    let t = crate::tables::tables(counted, known, program, as_of, None, &sink)?;
-    crate::report::write_days(out, layout, &t.by_partner_day, formats)?;
+    let sink = crate::report::Streamed { out, layout, formats };
+    let (by_day, by_partner_day) = crate::tables::day_tables(counted, known, program, &sink)?;
+    crate::report::write_days(out, layout, &by_partner_day, formats)?;
 
     // The run's summary: the whole store's days and bot hits, from the previous one's.
     let summary: serde_json::Value = serde_json::from_slice(&previous(out_dir, "summary.json")?)
@@ -376,7 +368,7 @@ pub fn write(
     }
     tables.insert("by_parent", by_parent);
     // The changed days' rows of the whole program per day, as computed from their partitions.
-    let day_rows = day_figures(&t.by_day)?;
+    let day_rows = day_figures(&by_day)?;
     let by_day: BTreeMap<Vec<String>, [u64; 4]> = day_rows.into_iter().map(|(d, f)| (vec![d], f)).collect();
     let by_day = splice(
         &previous(out_dir, "by_day.csv")?,
@@ -394,7 +386,7 @@ pub fn write(
     tables.insert("by_day", by_day);
 
     // The partner pages' figures.
-    let daily = partner_days(&t.by_partner_day)?;
+    let daily = partner_days(&by_partner_day)?;
     write_pages(out, out_dir, added, &daily, known, as_of, first)?;
 
     // The admin's page, from the tables as written.
@@ -514,7 +506,7 @@ fn write_pages(
     let (first, as_of) = (first_day.map(day_name), day_name(as_of));
     let mut new_index = None;
     let mut failure = None;
-    out.write_with(PAGE_STATS_FILE, |w| {
+    out.write_file(PAGE_STATS_FILE, |w| {
         match page_splice::splice(&mut file, &index, &as_of, first.as_deref(), &change, changed, w) {
             Ok(index) => new_index = Some(index),
             Err(e) => failure = Some(e),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{Read as _, Seek as _, SeekFrom, Write};
+use std::io::{Read, Seek as _, SeekFrom, Write as _};
 use std::ops::Range;
 
 use refcenter_model::page_stats::{PartnerStats, WINDOWS, Windows};
@@ -94,16 +94,37 @@ pub fn add_to(w: &mut Windows, s: &Sums) {
     }
 }
 
-/// A writer that counts the bytes written through it.
-struct Counting<'a> {
-    w: &'a mut dyn Write,
+/// The new file as it is written: small parts gathered in a buffer, runs of the previous file
+/// copied from file to file; `at` counts the bytes.
+struct Out<'a> {
+    file: &'a mut File,
+    buffer: Vec<u8>,
     at: u64,
 }
 
-impl Counting<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), PageSpliceError> {
-        self.w.write_all(bytes).map_err(io)?;
+impl Out<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
         self.at += bytes.len() as u64;
+    }
+
+    fn flush(&mut self) -> Result<(), PageSpliceError> {
+        self.file.write_all(&self.buffer).map_err(io)?;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Copies `at` of `from`.
+    fn copy(&mut self, from: &File, at: Range<u64>) -> Result<(), PageSpliceError> {
+        self.flush()?;
+        let mut seek = from;
+        seek.seek(SeekFrom::Start(at.start)).map_err(io)?;
+        // File to file (`Take<&File>` into `File`): the system copies the bytes itself.
+        let n = std::io::copy(&mut from.take(at.end - at.start), self.file).map_err(io)?;
+        if n != at.end - at.start {
+            return Err(PageSpliceError("the previous file ended early".to_owned()));
+        }
+        self.at += n;
         Ok(())
     }
 }
@@ -111,29 +132,20 @@ impl Counting<'_> {
 /// Copies the entries `first..=last` of `index` from `file` into `out`, as one run of bytes
 /// (the commas between them included), and adds them to `new_index`.
 fn copy(
-    file: &mut File,
+    file: &File,
     index: &PartnerIndex,
-    out: &mut Counting<'_>,
+    out: &mut Out<'_>,
     new_index: &mut PartnerIndex,
-    buffer: &mut [u8],
     (first, last): (usize, usize),
 ) -> Result<(), PageSpliceError> {
     if !new_index.0.is_empty() {
-        out.put(b",")?;
+        out.put(b",");
     }
     let (from, to) = (index.0[first].1.start, index.0[last].1.end);
     for (code, at) in &index.0[first..=last] {
         new_index.push(code, out.at + at.start - from..out.at + at.end - from);
     }
-    file.seek(SeekFrom::Start(from)).map_err(io)?;
-    let mut left = to - from;
-    while left > 0 {
-        let n = left.min(buffer.len() as u64) as usize;
-        file.read_exact(&mut buffer[..n]).map_err(io)?;
-        out.put(&buffer[..n])?;
-        left -= n as u64;
-    }
-    Ok(())
+    out.copy(file, from..to)
 }
 
 /// Writes `partners.json` into `w` as `file` (the previous one, indexed by `index`) with the
@@ -148,17 +160,16 @@ pub fn splice(
     first_day: Option<&str>,
     change: &BTreeSet<String>,
     mut changed: impl FnMut(&str, Option<PartnerStats>) -> Option<PartnerStats>,
-    w: &mut dyn Write,
+    w: &mut File,
 ) -> Result<PartnerIndex, PageSpliceError> {
-    let mut out = Counting { w, at: 0 };
-    out.put(&page_stats_head(as_of, first_day))?;
+    let mut out = Out { file: w, buffer: Vec::with_capacity(1 << 16), at: 0 };
+    out.put(&page_stats_head(as_of, first_day));
     let mut new_index = PartnerIndex::default();
-    let mut buffer = vec![0u8; 1 << 20];
     // Entries of the previous file to copy, as a run of them: (first, last) in `index`.
     let mut run: Option<(usize, usize)> = None;
-    let write = |out: &mut Counting<'_>, new_index: &mut PartnerIndex, code: &str, stats: &PartnerStats| {
+    let write = |out: &mut Out<'_>, new_index: &mut PartnerIndex, code: &str, stats: &PartnerStats| {
         if !new_index.0.is_empty() {
-            out.put(b",")?;
+            out.put(b",");
         }
         // Breakdowns a partner's entry had are written back as they were read.
         let tops = match stats.breakdowns.is_empty() {
@@ -168,14 +179,15 @@ pub fn splice(
         let mut bytes = Vec::new();
         write_partner(&mut bytes, code, stats, tops.as_deref()).map_err(io)?;
         new_index.push(code, out.at..out.at + bytes.len() as u64);
-        out.put(&bytes)
+        out.put(&bytes);
+        Ok::<_, PageSpliceError>(())
     };
     let mut pending = change.iter().peekable();
     for (i, (code, at)) in index.0.iter().enumerate() {
         let new_before = pending.peek().is_some_and(|c| c.as_str() < code.as_str());
         let this_changes = pending.peek().is_some_and(|c| *c == code) || new_before;
         if this_changes && let Some(r) = run.take() {
-            copy(file, index, &mut out, &mut new_index, &mut buffer, r)?;
+            copy(file, index, &mut out, &mut new_index, r)?;
         }
         while let Some(new) = pending.next_if(|c| c.as_str() < code.as_str()) {
             if let Some(stats) = changed(new, None) {
@@ -192,14 +204,15 @@ pub fn splice(
         }
     }
     if let Some(r) = run.take() {
-        copy(file, index, &mut out, &mut new_index, &mut buffer, r)?;
+        copy(file, index, &mut out, &mut new_index, r)?;
     }
     for new in pending {
         if let Some(stats) = changed(new, None) {
             write(&mut out, &mut new_index, new, &stats)?;
         }
     }
-    out.put(PAGE_STATS_TAIL)?;
-    out.put(b"\n")?;
+    out.put(PAGE_STATS_TAIL);
+    out.put(b"\n");
+    out.flush()?;
     Ok(new_index)
 }
