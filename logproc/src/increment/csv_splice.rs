@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
 use std::ops::Range;
 
 /// Why the previous table cannot be spliced (then the report is made again in full).
@@ -19,8 +20,14 @@ impl SpliceError {
     }
 }
 
-/// One record: each field's bytes as written and its text, and where the next record starts.
-type Record<'a> = (Vec<(Range<usize>, Cow<'a, str>)>, usize);
+/// A field: its bytes as written (where they are in the record) and its text.
+type Field<'a> = (Range<usize>, Cow<'a, str>);
+
+/// What gives the text of a column of a row: `(row, column, text before)`.
+type Filler<'a, R> = dyn Fn(&R, &str, Option<&str>) -> Result<String, SpliceError> + 'a;
+
+/// One record: its fields, and where the next record starts.
+type Record<'a> = (Vec<Field<'a>>, usize);
 
 /// The CSV record starting at `at` in `text`.
 fn record(text: &[u8], at: usize) -> Result<Record<'_>, SpliceError> {
@@ -80,75 +87,221 @@ pub fn quoted(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// The rows of `previous` (a table as CSV, its first `names` columns naming each row, sorted by
-/// them) with the rows of `rows` changed or added: `fill(row, column, before)` gives the text
-/// of a column but the names, `before` its text in the previous row (`None` for a new row).
-/// `each` is handed every row of the result: its names, and its bytes.
+/// Reads the next CSV record of `from` into `record` (cleared first; a quoted field may hold
+/// line breaks); `false` at the end.
+fn next_record(from: &mut dyn BufRead, record: &mut Vec<u8>) -> Result<bool, SpliceError> {
+    record.clear();
+    let read = |from: &mut dyn BufRead, record: &mut Vec<u8>| {
+        from.read_until(b'\n', record).map_err(|e| SpliceError(format!("reading the previous table: {e}")))
+    };
+    if read(from, record)? == 0 {
+        return Ok(false);
+    }
+    // Quotes come in pairs (a quoted field's own are doubled): an odd count is a quoted field
+    // that goes on past the line break.
+    while memchr::memchr_iter(b'"', record).count() % 2 == 1 {
+        if read(from, record)? == 0 {
+            return Err(SpliceError("an unclosed quote at the end".to_owned()));
+        }
+    }
+    Ok(true)
+}
+
+/// Whether a quoted field of `text` holds a line break (then a line is not always a record).
+fn quoted_breaks(text: &[u8]) -> bool {
+    let quotes: Vec<usize> = memchr::memchr_iter(b'"', text).collect();
+    quotes.chunks(2).any(|pair| match pair {
+        [open, close] => memchr::memchr(b'\n', &text[*open..*close]).is_some(),
+        _ => true,
+    })
+}
+
+/// The names of the row starting at `at` in `text` (a record per line), and where the next
+/// row starts.
+fn names_at(text: &[u8], at: usize, names: usize) -> Result<(Vec<Field<'_>>, usize), SpliceError> {
+    let (head, _) = fields(text, at, names)?;
+    let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |p| at + p + 1);
+    if head.len() != names {
+        return Err(SpliceError(format!("a row of {} fields at byte {at}", head.len())));
+    }
+    Ok((head, end))
+}
+
+/// The start of the first row in `text[lo..hi]` (rows one per line, sorted by their names)
+/// whose names are not below `key`, or `hi`.
+fn lower_bound(
+    text: &[u8],
+    (mut lo, mut hi): (usize, usize),
+    key: &[String],
+    names: usize,
+) -> Result<usize, SpliceError> {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        // The row holding `mid`.
+        let start = memchr::memrchr(b'\n', &text[lo..mid]).map_or(lo, |p| lo + p + 1);
+        let (head, end) = names_at(text, start, names)?;
+        if key.iter().map(String::as_str).gt(head.iter().map(|(_, n)| n.as_ref())) {
+            lo = end;
+        } else {
+            hi = start;
+        }
+    }
+    Ok(lo)
+}
+
+/// Writes into `out` the rows of `previous` (a table as CSV, its first `names` columns naming
+/// each row, sorted by them) with the rows of `rows` changed or added: `fill(row, column,
+/// before)` gives the text of a column but the names, `before` its text in the previous row
+/// (`None` for a new row). `written` is handed the bytes of every row written, a run of them or
+/// one. The rows to change are found by binary search and the others copied in runs, unless a
+/// quoted field holds a line break (then the table is read a record at a time). Returns the
+/// header line.
 pub fn splice<R>(
     previous: &[u8],
     names: usize,
     rows: &BTreeMap<Vec<String>, R>,
     fill: impl Fn(&R, &str, Option<&str>) -> Result<String, SpliceError>,
-    mut each: impl FnMut(&[&str], &[u8]),
+    mut written: impl FnMut(&[u8]),
+    out: &mut dyn Write,
 ) -> Result<Vec<u8>, SpliceError> {
-    let (header, mut at) = record(previous, 0)?;
+    if quoted_breaks(previous) {
+        return splice_records(&mut &previous[..], names, rows, &fill, &mut written, out);
+    }
+    let put = |out: &mut dyn Write, bytes: &[u8]| {
+        out.write_all(bytes).map_err(|e| SpliceError(format!("writing the table: {e}")))
+    };
+    let (header, body) = record(previous, 0)?;
+    let columns: Vec<String> = header.into_iter().map(|(_, name)| name.into_owned()).collect();
+    if columns.len() < names || body == 0 {
+        return Err(SpliceError("no header".to_owned()));
+    }
+    put(out, &previous[..body])?;
+    let mut line = Vec::new();
+    let mut at = body;
+    for (key, row) in rows {
+        let found = lower_bound(previous, (at, previous.len()), key, names)?;
+        if found > at {
+            put(out, &previous[at..found])?;
+            written(&previous[at..found]);
+        }
+        at = found;
+        let before = match at < previous.len() {
+            true => Some(record(previous, at)?),
+            false => None,
+        };
+        let same = before.as_ref().filter(|(fields, _)| {
+            key.iter().map(String::as_str).eq(fields.iter().take(names).map(|(_, n)| n.as_ref()))
+        });
+        line.clear();
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            match (i < names, same) {
+                (true, Some((fields, _))) => line.extend_from_slice(&previous[fields[i].0.clone()]),
+                (true, None) => line.extend_from_slice(quoted(&key[i]).as_bytes()),
+                (false, _) => {
+                    let was = same.map(|(fields, _)| fields.get(i).map_or("", |(_, text)| text.as_ref()));
+                    line.extend_from_slice(fill(row, column, was)?.as_bytes());
+                }
+            }
+        }
+        line.push(b'\n');
+        if let Some((fields, next)) = same {
+            if fields.len() != columns.len() {
+                return Err(SpliceError(format!("a row of {} fields under {} columns", fields.len(), columns.len())));
+            }
+            at = *next;
+        }
+        put(out, &line)?;
+        written(&line);
+    }
+    if at < previous.len() {
+        put(out, &previous[at..])?;
+        written(&previous[at..]);
+    }
+    Ok(previous[..body].to_vec())
+}
+
+/// [`splice`] a record at a time: for a table with a line break in a quoted field.
+fn splice_records<R>(
+    previous: &mut dyn BufRead,
+    names: usize,
+    rows: &BTreeMap<Vec<String>, R>,
+    fill: &Filler<'_, R>,
+    each: &mut dyn FnMut(&[u8]),
+    out: &mut dyn Write,
+) -> Result<Vec<u8>, SpliceError> {
+    let put = |out: &mut dyn Write, bytes: &[u8]| {
+        out.write_all(bytes).map_err(|e| SpliceError(format!("writing the table: {e}")))
+    };
+    let mut record = Vec::new();
+    if !next_record(previous, &mut record)? {
+        return Err(SpliceError("no header".to_owned()));
+    }
+    let (header, _) = self::record(&record, 0)?;
     let columns: Vec<String> = header.into_iter().map(|(_, name)| name.into_owned()).collect();
     if columns.len() < names {
         return Err(SpliceError("fewer columns than names".to_owned()));
     }
-    let mut out = Vec::with_capacity(previous.len() + rows.len() * 64);
-    out.extend_from_slice(&previous[..at]);
-    let write = |out: &mut Vec<u8>, key: &[String], row: &R, before: Option<&[(Range<usize>, Cow<'_, str>)]>| {
+    put(out, &record)?;
+    let header_line = record.clone();
+    // A row written from `key` and `row`, the names' bytes taken from `before` when it has them.
+    let mut line = Vec::new();
+    let write = |line: &mut Vec<u8>, key: &[String], row: &R, before: Option<(&[u8], &[Field<'_>])>| {
+        line.clear();
         for (i, column) in columns.iter().enumerate() {
             if i > 0 {
-                out.push(b',');
+                line.push(b',');
             }
             match (i < names, before) {
-                (true, Some(fields)) => out.extend_from_slice(&previous[fields[i].0.clone()]),
-                (true, None) => out.extend_from_slice(quoted(&key[i]).as_bytes()),
+                (true, Some((bytes, fields))) => line.extend_from_slice(&bytes[fields[i].0.clone()]),
+                (true, None) => line.extend_from_slice(quoted(&key[i]).as_bytes()),
                 (false, _) => {
-                    let was = before.map(|fields| fields[i].1.as_ref());
-                    out.extend_from_slice(fill(row, column, was)?.as_bytes());
+                    let was = before.map(|(_, fields)| fields[i].1.as_ref());
+                    line.extend_from_slice(fill(row, column, was)?.as_bytes());
                 }
             }
         }
-        out.push(b'\n');
+        line.push(b'\n');
         Ok::<_, SpliceError>(())
     };
     let mut pending = rows.iter().peekable();
-    while at < previous.len() {
+    while next_record(previous, &mut record)? {
         // Only a row's names are read, unless it changes.
-        let (head, next) = fields(previous, at, names)?;
+        let (head, _) = fields(&record, 0, names)?;
         if head.len() != names {
             return Err(SpliceError(format!("a row of {} fields under {} columns", head.len(), columns.len())));
         }
         let here: Vec<&str> = head.iter().map(|(_, name)| name.as_ref()).collect();
         while let Some((key, row)) = pending.next_if(|(key, _)| key.iter().map(String::as_str).lt(here.iter().copied()))
         {
-            let start = out.len();
-            write(&mut out, key, row, None)?;
-            each(&key.iter().map(String::as_str).collect::<Vec<_>>(), &out[start..]);
+            write(&mut line, key, row, None)?;
+            put(out, &line)?;
+            each(&line);
         }
-        let start = out.len();
         match pending.next_if(|(key, _)| key.iter().map(String::as_str).eq(here.iter().copied())) {
             Some((key, row)) => {
-                let (all, _) = record(previous, at)?;
+                let (all, _) = self::record(&record, 0)?;
                 if all.len() != columns.len() {
                     return Err(SpliceError(format!("a row of {} fields under {} columns", all.len(), columns.len())));
                 }
-                write(&mut out, key, row, Some(&all))?;
+                write(&mut line, key, row, Some((&record, &all)))?;
+                put(out, &line)?;
+                each(&line);
             }
-            None => out.extend_from_slice(&previous[at..next]),
+            None => {
+                put(out, &record)?;
+                each(&record);
+            }
         }
-        each(&here, &out[start..]);
-        at = next;
     }
     for (key, row) in pending {
-        let start = out.len();
-        write(&mut out, key, row, None)?;
-        each(&key.iter().map(String::as_str).collect::<Vec<_>>(), &out[start..]);
+        write(&mut line, key, row, None)?;
+        put(out, &line)?;
+        each(&line);
     }
-    Ok(out)
+    Ok(header_line)
 }
 
 /// `before` (a count's text, `None`: 0) plus `n`.
@@ -182,36 +335,56 @@ mod tests {
         out
     }
 
-    #[test]
-    fn rows_are_changed_and_added_in_place_as_polars_writes_them() {
-        // Names polars must quote: empty, a comma, a quote, line breaks.
-        let before = csv(&["a|", "b,x|1", "c\"q|", "d\nz|2", "f|"], &[1, 2, 3, 4, 5]);
-        let after =
-            csv(&["0|", "a|", "b,x|1", "c\"q|", "c\"q|\r", "d\nz|2", "e|", "f|", "g|"], &[7, 11, 2, 3, 9, 6, 8, 5, 10]);
-        // Each changed or new row with the clicks it adds.
+    /// Splices `changes` (names `link|ad` and the clicks they add) into the table of
+    /// `before` and checks the result against the table of `after`, as polars writes both.
+    fn check(before: (&[&str], &[u64]), after: (&[&str], &[u64]), changes: &[(&str, u64)]) {
+        let (before, after) = (csv(before.0, before.1), csv(after.0, after.1));
         let mut rows: BTreeMap<Vec<String>, u64> = BTreeMap::new();
-        for (names, add) in [("0|", 7), ("a|", 10), ("c\"q|\r", 9), ("d\nz|2", 2), ("e|", 8), ("g|", 10)] {
+        for (names, add) in changes {
             let (l, a) = names.split_once('|').unwrap_or_default();
-            rows.insert(vec![l.to_owned(), a.to_owned()], add);
+            rows.insert(vec![l.to_owned(), a.to_owned()], *add);
         }
-        let mut seen = Vec::new();
+        // A changed row keeps its flag (the test's flags follow the clicks, which keep their
+        // parity).
         let fill = |add: &u64, column: &str, was: Option<&str>| match column {
             "clicks" => plus(was, *add),
             "known" => Ok(was.map_or_else(|| add.is_multiple_of(2).to_string(), str::to_owned)),
             other => Err(SpliceError(format!("no column {other}"))),
         };
-        let spliced =
-            splice(&before, 2, &rows, fill, |names, line| seen.push((names.join("|"), line.to_vec()))).unwrap();
-        // A changed row keeps its flag (the test's flags follow the clicks, which kept their parity).
+        let (mut spliced, mut seen) = (Vec::new(), Vec::new());
+        let header = splice(&before, 2, &rows, fill, |rows| seen.extend_from_slice(rows), &mut spliced).unwrap();
         assert_eq!(String::from_utf8(spliced.clone()).unwrap(), String::from_utf8(after).unwrap());
-        // Every row is handed out once, in order, its bytes as written.
-        let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["0|", "a|", "b,x|1", "c\"q|", "c\"q|\r", "d\nz|2", "e|", "f|", "g|"]);
-        let header = spliced.iter().position(|&b| b == b'\n').unwrap() + 1;
-        assert_eq!(seen.iter().flat_map(|(_, l)| l.clone()).collect::<Vec<u8>>(), spliced[header..]);
+        // Every row is handed out once, in order, as written.
+        assert_eq!(header.len() + seen.len(), spliced.len());
+        assert_eq!([header, seen].concat(), spliced);
+    }
+
+    #[test]
+    fn rows_are_changed_and_added_in_place_as_polars_writes_them() {
+        // Names polars must quote: empty, a comma, a quote, a carriage return; rows found by
+        // binary search.
+        check(
+            (&["a|", "b,x|1", "c\"q|", "d|2", "f|", "h|", "i|", "j|"], &[1, 2, 3, 4, 5, 6, 7, 8]),
+            (
+                &["0|", "a|", "b,x|1", "c\"q|", "c\"q|\r", "d|2", "e|", "f|", "g|", "h|", "i|", "j|", "k|"],
+                &[7, 11, 2, 3, 9, 6, 8, 5, 10, 6, 9, 8, 1],
+            ),
+            &[("0|", 7), ("a|", 10), ("c\"q|\r", 9), ("d|2", 2), ("e|", 8), ("g|", 10), ("i|", 2), ("k|", 1)],
+        );
+        // A line break in a quoted field: the table is read a record at a time.
+        check(
+            (&["a|", "b,x|1", "c\"q|", "d\nz|2", "f|"], &[1, 2, 3, 4, 5]),
+            (&["0|", "a|", "b,x|1", "c\"q|", "c\"q|\r", "d\nz|2", "e|", "f|", "g|"], &[7, 11, 2, 3, 9, 6, 8, 5, 10]),
+            &[("0|", 7), ("a|", 10), ("c\"q|\r", 9), ("d\nz|2", 2), ("e|", 8), ("g|", 10)],
+        );
+        // Nothing to change: the table as it was.
+        check((&["a|", "b|"], &[1, 2]), (&["a|", "b|"], &[1, 2]), &[]);
+        let rows = BTreeMap::from([(vec!["x".to_owned(), String::new()], 1u64)]);
         let none = |_: &u64, _: &str, _: Option<&str>| Ok(String::new());
-        assert!(splice(b"link,ad\n\"x,1\n", 1, &rows, none, |_, _| {}).is_err(), "an unclosed quote");
-        assert!(splice(b"link,ad\n\"x\"y,1\n", 1, &rows, none, |_, _| {}).is_err(), "text after a quote");
+        let bad = |text: &[u8]| splice(text, 1, &rows, none, |_| {}, &mut Vec::new()).is_err();
+        assert!(bad(b"link,ad\n\"x,1\n"), "an unclosed quote");
+        assert!(bad(b"link,ad\n\"x\"y,1\n"), "text after a quote");
+        assert!(bad(b""), "no header");
         assert_eq!(plus(Some("41"), 1).unwrap(), "42");
         assert!(plus(Some("x"), 1).is_err());
     }

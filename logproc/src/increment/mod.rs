@@ -225,6 +225,43 @@ fn fill_column(known: &Known, row: &Fill<'_>, column: &str, before: Option<&str>
     }
 }
 
+/// The previous report's table `name` with `rows` spliced in ([`splice`]; its first `names`
+/// columns name its rows), written into `out`; `written` is handed the rows written. Returns the
+/// table's header line.
+fn splice_into<R>(
+    out: &OutputWriter,
+    out_dir: &Path,
+    name: &str,
+    names: usize,
+    rows: &BTreeMap<Vec<String>, R>,
+    fill: impl Fn(&R, &str, Option<&str>) -> Result<String, SpliceError>,
+    written: impl FnMut(&[u8]),
+) -> Result<Vec<u8>, IncrementError> {
+    let file = format!("{name}.csv");
+    let before = previous(out_dir, &file)?;
+    let mut spliced = None;
+    out.write_with(&file, |w| {
+        spliced = Some(splice(&before, names, rows, fill, written, w));
+        Ok(())
+    })
+    .map_err(ReportError::from)?;
+    Ok(spliced.ok_or_else(|| IncrementError::Previous(format!("{file} was not written")))??)
+}
+
+/// The previous report's table `name` with `rows` spliced in, as bytes.
+fn spliced<R>(
+    out_dir: &Path,
+    name: &str,
+    names: usize,
+    rows: &BTreeMap<Vec<String>, R>,
+    fill: impl Fn(&R, &str, Option<&str>) -> Result<String, SpliceError>,
+) -> Result<Vec<u8>, IncrementError> {
+    let before = previous(out_dir, &format!("{name}.csv"))?;
+    let mut bytes = Vec::with_capacity(before.len() + 4096);
+    splice(&before, names, rows, fill, |_| {}, &mut bytes)?;
+    Ok(bytes)
+}
+
 /// The previous report's file `name`.
 fn previous(out_dir: &Path, name: &str) -> Result<Vec<u8>, IncrementError> {
     std::fs::read(out_dir.join(name)).map_err(|e| IncrementError::Previous(format!("{name}: {e}")))
@@ -299,50 +336,50 @@ pub fn write(
 
     let no_sums = Sums::default();
     let fill = |r: &Fill<'_>, c: &str, b: Option<&str>| fill_column(known, r, c, b);
-    let mut tables: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     let key: BTreeMap<Vec<String>, Fill<'_>> = added
         .key
         .iter()
         .map(|(k, s)| (k.to_vec(), Fill { link: &k[0], partner: &k[1], ad: &k[2], sums: *s, downline: no_sums }))
         .collect();
-    // The rows with a code the program does not know, for the admin's page.
-    let before = previous(out_dir, "by_link_partner_ad.csv")?;
-    let mut unknown = before.split_inclusive(|&b| b == b'\n').next().unwrap_or_default().to_vec();
-    // Its flags end each row: a row whose are not all true is one.
-    let collect = |_: &[&str], line: &[u8]| {
-        if !line.ends_with(b",true,true,true\n") {
-            unknown.extend_from_slice(line);
+    // The rows with a code the program does not know, for the admin's page: its flags end each
+    // row, and a row whose are not all true is one.
+    let mut unknown = Vec::new();
+    let collect = |rows: &[u8]| {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rows) {
+            let row = &rows[start..=end];
+            if !row.ends_with(b",true,true,true\n") {
+                unknown.extend_from_slice(row);
+            }
+            start = end + 1;
         }
     };
-    tables.insert("by_link_partner_ad", splice(&before, 3, &key, fill, collect)?);
-    drop(before);
+    let header = splice_into(out, out_dir, "by_link_partner_ad", 3, &key, fill, collect)?;
+    unknown.splice(0..0, header);
     let partner: BTreeMap<Vec<String>, Fill<'_>> = added
         .partner
         .iter()
         .map(|(p, s)| (vec![p.clone()], Fill { link: "", partner: p, ad: "", sums: *s, downline: no_sums }))
         .collect();
-    tables.insert("by_partner", splice(&previous(out_dir, "by_partner.csv")?, 1, &partner, fill, |_, _| {})?);
+    let by_partner = spliced(out_dir, "by_partner", 1, &partner, fill)?;
     let link: BTreeMap<Vec<String>, Fill<'_>> = added
         .link
         .iter()
         .map(|(l, s)| (vec![l.clone()], Fill { link: l, partner: "", ad: "", sums: *s, downline: no_sums }))
         .collect();
-    tables.insert("by_link", splice(&previous(out_dir, "by_link.csv")?, 1, &link, fill, |_, _| {})?);
+    let by_link = spliced(out_dir, "by_link", 1, &link, fill)?;
     let partner_link: BTreeMap<Vec<String>, Fill<'_>> = added
         .partner_link
         .iter()
         .map(|(k, s)| (k.to_vec(), Fill { link: &k[1], partner: &k[0], ad: "", sums: *s, downline: no_sums }))
         .collect();
-    tables.insert(
-        "by_partner_link",
-        splice(&previous(out_dir, "by_partner_link.csv")?, 2, &partner_link, fill, |_, _| {})?,
-    );
+    splice_into(out, out_dir, "by_partner_link", 2, &partner_link, fill, |_| {})?;
     let partner_ad: BTreeMap<Vec<String>, Fill<'_>> = added
         .partner_ad
         .iter()
         .map(|(k, s)| (k.to_vec(), Fill { link: "", partner: &k[0], ad: &k[1], sums: *s, downline: no_sums }))
         .collect();
-    tables.insert("by_ad", splice(&previous(out_dir, "by_ad.csv")?, 2, &partner_ad, fill, |_, _| {})?);
+    let by_ad = spliced(out_dir, "by_ad", 2, &partner_ad, fill)?;
     // Every parent has its row already: only theirs change.
     let tree = program.tree();
     let parents: BTreeSet<&str> = added
@@ -360,30 +397,31 @@ pub fn write(
             (vec![p.to_owned()], Fill { link: "", partner: p, ad: "", sums, downline })
         })
         .collect();
-    let by_parent = splice(&previous(out_dir, "by_parent.csv")?, 1, &parent, fill, |_, _| {})?;
+    let by_parent = spliced(out_dir, "by_parent", 1, &parent, fill)?;
     if by_parent.iter().filter(|&&b| b == b'\n').count()
         != previous(out_dir, "by_parent.csv")?.iter().filter(|&&b| b == b'\n').count()
     {
         return Err(IncrementError::Previous("by_parent.csv lacks a parent's row".to_owned()));
     }
-    tables.insert("by_parent", by_parent);
     // The changed days' rows of the whole program per day, as computed from their partitions.
     let day_rows = day_figures(&by_day)?;
     let by_day: BTreeMap<Vec<String>, [u64; 4]> = day_rows.into_iter().map(|(d, f)| (vec![d], f)).collect();
-    let by_day = splice(
-        &previous(out_dir, "by_day.csv")?,
-        1,
-        &by_day,
-        |f, column, _| {
-            let i = ["clicks", "unique_clicks", "bot_hits", "head_hits"]
-                .iter()
-                .position(|c| *c == column)
-                .ok_or_else(|| SpliceError::new(format!("a column `{column}` in by_day")))?;
-            Ok(f[i].to_string())
-        },
-        |_, _| {},
-    )?;
-    tables.insert("by_day", by_day);
+    let by_day = spliced(out_dir, "by_day", 1, &by_day, |f, column, _| {
+        let i = ["clicks", "unique_clicks", "bot_hits", "head_hits"]
+            .iter()
+            .position(|c| *c == column)
+            .ok_or_else(|| SpliceError::new(format!("a column `{column}` in by_day")))?;
+        Ok(f[i].to_string())
+    })?;
+    for (name, bytes) in [
+        ("by_partner", &by_partner),
+        ("by_link", &by_link),
+        ("by_ad", &by_ad),
+        ("by_parent", &by_parent),
+        ("by_day", &by_day),
+    ] {
+        out.write(&format!("{name}.csv"), bytes).map_err(ReportError::from)?;
+    }
 
     // The partner pages' figures.
     let daily = partner_days(&by_partner_day)?;
@@ -391,21 +429,18 @@ pub fn write(
 
     // The admin's page, from the tables as written.
     let html_tables = Tables {
-        by_day: frame(tables["by_day"].clone(), &["day"])?,
+        by_day: frame(by_day, &["day"])?,
         unknown: frame(unknown, &["link", "partner", "ad"])?,
-        by_partner: frame(tables["by_partner"].clone(), &["partner"])?,
+        by_partner: frame(by_partner, &["partner"])?,
         by_partner_day: DataFrame::default(),
         by_partner_link: DataFrame::default(),
-        by_link: frame(tables["by_link"].clone(), &["link"])?,
-        by_ad: frame(tables["by_ad"].clone(), &["partner", "ad"])?,
+        by_link: frame(by_link, &["link"])?,
+        by_ad: frame(by_ad, &["partner", "ad"])?,
         by_parent: DataFrame::default(),
         breakdown: frame(previous(out_dir, "breakdown.csv")?, &["dimension", "value"])?,
         pages: Default::default(),
         page_tops: Default::default(),
     };
-    for (name, bytes) in &tables {
-        out.write(&format!("{name}.csv"), bytes).map_err(ReportError::from)?;
-    }
     for name in ["breakdown", "breakdown_by_link", "breakdown_by_partner", "breakdown_by_partner_ad"] {
         out.keep(&format!("{name}.csv")).map_err(ReportError::from)?;
     }

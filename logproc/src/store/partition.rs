@@ -58,11 +58,33 @@ pub(crate) fn row_columns(row: &Stored) -> Columns<'static> {
 
 /// The Parquet bytes of one day's rows, each `([link, partner, ad], columns)`.
 pub fn encode_rows(rows: &mut [([&str; 3], Columns<'_>)]) -> PolarsResult<Vec<u8>> {
-    rows.sort_unstable_by(|a, b| {
-        let (ka, ra, va, _) = a.1;
-        let (kb, rb, vb, _) = b.1;
-        (a.0, ka, ra, va).cmp(&(b.0, kb, rb, vb))
+    // Sorted by the rank of each of their codes among the day's, then kind, reason and visitor:
+    // the order of the codes themselves, with each code compared while ranking it, not each
+    // time two rows are (a day has tens of thousands of visitor rows).
+    let mut ranks: [rustc_hash::FxHashMap<&str, u32>; 3] = Default::default();
+    for (names, _) in rows.iter() {
+        for (rank, name) in ranks.iter_mut().zip(names) {
+            rank.entry(name).or_insert(0);
+        }
+    }
+    for rank in &mut ranks {
+        let mut names: Vec<&str> = rank.keys().copied().collect();
+        names.sort_unstable();
+        for (i, name) in names.into_iter().enumerate() {
+            rank.insert(name, u32::try_from(i).unwrap_or(u32::MAX));
+        }
+    }
+    let rank_of = |names: &[&str; 3]| -> [u32; 3] {
+        std::array::from_fn(|i| ranks[i].get(names[i]).copied().unwrap_or(u32::MAX))
+    };
+    let mut order: Vec<([u32; 3], usize)> = rows.iter().enumerate().map(|(i, r)| (rank_of(&r.0), i)).collect();
+    order.sort_unstable_by(|&(ra, a), &(rb, b)| {
+        let (ka, sa, va, _) = rows[a].1;
+        let (kb, sb, vb, _) = rows[b].1;
+        (ra, ka, sa, va).cmp(&(rb, kb, sb, vb))
     });
+    let sorted: Vec<([&str; 3], Columns<'_>)> = order.iter().map(|&(_, i)| rows[i]).collect();
+    rows.copy_from_slice(&sorted);
     let n = rows.len();
     let (mut link, mut partner, mut ad) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut kinds, mut reasons, mut visitors, mut hits) =
