@@ -141,6 +141,11 @@ impl Visits {
         })
     }
 
+    /// The days (packed days' high halves) before `before` with a visit.
+    pub fn days_before(&self, before: u32) -> impl Iterator<Item = u32> + '_ {
+        self.days.range(..before).map(|(&day, _)| day)
+    }
+
     /// Whether each of `keys` keys has a visit on a day before `before` (a packed day's high
     /// half).
     pub fn keys_before(&self, before: u32, keys: usize) -> Vec<bool> {

@@ -139,15 +139,15 @@ fn groups(key: &Key, no_ad: u32, out: &mut Vec<Group>) {
     out.extend(key.above.iter().map(|&p| Group::Downline(p)));
 }
 
-/// Whether a visit of the key `[link, partner, ad]` (`above`: the partners above its partner)
-/// counts for the group `g`.
-fn counts_for(g: Group, [link, partner, ad]: [u32; 3], above: &[u32]) -> bool {
+/// Whether a visit of a key of `link` and `partner` (`ad` tells its ad, asked only when the
+/// rest matches; `above`: the partners above its partner) counts for the group `g`.
+fn counts_for(g: Group, link: u32, partner: u32, ad: &dyn Fn() -> u32, above: &[u32]) -> bool {
     match g {
-        Group::Key(l, p, a) => link == l && partner == p && ad == a,
+        Group::Key(l, p, a) => link == l && partner == p && ad() == a,
         Group::Partner(p) => partner == p,
         Group::Link(l) => link == l,
         Group::PartnerLink(p, l) => partner == p && link == l,
-        Group::PartnerAd(p, a) => partner == p && ad == a,
+        Group::PartnerAd(p, a) => partner == p && ad() == a,
         Group::Downline(p) => above.contains(&p),
     }
 }
@@ -210,25 +210,65 @@ pub fn added(
         mine.sort_unstable();
         mine.dedup();
         let mut last: Vec<Option<Day>> = vec![None; mine.len()];
-        let mut saw = |key: [u32; 3], above: &[u32], day: Day| {
+        // The closed days: the visitor's keys come in partner order, so a partner's are a run
+        // of them, found by binary search; a link's and a downline's are gathered in one pass.
+        let entries = seen.of(v)?;
+        let newer = |l: &mut Option<Day>, day: Day| *l = Some(l.map_or(day, |d| d.max(day)));
+        for (&g, l) in mine.iter().zip(last.iter_mut()) {
+            let partner = match g {
+                Group::Link(link) => {
+                    for e in entries.iter().filter(|e| e.link == link) {
+                        newer(l, e.day);
+                    }
+                    continue;
+                }
+                Group::Downline(_) => continue,
+                Group::Partner(p) | Group::PartnerLink(p, _) | Group::Key(_, p, _) | Group::PartnerAd(p, _) => p,
+            };
+            let keys = seen.partner_keys(partner);
+            let run = entries.partition_point(|e| e.key < keys.start)..entries.partition_point(|e| e.key < keys.end);
+            for e in &entries[run] {
+                let hit = match g {
+                    Group::PartnerLink(_, link) => e.link == link,
+                    Group::Key(link, _, ad) => e.link == link && seen.key(e.key)[AD] == ad,
+                    Group::PartnerAd(_, ad) => seen.key(e.key)[AD] == ad,
+                    _ => true,
+                };
+                if hit {
+                    newer(l, e.day);
+                }
+            }
+        }
+        if mine.iter().any(|g| matches!(g, Group::Downline(_))) {
+            // Run by run of a partner's keys: its last day, for each downline it is in.
+            let mut at = 0;
+            let mut partner = 0;
+            while let Some(first) = entries.get(at) {
+                partner = seen.partner_of(first.key, partner);
+                let end = seen.partner_keys(partner).end;
+                let run = entries[at..].iter().take_while(|e| e.key < end);
+                let (len, day) = run.fold((0, Day::MIN), |(n, d), e| (n + 1, d.max(e.day)));
+                at += len.max(1);
+                let above = ids.above(partner, ancestors)?;
+                for (&g, l) in mine.iter().zip(last.iter_mut()) {
+                    if let Group::Downline(parent) = g
+                        && above.contains(&parent)
+                    {
+                        newer(l, day);
+                    }
+                }
+            }
+        }
+        let mut saw = |link: u32, partner: u32, ad: &dyn Fn() -> u32, above: &[u32], day: Day| {
             for (&g, l) in mine.iter().zip(last.iter_mut()) {
-                if counts_for(g, key, above) {
-                    *l = Some(l.map_or(day, |d| d.max(day)));
+                if counts_for(g, link, partner, ad, above) {
+                    newer(l, day);
                 }
             }
         };
-        let downlines = mine.iter().any(|g| matches!(g, Group::Downline(_)));
-        for (number, day) in seen.of(v)? {
-            let key = seen.key(number);
-            let above = match downlines {
-                true => ids.above(key[1], ancestors)?,
-                false => &[],
-            };
-            saw(key, above, day);
-        }
         for (k, day) in before.remove(&v).unwrap_or_default() {
             let key = &earlier_keys[k];
-            saw([key.link, key.partner, key.ad], &key.above, day);
+            saw(key.link, key.partner, &|| key.ad, &key.above, day);
         }
         // Each group the visitor clicked in the run counts it once, in each window it was not
         // seen in before.

@@ -122,7 +122,7 @@ pub fn write_cache(store: &Store, counted: &mut Counted, as_of: Day) -> std::io:
     }
     let open = open_day(as_of);
     let tally = &mut counted.tally;
-    last_seen::write(&path, open, closed_digest(store, open), &tally.keys.copy(), tally.visits())
+    last_seen::write(&path, open, closed_digest(store, open), &tally.keys.copy(), tally.visits()).map(|_| ())
 }
 
 /// What a run adds to the previous report, found before its counts are stored.
@@ -177,7 +177,8 @@ pub fn prepare(
 fn earlier_visits(days: &[(Day, PathBuf)], visitors: &FxHashSet<u64>) -> std::io::Result<Vec<Earlier>> {
     let mut out: Vec<Earlier> = Vec::new();
     for (day, path) in days {
-        let df = crate::store::partition::read(path).map_err(std::io::Error::other)?;
+        let df = crate::store::partition::read_columns(path, &["link", "partner", "ad", "kind", "visitor"])
+            .map_err(std::io::Error::other)?;
         let column = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(std::io::Error::other);
         let (link, partner, ad, kind) = (column("link")?, column("partner")?, column("ad")?, column("kind")?);
         let visitor = df.column("visitor").and_then(|c| c.u64().cloned()).map_err(std::io::Error::other)?;

@@ -4,11 +4,14 @@
 //! without reading every stored visit again. A full run writes it; it is a cache beside the
 //! ledger (made again whenever the closed days change), never part of what the store keeps.
 //!
-//! The file: the entries, 16 bytes each (visitor, key, last day), sorted by the visitor's
-//! part of the visits ([`VISIT_PARTS`]), then visitor and key; an index of the first entry of
-//! each bucket (the part and the visitor's top 16 bits); each key as the numbers of its link,
-//! partner and ad codes; the codes of each kind, sorted, which number them; and a fixed trailer
-//! saying where each section starts. A lookup reads one bucket's entries.
+//! The file: the entries, 16 bytes each (visitor, key, last day, and the key's link code),
+//! sorted by the visitor's part of the visits ([`VISIT_PARTS`]), then visitor and key; an index
+//! of the first entry of each bucket (the part and the visitor's top 16 bits); each key as the
+//! numbers of its link, partner and ad codes, keys numbered in the order of their partner, link
+//! and ad (a partner's keys are a run of numbers); the codes of each kind, sorted, which number
+//! them; and a fixed trailer saying where each section starts. A lookup reads one bucket's
+//! entries. Days are kept in 16 bits and link numbers too: a store with a day before 1970 or
+//! after 2149, or more than 65,535 link codes, has no cache (its reports are made in full).
 
 use std::fs::File;
 use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
@@ -21,7 +24,7 @@ use crate::visits::{VISIT_PARTS, Visits};
 /// The cache's file name in the store.
 pub const LAST_SEEN_FILE: &str = "last-seen.bin";
 
-const MAGIC: &[u8; 16] = b"refcenter-seen-2";
+const MAGIC: &[u8; 16] = b"refcenter-seen-3";
 /// Bits of a visitor that pick its bucket within its part.
 const BUCKET_BITS: u32 = 16;
 const BUCKETS: usize = VISIT_PARTS << BUCKET_BITS;
@@ -47,19 +50,34 @@ pub const AD: Kind = 2;
 
 /// Writes the cache at `path` (through a partial file and a rename): the last day each
 /// (visitor, key) of `visits` was seen on before `open`, the keys named from `keys`; `closed`
-/// is the digest of the closed days' partitions (see [`closed_digest`]).
-pub fn write(path: &Path, open: Day, closed: [u8; 32], keys: &Keys, visits: &mut Visits) -> std::io::Result<()> {
+/// is the digest of the closed days' partitions (see [`closed_digest`]). Removes it instead
+/// when the visits do not fit the file (see above); `false` then.
+pub fn write(path: &Path, open: Day, closed: [u8; 32], keys: &Keys, visits: &mut Visits) -> std::io::Result<bool> {
+    let before = (day_key(open, 0) >> 32) as u32;
+    let fits =
+        visits.days_before(before).all(|d| (0..=i32::from(u16::MAX)).contains(&split_day_key(u64::from(d) << 32).0))
+            && keys.links.all().len() <= usize::from(u16::MAX);
+    if !fits {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => return Ok(false),
+        }
+    }
     let partial = path.with_extension("partial");
     let mut out = BufWriter::with_capacity(1 << 20, File::create(&partial)?);
     out.write_all(MAGIC)?;
     let mut index = vec![0u64; BUCKETS + 1];
     let mut entries = 0u64;
-    let before = (day_key(open, 0) >> 32) as u32;
-    // The keys with a visit, and their codes, are numbered in the order of the codes, so that
-    // the same visits make the same bytes whatever other keys a run met, and in whatever order.
+    // The keys with a visit, and their codes, are numbered in the order of the codes (a key's
+    // partner first), so that the same visits make the same bytes whatever other keys a run
+    // met, and in whatever order.
     let used = visits.keys_before(before, keys.parts().len());
     let mut order: Vec<usize> = (0..used.len()).filter(|&k| used[k]).collect();
-    order.sort_unstable_by(|&a, &b| keys.names(keys.parts()[a]).cmp(&keys.names(keys.parts()[b])));
+    let by_partner = |k: usize| {
+        let [link, partner, ad] = keys.names(keys.parts()[k]);
+        [partner, link, ad]
+    };
+    order.sort_unstable_by(|&a, &b| by_partner(a).cmp(&by_partner(b)));
     let mut number = vec![u32::MAX; used.len()];
     for (n, &k) in order.iter().enumerate() {
         number[k] = n as u32;
@@ -74,6 +92,14 @@ pub fn write(path: &Path, open: Day, closed: [u8; 32], keys: &Keys, visits: &mut
         list.sort_unstable();
         list.dedup();
     }
+    // Each key's link code's number, by the key's number here.
+    let link_of: Vec<u16> = order
+        .iter()
+        .map(|&k| {
+            let link = keys.names(keys.parts()[k])[LINK];
+            codes[LINK].binary_search(&link).map_or(u16::MAX, |n| u16::try_from(n).unwrap_or(u16::MAX))
+        })
+        .collect();
     for part in 0..VISIT_PARTS {
         let mut seen = visits.last_seen(part, before);
         for entry in &mut seen {
@@ -85,10 +111,11 @@ pub fn write(path: &Path, open: Day, closed: [u8; 32], keys: &Keys, visits: &mut
         }
         for (visitor, key, day) in seen {
             index[bucket(visitor) + 1] += 1;
-            let day = split_day_key(u64::from(day) << 32).0;
+            let day = u16::try_from(split_day_key(u64::from(day) << 32).0).unwrap_or(u16::MAX);
             out.write_all(&visitor.to_le_bytes())?;
             out.write_all(&key.to_le_bytes())?;
             out.write_all(&day.to_le_bytes())?;
+            out.write_all(&link_of.get(key as usize).copied().unwrap_or(u16::MAX).to_le_bytes())?;
             entries += 1;
         }
     }
@@ -127,7 +154,8 @@ pub fn write(path: &Path, open: Day, closed: [u8; 32], keys: &Keys, visits: &mut
     }
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    std::fs::rename(&partial, path)
+    std::fs::rename(&partial, path)?;
+    Ok(true)
 }
 
 /// The digest that names the closed days' partitions: `(day, rows file)` of each day before
@@ -168,6 +196,19 @@ pub struct LastSeen {
     index: Vec<u64>,
     keys: Vec<[u32; 3]>,
     codes: [Codes; 3],
+    /// The first key number of each partner code, and the number past the last key.
+    partner_keys: Vec<u32>,
+}
+
+/// A visitor's last day on a key: the key's number, the day and the key's link code's number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The key's number.
+    pub key: u32,
+    /// The last closed day the visitor clicked it.
+    pub day: Day,
+    /// The number of its link code.
+    pub link: u32,
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -237,10 +278,16 @@ impl LastSeen {
         let (partners, next) = codes_at(&head, next)?;
         let (ads, next) = codes_at(&head, next)?;
         let codes = [links, partners, ads];
-        if next != head.len() || keys.iter().any(|k| (0..3).any(|c| k[c] as usize >= codes[c].len())) {
+        let in_range = keys.iter().all(|k| (0..3).all(|c| (k[c] as usize) < codes[c].len()));
+        if next != head.len() || !in_range || keys.windows(2).any(|w| w[0][PARTNER] > w[1][PARTNER]) {
             return Err(damaged("keys"));
         }
-        Ok(Some(LastSeen { file, open, closed, index, keys, codes }))
+        // Keys are in partner order: each partner's are the numbers from its first.
+        let mut partner_keys = Vec::with_capacity(codes[PARTNER].len() + 1);
+        for p in 0..=codes[PARTNER].len() as u32 {
+            partner_keys.push(keys.partition_point(|k| k[PARTNER] < p) as u32);
+        }
+        Ok(Some(LastSeen { file, open, closed, index, keys, codes, partner_keys }))
     }
 
     /// The first open day: the entries are of the days before it.
@@ -255,7 +302,7 @@ impl LastSeen {
 
     /// Every key `visitor` clicked on a closed day, with the last such day, by key number
     /// ([`LastSeen::key`]).
-    pub fn of(&self, visitor: u64) -> std::io::Result<Vec<(u32, Day)>> {
+    pub fn of(&self, visitor: u64) -> std::io::Result<Vec<Seen>> {
         let b = bucket(visitor);
         let (first, end) = (self.index[b], self.index[b + 1]);
         let mut bytes = vec![0u8; ((end - first) as usize) * ENTRY];
@@ -273,14 +320,41 @@ impl LastSeen {
                 hi = mid;
             }
         }
-        let found: Vec<(u32, Day)> = (lo..n)
+        let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+        let found: Vec<Seen> = (lo..n)
             .take_while(|&i| at(i) == visitor)
-            .map(|i| (u32_at(&bytes, i * ENTRY + 8), u32_at(&bytes, i * ENTRY + 12).cast_signed()))
+            .map(|i| Seen {
+                key: u32_at(&bytes, i * ENTRY + 8),
+                day: Day::from(u16_at(i * ENTRY + 12)),
+                link: u32::from(u16_at(i * ENTRY + 14)),
+            })
             .collect();
-        if found.iter().any(|&(k, _)| k as usize >= self.keys.len()) {
+        if found.iter().any(|s| s.key as usize >= self.keys.len() || s.link != self.keys[s.key as usize][LINK]) {
             return Err(damaged("a key out of range"));
         }
         Ok(found)
+    }
+
+    /// The numbers of the keys of the partner code numbered `partner` (none for a number past
+    /// the codes).
+    pub fn partner_keys(&self, partner: u32) -> std::ops::Range<u32> {
+        let p = partner as usize;
+        match (self.partner_keys.get(p), self.partner_keys.get(p + 1)) {
+            (Some(&first), Some(&end)) => first..end,
+            _ => 0..0,
+        }
+    }
+
+    /// The number of the partner code of the key numbered `key`, found from `hint` (a partner
+    /// at or before it: keys are in partner order).
+    pub fn partner_of(&self, key: u32, hint: u32) -> u32 {
+        if self.partner_keys(hint).contains(&key) {
+            return hint;
+        }
+        let from = (hint as usize).min(self.partner_keys.len().saturating_sub(1));
+        let rest = &self.partner_keys[from..];
+        // The partner whose first key is the last at or before `key`.
+        (from + rest.partition_point(|&first| first <= key)).saturating_sub(1) as u32
     }
 
     /// The numbers of the link, partner and ad codes of the key numbered `key` (from
@@ -327,7 +401,10 @@ mod tests {
     #[test]
     fn each_visitor_finds_the_last_closed_day_of_each_key_it_clicked() {
         let mut keys = Keys::default();
-        let k: Vec<u32> = (0..50).map(|i| keys.key_of([&format!("l{}", i % 5), &format!("p,{i}"), ""])).collect();
+        // Partners with several links and ads: keys are numbered partner by partner.
+        let ad = |i: usize| if i.is_multiple_of(3) { String::new() } else { format!("a{}", i % 4) };
+        let k: Vec<u32> =
+            (0..50).map(|i| keys.key_of([&format!("l{}", i % 5), &format!("p,{}", i % 17), &ad(i)])).collect();
         let mut visits = Visits::default();
         let mut want: BTreeMap<(u64, u32), Day> = BTreeMap::new();
         let open = 20_000;
@@ -347,7 +424,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("last-seen-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(LAST_SEEN_FILE);
-        write(&path, open, [7; 32], &keys, &mut visits).unwrap();
+        assert!(write(&path, open, [7; 32], &keys, &mut visits).unwrap());
         let seen = LastSeen::open(&path).unwrap().unwrap();
         assert_eq!((seen.open_day(), seen.closed()), (open, [7; 32]));
         let mut by_visitor: BTreeMap<u64, Vec<(String, Day)>> = BTreeMap::new();
@@ -359,8 +436,10 @@ mod tests {
                 .of(visitor)
                 .unwrap()
                 .into_iter()
-                .map(|(key, day)| {
+                .map(|Seen { key, day, link }| {
                     let [l, p, a] = seen.key(key);
+                    assert_eq!(link, l);
+                    assert_eq!(seen.partner_of(key, 0), p);
                     let names = [(LINK, l), (PARTNER, p), (AD, a)].map(|(kind, n)| seen.name(kind, n).unwrap());
                     for (kind, name) in [LINK, PARTNER, AD].into_iter().zip(names) {
                         assert_eq!(seen.number(kind, name), Some(seen.key(key)[kind]));
@@ -373,6 +452,12 @@ mod tests {
             assert_eq!(found, expected, "visitor {visitor}");
         }
         assert!(seen.of(12_345_678_901).unwrap().is_empty(), "a visitor never seen");
+        // A day its 16 bits cannot hold: no cache.
+        let mut early = Visits::default();
+        early.push(day_key(-3, k[0]), 1);
+        assert!(!write(&path, open, [7; 32], &keys, &mut early).unwrap());
+        assert!(LastSeen::open(&path).unwrap().is_none());
+        assert!(write(&path, open, [7; 32], &keys, &mut visits).unwrap());
         assert_eq!(seen.number(PARTNER, "p,999"), None);
         assert_eq!(seen.codes(LINK), 5);
         // Damage is an error, not a panic; no file is none.

@@ -78,10 +78,16 @@ pub fn encode_rows(rows: &mut [([&str; 3], Columns<'_>)]) -> PolarsResult<Vec<u8
         std::array::from_fn(|i| ranks[i].get(names[i]).copied().unwrap_or(u32::MAX))
     };
     let mut order: Vec<([u32; 3], usize)> = rows.iter().enumerate().map(|(i, r)| (rank_of(&r.0), i)).collect();
+    // Texts compared by where they are first: most rows of a key share the same kind and
+    // reason (`visitor`, none), and then the same `&'static str`.
+    let text = |a: &str, b: &str| match std::ptr::eq(a, b) {
+        true => std::cmp::Ordering::Equal,
+        false => a.cmp(b),
+    };
     order.sort_unstable_by(|&(ra, a), &(rb, b)| {
         let (ka, sa, va, _) = rows[a].1;
         let (kb, sb, vb, _) = rows[b].1;
-        (ra, ka, sa, va).cmp(&(rb, kb, sb, vb))
+        ra.cmp(&rb).then_with(|| text(ka, kb)).then_with(|| text(sa, sb)).then(va.cmp(&vb))
     });
     let sorted: Vec<([&str; 3], Columns<'_>)> = order.iter().map(|&(_, i)| rows[i]).collect();
     rows.copy_from_slice(&sorted);
@@ -156,6 +162,12 @@ pub(crate) fn to_parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
 
 pub(crate) fn read(path: &std::path::Path) -> PolarsResult<DataFrame> {
     ParquetReader::new(std::fs::File::open(path)?).finish()
+}
+
+/// The columns `columns` of the partition at `path`.
+pub(crate) fn read_columns(path: &std::path::Path, columns: &[&str]) -> PolarsResult<DataFrame> {
+    let columns = columns.iter().map(|c| (*c).to_owned()).collect();
+    ParquetReader::new(std::fs::File::open(path)?).with_columns(Some(columns)).finish()
 }
 
 /// Adds the rows of `day` stored at `path` to `counted`: the counts merged per key when the
