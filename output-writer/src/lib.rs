@@ -340,6 +340,27 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_written_from_another_file_by_the_system() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("source.json");
+        std::fs::write(&source, b"0123456789").unwrap();
+        let target = dir.path().join("out");
+        let w = OutputWriter::begin(&target).unwrap();
+        w.write_file("pages.json", |file| {
+            io::Write::write_all(file, b"[")?;
+            // Bytes 2..8 of the source, copied file to file.
+            let mut from = std::fs::File::open(&source)?;
+            io::Seek::seek(&mut from, io::SeekFrom::Start(2))?;
+            io::copy(&mut io::Read::take(&from, 6), file)?;
+            io::Write::write_all(file, b"]")
+        })
+        .unwrap();
+        assert!(matches!(w.write_file("pages.json", |_| Ok(())), Err(OutputError::Duplicate(_))));
+        w.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("pages.json")).unwrap(), b"[234567]");
+    }
+
+    #[test]
     fn threads_write_side_by_side_and_no_path_twice() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");

@@ -192,27 +192,14 @@ pub fn splice<R>(
         let same = before.as_ref().filter(|(fields, _)| {
             key.iter().map(String::as_str).eq(fields.iter().take(names).map(|(_, n)| n.as_ref()))
         });
-        line.clear();
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                line.push(b',');
-            }
-            match (i < names, same) {
-                (true, Some((fields, _))) => line.extend_from_slice(&previous[fields[i].0.clone()]),
-                (true, None) => line.extend_from_slice(quoted(&key[i]).as_bytes()),
-                (false, _) => {
-                    let was = same.map(|(fields, _)| fields.get(i).map_or("", |(_, text)| text.as_ref()));
-                    line.extend_from_slice(fill(row, column, was)?.as_bytes());
-                }
-            }
-        }
-        line.push(b'\n');
         if let Some((fields, next)) = same {
             if fields.len() != columns.len() {
                 return Err(SpliceError(format!("a row of {} fields under {} columns", fields.len(), columns.len())));
             }
             at = *next;
         }
+        let before = same.map(|(fields, _)| (previous, fields.as_slice()));
+        row_line(&mut line, (&columns, names), key, row, before, &fill)?;
         put(out, &line)?;
         written(&line);
     }
@@ -221,6 +208,35 @@ pub fn splice<R>(
         written(&previous[at..]);
     }
     Ok(previous[..body].to_vec())
+}
+
+/// Writes into `line` the row of `key` and `row` under `columns` (the first `names` of them its
+/// names): the names' bytes as the previous row `before` (its record and fields) had them, else
+/// quoted; every other column from `fill`.
+fn row_line<R>(
+    line: &mut Vec<u8>,
+    (columns, names): (&[String], usize),
+    key: &[String],
+    row: &R,
+    before: Option<(&[u8], &[Field<'_>])>,
+    fill: &Filler<'_, R>,
+) -> Result<(), SpliceError> {
+    line.clear();
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        match (i < names, before) {
+            (true, Some((bytes, fields))) => line.extend_from_slice(&bytes[fields[i].0.clone()]),
+            (true, None) => line.extend_from_slice(quoted(&key[i]).as_bytes()),
+            (false, _) => {
+                let was = before.map(|(_, fields)| fields[i].1.as_ref());
+                line.extend_from_slice(fill(row, column, was)?.as_bytes());
+            }
+        }
+    }
+    line.push(b'\n');
+    Ok(())
 }
 
 /// [`splice`] a record at a time: for a table with a line break in a quoted field.
@@ -246,25 +262,9 @@ fn splice_records<R>(
     }
     put(out, &record)?;
     let header_line = record.clone();
-    // A row written from `key` and `row`, the names' bytes taken from `before` when it has them.
     let mut line = Vec::new();
     let write = |line: &mut Vec<u8>, key: &[String], row: &R, before: Option<(&[u8], &[Field<'_>])>| {
-        line.clear();
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                line.push(b',');
-            }
-            match (i < names, before) {
-                (true, Some((bytes, fields))) => line.extend_from_slice(&bytes[fields[i].0.clone()]),
-                (true, None) => line.extend_from_slice(quoted(&key[i]).as_bytes()),
-                (false, _) => {
-                    let was = before.map(|(_, fields)| fields[i].1.as_ref());
-                    line.extend_from_slice(fill(row, column, was)?.as_bytes());
-                }
-            }
-        }
-        line.push(b'\n');
-        Ok::<_, SpliceError>(())
+        row_line(line, (&columns, names), key, row, before, fill)
     };
     let mut pending = rows.iter().peekable();
     while next_record(previous, &mut record)? {
