@@ -335,6 +335,28 @@ pub fn write(
     }
     info.bot_hits = bots;
 
+    // The partner pages' figures, the largest file, written beside the tables.
+    let daily = partner_days(&by_partner_day)?;
+    let info: &RunInfo = info;
+    std::thread::scope(|scope| {
+        let pages = scope.spawn(|| write_pages(out, out_dir, added, &daily, known, as_of, first));
+        let tables = write_tables(out, out_dir, added, (known, program), &by_day, acc, info);
+        let pages = pages.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        tables.and(pages)
+    })
+}
+
+/// Writes the whole-period tables of the previous report with what `added` adds, the changed
+/// days' rows `by_day` of the whole program, `summary.json` and the HTML page.
+fn write_tables(
+    out: &OutputWriter,
+    out_dir: &Path,
+    added: &Added,
+    (known, program): (&Known, &Program),
+    by_day: &DataFrame,
+    acc: &Accounting,
+    info: &RunInfo,
+) -> Result<(), IncrementError> {
     let no_sums = Sums::default();
     let fill = |r: &Fill<'_>, c: &str, b: Option<&str>| fill_column(known, r, c, b);
     let key: BTreeMap<Vec<String>, Fill<'_>> = added
@@ -405,7 +427,7 @@ pub fn write(
         return Err(IncrementError::Previous("by_parent.csv lacks a parent's row".to_owned()));
     }
     // The changed days' rows of the whole program per day, as computed from their partitions.
-    let day_rows = day_figures(&by_day)?;
+    let day_rows = day_figures(by_day)?;
     let by_day: BTreeMap<Vec<String>, [u64; 4]> = day_rows.into_iter().map(|(d, f)| (vec![d], f)).collect();
     let by_day = spliced(out_dir, "by_day", 1, &by_day, |f, column, _| {
         let i = ["clicks", "unique_clicks", "bot_hits", "head_hits"]
@@ -424,10 +446,6 @@ pub fn write(
         out.write(&format!("{name}.csv"), bytes).map_err(ReportError::from)?;
     }
 
-    // The partner pages' figures.
-    let daily = partner_days(&by_partner_day)?;
-    write_pages(out, out_dir, added, &daily, known, as_of, first)?;
-
     // The admin's page, from the tables as written.
     let html_tables = Tables {
         by_day: frame(by_day, &["day"])?,
@@ -445,7 +463,7 @@ pub fn write(
     for name in ["breakdown", "breakdown_by_link", "breakdown_by_partner", "breakdown_by_partner_ad"] {
         out.keep(&format!("{name}.csv")).map_err(ReportError::from)?;
     }
-    let summary = serde_json::json!({ "run": &*info, "accounting": acc });
+    let summary = serde_json::json!({ "run": info, "accounting": acc });
     out.write("summary.json", format!("{:#}\n", summary).as_bytes()).map_err(ReportError::from)?;
     out.write("report.html", crate::html::render(&html_tables, acc, info)?.as_bytes()).map_err(ReportError::from)?;
     Ok(())
