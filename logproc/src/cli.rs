@@ -522,25 +522,33 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         && commissions.is_none()
         && reading.read.is_empty()
         && reading.refused.is_empty();
-    let increment = match &store {
-        Some(store) => {
-            increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), &program, (in_place, &out_dir))
-                .unwrap_or_else(|e| {
-                    anstream::eprintln!("note: the report is made in full: {e}");
-                    None
-                })
-        }
+    let pending = match &store {
+        Some(store) => increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), (in_place, &out_dir))
+            .unwrap_or_else(|e| {
+                anstream::eprintln!("note: the report is made in full: {e}");
+                None
+            }),
         None => None,
     };
-    let store_info = match (store.as_mut(), ids) {
-        (Some(store), Some(ids)) => {
-            let failure = |e| store_failure(store_dir(&settings), e);
-            let (info, rewritten) =
-                store_run::commit(store, &mut counted, ids, &sources, &acc, skipped.len(), &reading)
-                    .map_err(failure)?;
+    // What the run adds is worked out on a thread of its own while its counts are stored.
+    let in_full = |e: increment::IncrementError| anstream::eprintln!("note: the report is made in full: {e}");
+    let (increment, store_info) = std::thread::scope(|scope| {
+        let working = pending.map(|p| scope.spawn(|| p.added(&program)));
+        let stored = match (store.as_mut(), ids) {
+            (Some(store), Some(ids)) => {
+                store_run::commit(store, &mut counted, ids, &sources, &acc, skipped.len(), &reading).map(Some)
+            }
+            _ => Ok(None),
+        };
+        let increment = working
+            .and_then(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)).map_err(in_full).ok());
+        (increment, stored)
+    });
+    let store_info = match (store.as_mut(), store_info.map_err(|e| store_failure(store_dir(&settings), e))?) {
+        (Some(store), Some((info, rewritten))) => {
             // A report made in full reads every other day back too.
             if increment.is_none() {
-                store.load_days(&mut counted, &rewritten).map_err(failure)?;
+                store.load_days(&mut counted, &rewritten).map_err(|e| store_failure(store_dir(&settings), e))?;
             }
             Some(info)
         }

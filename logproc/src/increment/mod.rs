@@ -125,21 +125,46 @@ pub fn write_cache(store: &Store, counted: &mut Counted, as_of: Day) -> std::io:
     last_seen::write(&path, open, closed_digest(store, open), &tally.keys.copy(), tally.visits()).map(|_| ())
 }
 
-/// What a run adds to the previous report, found before its counts are stored.
+/// What a run adds to the previous report.
 pub struct Increment {
     added: Added,
 }
 
+/// What working out an increment needs, gathered before the run's counts are stored: the
+/// run's rows, the open days' visits of its visitors, and the cache. Working it out reads
+/// nothing storing the counts changes, so the two can go side by side.
+pub struct Pending {
+    rows: Vec<(Day, [String; 3], Stored)>,
+    earlier: Vec<Earlier>,
+    seen: LastSeen,
+    as_of: Day,
+}
+
+impl Pending {
+    /// What the run adds ([`added::added`]).
+    pub fn added(self, program: &Program) -> Result<Increment, IncrementError> {
+        let rows: Vec<(Day, [&str; 3], Stored)> = self
+            .rows
+            .iter()
+            .map(|(day, key, row)| (*day, [&key[0], &key[1], &key[2]].map(String::as_str), *row))
+            .collect();
+        let tree = program.tree();
+        let ancestors = |p: &str| tree.ancestors(p).into_iter().map(|c| c.as_str().to_owned()).collect();
+        let earlier = self.earlier;
+        let added = added::added(&rows, self.as_of, &self.seen, |_| Ok(earlier), &ancestors)?;
+        Ok(Increment { added })
+    }
+}
+
 /// Whether the run's `counted` (not stored yet) can be added to the previous report in place,
-/// and if so what it adds. `allowed`: whether the previous report was made from this store,
-/// program and options, and the run counts nothing an increment leaves out.
+/// and if so what working it out needs. `allowed`: whether the previous report was made from
+/// this store, program and options, and the run counts nothing an increment leaves out.
 pub fn prepare(
     store: &Store,
     counted: &mut Counted,
     as_of: Day,
-    program: &Program,
     (allowed, out_dir): (bool, &Path),
-) -> Result<Option<Increment>, IncrementError> {
+) -> Result<Option<Pending>, IncrementError> {
     // A report folder kept without its tables (as the example workflow downloads it) is made
     // in full.
     if !allowed || !PREVIOUS.iter().all(|name| out_dir.join(name).is_file()) {
@@ -158,18 +183,24 @@ pub fn prepare(
     }
     let rows = counted.tally.stored_rows(&days.iter().copied().collect());
     let keys = &counted.tally.keys;
-    let rows: Vec<(Day, [&str; 3], Stored)> = rows.into_iter().map(|(d, k, row)| (d, keys.names(k), row)).collect();
+    let rows: Vec<(Day, [String; 3], Stored)> =
+        rows.into_iter().map(|(d, k, row)| (d, keys.names(k).map(str::to_owned), row)).collect();
+    let visitors: FxHashSet<u64> = rows
+        .iter()
+        .filter_map(|(_, _, row)| match row {
+            Stored::Visitor(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
+    // Read now: storing the run's counts replaces these partitions.
     let open_days: Vec<(Day, PathBuf)> = store
         .ledger()
         .days
         .iter()
         .filter_map(|(name, files)| day_from_name(name).filter(within).map(|d| (d, store.dir().join(&files.rows))))
         .collect();
-    let earlier = |visitors: &FxHashSet<u64>| earlier_visits(&open_days, visitors);
-    let tree = program.tree();
-    let ancestors = |p: &str| tree.ancestors(p).into_iter().map(|c| c.as_str().to_owned()).collect();
-    let added = added::added(&rows, as_of, &seen, earlier, &ancestors)?;
-    Ok(Some(Increment { added }))
+    let earlier = earlier_visits(&open_days, &visitors)?;
+    Ok(Some(Pending { rows, earlier, seen, as_of }))
 }
 
 /// The visits of `visitors` stored in the partitions `days`: per day and key, its codes and
