@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 use refcenter_model::Program;
-use refcenter_model::page_stats::{PAGE_STATS_FILE, PartnerStats};
+use refcenter_model::page_stats::{Figures, PAGE_STATS_FILE, PartnerStats};
 use refcenter_output::OutputWriter;
 use rustc_hash::FxHashSet;
 
@@ -342,10 +342,6 @@ pub fn write(
     let added = &inc.added;
     let changed_days = counted.tally.days();
     // The per-day tables of the changed days, from their partitions alone.
-    let sink = crate::report::Streamed { out, layout, formats };
-    let (by_day, by_partner_day) = crate::tables::day_tables(counted, known, program, &sink)?;
-    crate::report::write_days(out, layout, &by_partner_day, formats)?;
-
     // The run's summary: the whole store's days and bot hits, from the previous one's.
     let summary: serde_json::Value = serde_json::from_slice(&previous(out_dir, "summary.json")?)
         .map_err(|e| IncrementError::Previous(format!("summary.json: {e}")))?;
@@ -366,12 +362,18 @@ pub fn write(
     }
     info.bot_hits = bots;
 
-    // The partner pages' figures, the largest file, written beside the tables.
-    let daily = partner_days(&by_partner_day)?;
+    // The partner pages' figures, the largest file, written beside the per-day tables of the
+    // changed days (from their partitions alone) and the whole-period tables.
+    let daily = partner_days(counted, &added.partner);
     let info: &RunInfo = info;
     std::thread::scope(|scope| {
         let pages = scope.spawn(|| write_pages(out, out_dir, added, &daily, known, as_of, first));
-        let tables = write_tables(out, out_dir, added, (known, program), &by_day, acc, info);
+        let tables = (|| {
+            let sink = crate::report::Streamed { out, layout, formats };
+            let (by_day, by_partner_day) = crate::tables::day_tables(counted, known, program, &sink)?;
+            crate::report::write_days(out, layout, &by_partner_day, formats)?;
+            write_tables(out, out_dir, added, (known, program), &by_day, acc, info)
+        })();
         let pages = pages.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         tables.and(pages)
     })
@@ -516,23 +518,33 @@ fn day_figures(df: &DataFrame) -> Result<Vec<(String, [u64; 4])>, IncrementError
         .collect())
 }
 
-/// Each partner's figures per day (clicks and unique clicks) in `by_partner_day`.
+/// The clicks and unique clicks of each partner of `partners` on each day `counted` holds (the
+/// days the run changed, read back whole), as the per-partner per-day table has them.
 fn partner_days(
-    df: &DataFrame,
-) -> Result<BTreeMap<String, BTreeMap<String, refcenter_model::page_stats::Figures>>, IncrementError> {
-    let (partners, days) = (df.column("partner")?.str()?, df.column("day")?.str()?);
-    let (clicks, unique) = (df.column("clicks")?.u64()?, df.column("unique_clicks")?.u64()?);
-    let mut out: BTreeMap<String, BTreeMap<String, refcenter_model::page_stats::Figures>> = BTreeMap::new();
-    for i in 0..df.height() {
-        let figures = refcenter_model::page_stats::Figures {
-            clicks: clicks.get(i).unwrap_or(0),
-            unique_clicks: unique.get(i).unwrap_or(0),
-        };
-        out.entry(partners.get(i).unwrap_or("").to_owned())
-            .or_default()
-            .insert(days.get(i).unwrap_or("").to_owned(), figures);
+    counted: &mut Counted,
+    partners: &BTreeMap<String, Sums>,
+) -> BTreeMap<String, BTreeMap<String, Figures>> {
+    let days: BTreeSet<Day> = counted.tally.days().into_iter().collect();
+    let rows = counted.tally.stored_rows(&days);
+    let names = counted.tally.keys.partners.all();
+    let mut sums: BTreeMap<(&str, Day), (u64, FxHashSet<u64>)> = BTreeMap::new();
+    for (day, [_, partner, _], row) in rows {
+        let Some(partner) = names.get(partner as usize).filter(|p| partners.contains_key(p.as_str())) else { continue };
+        let (clicks, visitors) = sums.entry((partner, day)).or_default();
+        match row {
+            Stored::Clicks(n) => *clicks += n,
+            Stored::Visitor(v) => {
+                visitors.insert(v);
+            }
+            Stored::Head(_) | Stored::Bot(..) => {}
+        }
     }
-    Ok(out)
+    let mut out: BTreeMap<String, BTreeMap<String, Figures>> = BTreeMap::new();
+    for ((partner, day), (clicks, visitors)) in sums {
+        let figures = Figures { clicks, unique_clicks: visitors.len() as u64 };
+        out.entry(partner.to_owned()).or_default().insert(day_name(day), figures);
+    }
+    out
 }
 
 /// Writes `partners.json` and its index into `out`, the previous report's with what `added`
@@ -541,7 +553,7 @@ fn write_pages(
     out: &OutputWriter,
     out_dir: &Path,
     added: &Added,
-    daily: &BTreeMap<String, BTreeMap<String, refcenter_model::page_stats::Figures>>,
+    daily: &BTreeMap<String, BTreeMap<String, Figures>>,
     known: &Known,
     as_of: Day,
     first_day: Option<Day>,
