@@ -522,16 +522,15 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         && commissions.is_none()
         && reading.read.is_empty()
         && reading.refused.is_empty();
+    let in_full = |e: increment::IncrementError| anstream::eprintln!("note: the report is made in full: {e}");
     let pending = match &store {
         Some(store) => increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), (in_place, &out_dir))
-            .unwrap_or_else(|e| {
-                anstream::eprintln!("note: the report is made in full: {e}");
-                None
-            }),
+            .map_err(in_full)
+            .ok()
+            .flatten(),
         None => None,
     };
     // What the run adds is worked out on a thread of its own while its counts are stored.
-    let in_full = |e: increment::IncrementError| anstream::eprintln!("note: the report is made in full: {e}");
     let (increment, store_info) = std::thread::scope(|scope| {
         let working = pending.map(|p| scope.spawn(|| p.added(&program)));
         let stored = match (store.as_mut(), ids) {
@@ -637,7 +636,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
             Err(e) => {
                 // Made in full instead, from every stored day (the changed days' counts were
                 // taken apart for their tables).
-                anstream::eprintln!("note: the report is made in full: {e}");
+                in_full(e);
                 drop(out);
                 out = OutputWriter::begin(&out_dir).map_err(|e| io(&e))?;
                 counted = Counted::new(&program);

@@ -382,9 +382,9 @@ impl Tally {
         rows
     }
 
-    /// The distinct visits.
-    pub fn visits(&mut self) -> &mut Visits {
-        &mut self.visits
+    /// The keys, and the distinct visits counted under them.
+    pub fn keys_and_visits(&mut self) -> (&Keys, &mut Visits) {
+        (&self.keys, &mut self.visits)
     }
 
     /// Bot hits by reason over everything counted.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use refcenter_model::page_stats::WINDOWS;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::days::{Day, window_start};
 use crate::store::last_seen::{AD, Kind, LINK, LastSeen, PARTNER};
@@ -55,7 +55,7 @@ pub struct Added {
     pub bot_reasons: BTreeMap<&'static str, u64>,
 }
 
-/// A group of one level, by the numbers of its names ([`Ids`]).
+/// A group of one level, by the numbers of its names ([`Numbers`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Group {
     Key(u32, u32, u32),
@@ -156,14 +156,14 @@ fn counts_for(g: Group, link: u32, partner: u32, ad: &dyn Fn() -> u32, above: &[
 pub type Earlier = (Day, Names, Vec<u64>);
 
 /// What the rows `rows` (a run's, as the store keeps them: day, codes, row) add to the whole
-/// period's figures as of `as_of`. `earlier(visitors)` gives the visits of those visitors
-/// stored on the open days before the run; `seen`, their last visits on the closed days. Every
-/// row's day must be on or after `seen`'s first open day and on or before `as_of`.
+/// period's figures as of `as_of`. `earlier` holds the visits of the run's visitors stored on
+/// the open days before the run; `seen`, their last visits on the closed days. Every row's day
+/// must be on or after `seen`'s first open day and on or before `as_of`.
 pub fn added(
     rows: &[(Day, [&str; 3], Stored)],
     as_of: Day,
     seen: &LastSeen,
-    earlier: impl FnOnce(&FxHashSet<u64>) -> std::io::Result<Vec<Earlier>>,
+    earlier: Vec<Earlier>,
     ancestors: &dyn Fn(&str) -> Vec<String>,
 ) -> std::io::Result<Added> {
     let mut ids = Numbers { seen, extra: Default::default(), extra_names: Default::default(), above: Vec::new() };
@@ -194,11 +194,10 @@ pub fn added(
             *bot_reasons.entry(reason).or_default() += n;
         }
     }
-    let visitors: FxHashSet<u64> = visits.keys().copied().collect();
     // The open days' visits before the run, by visitor: a key (in `earlier_keys`) and a day.
     let mut earlier_keys = Vec::new();
     let mut before: FxHashMap<u64, Vec<(usize, Day)>> = FxHashMap::default();
-    for (day, [link, partner, ad], who) in earlier(&visitors)? {
+    for (day, [link, partner, ad], who) in earlier {
         earlier_keys.push(ids.key([&link, &partner, &ad], ancestors)?);
         for v in who {
             before.entry(v).or_default().push((earlier_keys.len() - 1, day));

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::ops::Range;
 
 /// Why the previous table cannot be spliced (then the report is made again in full).
@@ -87,26 +87,6 @@ pub fn quoted(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// Reads the next CSV record of `from` into `record` (cleared first; a quoted field may hold
-/// line breaks); `false` at the end.
-fn next_record(from: &mut dyn BufRead, record: &mut Vec<u8>) -> Result<bool, SpliceError> {
-    record.clear();
-    let read = |from: &mut dyn BufRead, record: &mut Vec<u8>| {
-        from.read_until(b'\n', record).map_err(|e| SpliceError(format!("reading the previous table: {e}")))
-    };
-    if read(from, record)? == 0 {
-        return Ok(false);
-    }
-    // Quotes come in pairs (a quoted field's own are doubled): an odd count is a quoted field
-    // that goes on past the line break.
-    while memchr::memchr_iter(b'"', record).count() % 2 == 1 {
-        if read(from, record)? == 0 {
-            return Err(SpliceError("an unclosed quote at the end".to_owned()));
-        }
-    }
-    Ok(true)
-}
-
 /// Whether a quoted field of `text` holds a line break (then a line is not always a record).
 fn quoted_breaks(text: &[u8]) -> bool {
     let quotes: Vec<usize> = memchr::memchr_iter(b'"', text).collect();
@@ -125,6 +105,23 @@ fn names_at(text: &[u8], at: usize, names: usize) -> Result<(Vec<Field<'_>>, usi
         return Err(SpliceError(format!("a row of {} fields at byte {at}", head.len())));
     }
     Ok((head, end))
+}
+
+/// The start of the first row at or after `at` in `text` (rows sorted by their names) whose
+/// names are not below `key`, or the end: a row after the other, for a table with a line break
+/// in a quoted field.
+fn next_bound(text: &[u8], mut at: usize, key: &[String], names: usize) -> Result<usize, SpliceError> {
+    while at < text.len() {
+        let (head, next) = fields(text, at, names)?;
+        if head.len() != names {
+            return Err(SpliceError(format!("a row of {} fields at byte {at}", head.len())));
+        }
+        if key.iter().map(String::as_str).le(head.iter().map(|(_, n)| n.as_ref())) {
+            break;
+        }
+        at = next;
+    }
+    Ok(at)
 }
 
 /// The start of the first row in `text[lo..hi]` (rows one per line, sorted by their names)
@@ -153,9 +150,8 @@ fn lower_bound(
 /// each row, sorted by them) with the rows of `rows` changed or added: `fill(row, column,
 /// before)` gives the text of a column but the names, `before` its text in the previous row
 /// (`None` for a new row). `written` is handed the bytes of every row written, a run of them or
-/// one. The rows to change are found by binary search and the others copied in runs, unless a
-/// quoted field holds a line break (then the table is read a record at a time). Returns the
-/// header line.
+/// one. The rows to change are found by binary search (a row after the other when a quoted
+/// field holds a line break) and the others copied in runs. Returns the header line.
 pub fn splice<R>(
     previous: &[u8],
     names: usize,
@@ -164,9 +160,7 @@ pub fn splice<R>(
     mut written: impl FnMut(&[u8]),
     out: &mut dyn Write,
 ) -> Result<Vec<u8>, SpliceError> {
-    if quoted_breaks(previous) {
-        return splice_records(&mut &previous[..], names, rows, &fill, &mut written, out);
-    }
+    let lines = !quoted_breaks(previous);
     let put = |out: &mut dyn Write, bytes: &[u8]| {
         out.write_all(bytes).map_err(|e| SpliceError(format!("writing the table: {e}")))
     };
@@ -179,7 +173,10 @@ pub fn splice<R>(
     let mut line = Vec::new();
     let mut at = body;
     for (key, row) in rows {
-        let found = lower_bound(previous, (at, previous.len()), key, names)?;
+        let found = match lines {
+            true => lower_bound(previous, (at, previous.len()), key, names)?,
+            false => next_bound(previous, at, key, names)?,
+        };
         if found > at {
             put(out, &previous[at..found])?;
             written(&previous[at..found]);
@@ -237,71 +234,6 @@ fn row_line<R>(
     }
     line.push(b'\n');
     Ok(())
-}
-
-/// [`splice`] a record at a time: for a table with a line break in a quoted field.
-fn splice_records<R>(
-    previous: &mut dyn BufRead,
-    names: usize,
-    rows: &BTreeMap<Vec<String>, R>,
-    fill: &Filler<'_, R>,
-    each: &mut dyn FnMut(&[u8]),
-    out: &mut dyn Write,
-) -> Result<Vec<u8>, SpliceError> {
-    let put = |out: &mut dyn Write, bytes: &[u8]| {
-        out.write_all(bytes).map_err(|e| SpliceError(format!("writing the table: {e}")))
-    };
-    let mut record = Vec::new();
-    if !next_record(previous, &mut record)? {
-        return Err(SpliceError("no header".to_owned()));
-    }
-    let (header, _) = self::record(&record, 0)?;
-    let columns: Vec<String> = header.into_iter().map(|(_, name)| name.into_owned()).collect();
-    if columns.len() < names {
-        return Err(SpliceError("fewer columns than names".to_owned()));
-    }
-    put(out, &record)?;
-    let header_line = record.clone();
-    let mut line = Vec::new();
-    let write = |line: &mut Vec<u8>, key: &[String], row: &R, before: Option<(&[u8], &[Field<'_>])>| {
-        row_line(line, (&columns, names), key, row, before, fill)
-    };
-    let mut pending = rows.iter().peekable();
-    while next_record(previous, &mut record)? {
-        // Only a row's names are read, unless it changes.
-        let (head, _) = fields(&record, 0, names)?;
-        if head.len() != names {
-            return Err(SpliceError(format!("a row of {} fields under {} columns", head.len(), columns.len())));
-        }
-        let here: Vec<&str> = head.iter().map(|(_, name)| name.as_ref()).collect();
-        while let Some((key, row)) = pending.next_if(|(key, _)| key.iter().map(String::as_str).lt(here.iter().copied()))
-        {
-            write(&mut line, key, row, None)?;
-            put(out, &line)?;
-            each(&line);
-        }
-        match pending.next_if(|(key, _)| key.iter().map(String::as_str).eq(here.iter().copied())) {
-            Some((key, row)) => {
-                let (all, _) = self::record(&record, 0)?;
-                if all.len() != columns.len() {
-                    return Err(SpliceError(format!("a row of {} fields under {} columns", all.len(), columns.len())));
-                }
-                write(&mut line, key, row, Some((&record, &all)))?;
-                put(out, &line)?;
-                each(&line);
-            }
-            None => {
-                put(out, &record)?;
-                each(&record);
-            }
-        }
-    }
-    for (key, row) in pending {
-        write(&mut line, key, row, None)?;
-        put(out, &line)?;
-        each(&line);
-    }
-    Ok(header_line)
 }
 
 /// `before` (a count's text, `None`: 0) plus `n`.

@@ -121,8 +121,8 @@ pub fn write_cache(store: &Store, counted: &mut Counted, as_of: Day) -> std::io:
         }
     }
     let open = open_day(as_of);
-    let tally = &mut counted.tally;
-    last_seen::write(&path, open, closed_digest(store, open), &tally.keys.copy(), tally.visits()).map(|_| ())
+    let (keys, visits) = counted.tally.keys_and_visits();
+    last_seen::write(&path, open, closed_digest(store, open), keys, visits).map(|_| ())
 }
 
 /// What a run adds to the previous report.
@@ -151,7 +151,7 @@ impl Pending {
         let tree = program.tree();
         let ancestors = |p: &str| tree.ancestors(p).into_iter().map(|c| c.as_str().to_owned()).collect();
         let earlier = self.earlier;
-        let added = added::added(&rows, self.as_of, &self.seen, |_| Ok(earlier), &ancestors)?;
+        let added = added::added(&rows, self.as_of, &self.seen, earlier, &ancestors)?;
         Ok(Increment { added })
     }
 }
@@ -341,7 +341,6 @@ pub fn write(
 ) -> Result<(), IncrementError> {
     let added = &inc.added;
     let changed_days = counted.tally.days();
-    // The per-day tables of the changed days, from their partitions alone.
     // The run's summary: the whole store's days and bot hits, from the previous one's.
     let summary: serde_json::Value = serde_json::from_slice(&previous(out_dir, "summary.json")?)
         .map_err(|e| IncrementError::Previous(format!("summary.json: {e}")))?;
@@ -453,10 +452,11 @@ fn write_tables(
             (vec![p.to_owned()], Fill { link: "", partner: p, ad: "", sums, downline })
         })
         .collect();
-    let by_parent = spliced(out_dir, "by_parent", 1, &parent, fill)?;
-    if by_parent.iter().filter(|&&b| b == b'\n').count()
-        != previous(out_dir, "by_parent.csv")?.iter().filter(|&&b| b == b'\n').count()
-    {
+    let before = previous(out_dir, "by_parent.csv")?;
+    let mut by_parent = Vec::with_capacity(before.len());
+    splice(&before, 1, &parent, fill, |_| {}, &mut by_parent)?;
+    let rows = |table: &[u8]| table.iter().filter(|&&b| b == b'\n').count();
+    if rows(&by_parent) != rows(&before) {
         return Err(IncrementError::Previous("by_parent.csv lacks a parent's row".to_owned()));
     }
     // The changed days' rows of the whole program per day, as computed from their partitions.
@@ -584,7 +584,7 @@ fn write_pages(
         for ([_, ad], sums) in added.partner_ad.range([code.to_owned(), String::new()]..).take_while(|(k, _)| of(k)) {
             add_to(s.ads.entry(ad.clone()).or_default(), sums);
         }
-        for (day, figures) in daily.get(code).filter(|_| added.partner.contains_key(code)).into_iter().flatten() {
+        for (day, figures) in daily.get(code).into_iter().flatten() {
             if figures.clicks > 0 {
                 s.daily.insert(day.clone(), *figures);
             } else {
@@ -601,20 +601,13 @@ fn write_pages(
         shown.then_some(s)
     };
     let (first, as_of) = (first_day.map(day_name), day_name(as_of));
-    let mut new_index = None;
-    let mut failure = None;
+    let mut spliced = None;
     out.write_file(PAGE_STATS_FILE, |w| {
-        match page_splice::splice(&mut file, &index, &as_of, first.as_deref(), &change, changed, w) {
-            Ok(index) => new_index = Some(index),
-            Err(e) => failure = Some(e),
-        }
+        spliced = Some(page_splice::splice(&mut file, &index, &as_of, first.as_deref(), &change, changed, w));
         Ok(())
     })
     .map_err(ReportError::from)?;
-    if let Some(e) = failure {
-        return Err(e.into());
-    }
-    let new_index = new_index.ok_or_else(|| IncrementError::Previous("partners.json was not written".to_owned()))?;
+    let new_index = spliced.ok_or_else(|| IncrementError::Previous(format!("{PAGE_STATS_FILE} was not written")))??;
     out.write(INDEX_FILE, &new_index.to_bytes()).map_err(ReportError::from)?;
     Ok(())
 }
