@@ -173,6 +173,17 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 
 
 /// The program, the files it was read from and its folder: `--config`, else `./partners.toml`,
 /// else the sample.
+/// The day it is now (UTC).
+fn today() -> Day {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    day_of(i64::try_from(now).unwrap_or(0))
+}
+
+/// The report folder of a run over `store`: `--out`, else the store's own.
+fn report_dir(args: &Args, store: &Path) -> PathBuf {
+    args.out.clone().unwrap_or_else(|| store.join("report"))
+}
+
 fn program(config: Option<&Path>) -> Result<(Program, SourceMap, PathBuf), Failure> {
     let source = ProgramSource::resolve(config);
     if source == ProgramSource::Sample {
@@ -407,6 +418,14 @@ fn reduce(program: &Program, sources: &[crate::input::Source]) -> Result<(Counte
 }
 
 fn execute(args: &Args) -> Result<i32, Failure> {
+    // A store given on the command line is known before the program is loaded: what bringing
+    // its report up to date reads is read meanwhile, on the other core.
+    let ahead =
+        args.store.as_ref().filter(|_| args.map.is_none() && !args.partials && !args.full_report).map(|store| {
+            let (store, out, as_of) =
+                (store.clone(), report_dir(args, store), args.as_of.or(args.until).unwrap_or_else(today));
+            std::thread::spawn(move || increment::Previous::read(&store, &out, Some(as_of)))
+        });
     let (program, program_files, dir) = program(args.config.as_deref())?;
     if let Some(path) = &args.program_table {
         let bytes = crate::program_table::encode(&program).map_err(|e| {
@@ -456,15 +475,14 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         Some(c) => commission_run::read(&exports, &Context { program: &program, commissions: c, secret: &secret }),
         None => commission_run::Reading::default(),
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let today = day_of(i64::try_from(now).unwrap_or(0));
+    let today = today();
     // The last day of the windows as given, else (below) today with a store, else the last day
     // with a hit.
     let given_as_of = args.as_of.or(args.until);
-    let out_dir = args.out.clone().unwrap_or_else(|| match &settings.store {
-        Some(store) => store.join("report"),
-        None => PathBuf::from("stats"),
-    });
+    let out_dir = match &settings.store {
+        Some(store) => report_dir(args, store),
+        None => args.out.clone().unwrap_or_else(|| PathBuf::from("stats")),
+    };
     // What the store's report is made from, the ledger aside (it changes when the run ingests).
     let shaping = format!(
         "formats {:?}; breakdowns {:?}; as of {}; since {:?}; until {:?}",
@@ -486,6 +504,16 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         );
         return Ok(EXIT_OK);
     }
+    // Whether the report may be brought up to date in place, what the run counts aside.
+    let in_place = report_current
+        && !args.full_report
+        && !options.breakdowns.any()
+        && args.formats == Formats::default()
+        && commissions.is_none()
+        && reading.read.is_empty()
+        && reading.refused.is_empty();
+    // What was read ahead is of no use to a report made in full (the thread ends on its own).
+    let ahead = ahead.filter(|_| in_place);
     let files: Vec<_> = sources.iter().map(|(s, ..)| s.clone()).collect();
     let ids = store.as_ref().map(Store::request_ids);
     let (mut counted, acc) = match args.partials {
@@ -515,19 +543,15 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         ids.map(|i| i.finish()).transpose().map_err(|e| store_failure(store_dir(&settings), StoreError::Damaged(e)))?;
     // What the run adds to the previous report, when that report can be brought up to date in
     // place (see crate::increment); found before the run's counts are stored.
-    let in_place = report_current
-        && !args.full_report
-        && !options.breakdowns.any()
-        && args.formats == Formats::default()
-        && commissions.is_none()
-        && reading.read.is_empty()
-        && reading.refused.is_empty();
     let in_full = |e: increment::IncrementError| anstream::eprintln!("note: the report is made in full: {e}");
     let pending = match &store {
-        Some(store) => increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), (in_place, &out_dir))
-            .map_err(in_full)
-            .ok()
-            .flatten(),
+        Some(store) => {
+            let ahead = ahead.and_then(|read| read.join().ok());
+            increment::prepare(store, &mut counted, given_as_of.unwrap_or(today), (in_place, &out_dir), ahead)
+                .map_err(in_full)
+                .ok()
+                .flatten()
+        }
         None => None,
     };
     // What the run adds is worked out on a thread of its own while its counts are stored.
@@ -610,19 +634,7 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     if let (Some(inc), Some(store)) = (&increment, &store) {
         let all_days: Vec<Day> = store.ledger().days.keys().filter_map(|d| day_from_name(d)).collect();
         let (layout, _) = store_run::layout(store, &all_days, &out_dir, &args.formats);
-        let done = increment::write(
-            inc,
-            &out,
-            &out_dir,
-            &mut counted,
-            &known,
-            &program,
-            as_of,
-            &acc,
-            &mut info,
-            &layout,
-            &args.formats,
-        );
+        let done = increment::write(inc, &out, &known, &program, as_of, &acc, &mut info, &layout, &args.formats);
         match done {
             Ok(()) => {
                 let digest = format!("{}\n", store_run::report_digest(store, &inputs));

@@ -253,7 +253,7 @@ fn per_day(
 
 /// Writes the table per partner and day `by_partner_day` as `layout` lays it out, with a
 /// store's record of what each day's files were made from.
-pub(crate) fn write_days(
+fn write_days(
     out: &OutputWriter,
     layout: &Layout,
     by_partner_day: &DataFrame,

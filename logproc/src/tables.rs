@@ -100,30 +100,6 @@ pub fn tables(
     })
 }
 
-/// The per-day tables of the days `counted` holds, from them alone (per-day figures need no
-/// other day): `daily` handed to `sink`, then the whole program's figures per day and each
-/// partner's, returned. For a report brought up to date in place ([`crate::increment`]).
-pub fn day_tables(
-    counted: &mut Counted,
-    known: &Known,
-    program: &Program,
-    sink: &dyn TableSink,
-) -> Result<(DataFrame, DataFrame), ReportError> {
-    let tally = &mut counted.tally;
-    let days = tally.days();
-    let columns = tally.take_columns();
-    let tally: &Tally = tally;
-    let f = frames(columns, &days, program, tally, known)?;
-    let v = f.visits.clone();
-    let h = f.hits.clone().ok_or_else(|| polars_err!(ComputeError: "no hits per day"))?;
-    let daily = aggregate(&f, h.clone(), None, Level::Finest)?;
-    sink.table("daily", &Sliced { f: &f, rows: &daily, level: Level::Finest, flags: &Flag::ALL })?;
-    drop(daily);
-    let by_day = rollup(&f, h.clone(), v.clone(), Level::Day, &[])?;
-    let by_partner_day = rollup(&f, h, v, Level::PartnerDay, &[Flag::Partner])?;
-    Ok((by_day, by_partner_day))
-}
-
 /// [`tables`] but the breakdowns': every table of the hits and visits in `tally`.
 fn count_tables(
     tally: &mut Tally,

@@ -353,8 +353,8 @@ impl Tally {
     /// Every row of the days in `days` as the store keeps them: `(day, [link, partner, ad]
     /// ids, row)`, in no particular order.
     pub fn stored_rows(&mut self, days: &std::collections::BTreeSet<Day>) -> Vec<(Day, [u32; 3], Stored)> {
-        let mut rows = Vec::new();
         self.settled = self.settle();
+        let mut rows = Vec::with_capacity(self.settled.len() + self.bots.len() + self.visits.held());
         for &(packed, c) in &self.settled {
             let (day, k) = split_day_key(packed);
             if !days.contains(&day) {

@@ -131,6 +131,11 @@ impl Visits {
         }
     }
 
+    /// How many visits are held (a visit pushed twice and not compacted yet counts twice).
+    pub fn held(&self) -> usize {
+        self.days.values().flat_map(|parts| parts.iter().map(|p| p.visits.len())).sum()
+    }
+
     /// Every distinct visit as (packed day and key, visitor), day after day, part after part.
     pub fn distinct(&mut self) -> impl Iterator<Item = (u64, u64)> + '_ {
         for parts in self.days.values_mut() {

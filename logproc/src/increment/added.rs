@@ -51,6 +51,13 @@ pub struct Added {
     pub partner_ad: BTreeMap<[String; 2], Sums>,
     /// Per parent, its downline's (every member's hits, each visitor once).
     pub downline: BTreeMap<String, Sums>,
+    /// Per day, the whole program's (a day's unique clicks are its distinct visitors: the
+    /// same in every window).
+    pub day: BTreeMap<Day, Sums>,
+    /// Per (day, partner).
+    pub day_partner: BTreeMap<(Day, String), Sums>,
+    /// Per (day, link, partner, ad).
+    pub day_key: BTreeMap<(Day, Names), Sums>,
     /// Bot hits by reason.
     pub bot_reasons: BTreeMap<&'static str, u64>,
 }
@@ -64,6 +71,9 @@ enum Group {
     PartnerLink(u32, u32),
     PartnerAd(u32, u32),
     Downline(u32),
+    Day(Day),
+    DayPartner(Day, u32),
+    DayKey(Day, u32, u32, u32),
 }
 
 /// Codes as numbers, for one computation: those the cache has by its numbers, the others
@@ -127,8 +137,11 @@ struct Key {
     above: Vec<u32>,
 }
 
-/// Every group a hit of `key` counts for.
-fn groups(key: &Key, no_ad: u32, out: &mut Vec<Group>) {
+/// Every group a hit of `key` on `day` counts for.
+fn groups(key: &Key, day: Day, no_ad: u32, out: &mut Vec<Group>) {
+    out.push(Group::Day(day));
+    out.push(Group::DayPartner(day, key.partner));
+    out.push(Group::DayKey(day, key.link, key.partner, key.ad));
     out.push(Group::Key(key.link, key.partner, key.ad));
     out.push(Group::Partner(key.partner));
     out.push(Group::Link(key.link));
@@ -139,10 +152,13 @@ fn groups(key: &Key, no_ad: u32, out: &mut Vec<Group>) {
     out.extend(key.above.iter().map(|&p| Group::Downline(p)));
 }
 
-/// Whether a visit of a key of `link` and `partner` (`ad` tells its ad, asked only when the
-/// rest matches; `above`: the partners above its partner) counts for the group `g`.
-fn counts_for(g: Group, link: u32, partner: u32, ad: &dyn Fn() -> u32, above: &[u32]) -> bool {
+/// Whether a visit on `day` of a key of `link` and `partner` (`ad` tells its ad, asked only
+/// when the rest matches; `above`: the partners above its partner) counts for the group `g`.
+fn counts_for(g: Group, day: Day, link: u32, partner: u32, ad: &dyn Fn() -> u32, above: &[u32]) -> bool {
     match g {
+        Group::Day(d) => day == d,
+        Group::DayPartner(d, p) => day == d && partner == p,
+        Group::DayKey(d, l, p, a) => day == d && link == l && partner == p && ad() == a,
         Group::Key(l, p, a) => link == l && partner == p && ad() == a,
         Group::Partner(p) => partner == p,
         Group::Link(l) => link == l,
@@ -173,10 +189,10 @@ pub fn added(
     // The run's distinct visitors, with the groups of the keys each clicked.
     let mut visits: FxHashMap<u64, Vec<Group>> = FxHashMap::default();
     let mut of_key = Vec::new();
-    for &(_, names, ref row) in rows {
+    for &(day, names, ref row) in rows {
         let key = ids.key(names, ancestors)?;
         of_key.clear();
-        groups(&key, no_ad, &mut of_key);
+        groups(&key, day, no_ad, &mut of_key);
         if let Stored::Visitor(v) = *row {
             visits.entry(v).or_default().extend_from_slice(&of_key);
             continue;
@@ -204,6 +220,7 @@ pub fn added(
         }
     }
     let starts: [Day; 4] = WINDOWS.map(|w| w.map_or(Day::MIN, |days| window_start(days, as_of)));
+    let (mut scratch, mut entries) = (Vec::new(), Vec::new());
     for (v, mut mine) in visits {
         // The groups the visitor clicked in the run, and the last day it was seen in each.
         mine.sort_unstable();
@@ -211,7 +228,8 @@ pub fn added(
         let mut last: Vec<Option<Day>> = vec![None; mine.len()];
         // The closed days: the visitor's keys come in partner order, so a partner's are a run
         // of them, found by binary search; a link's and a downline's are gathered in one pass.
-        let entries = seen.of(v)?;
+        seen.of(v, &mut scratch, &mut entries)?;
+        let entries = &entries[..];
         let newer = |l: &mut Option<Day>, day: Day| *l = Some(l.map_or(day, |d| d.max(day)));
         for (&g, l) in mine.iter().zip(last.iter_mut()) {
             let partner = match g {
@@ -221,7 +239,8 @@ pub fn added(
                     }
                     continue;
                 }
-                Group::Downline(_) => continue,
+                // Nothing before the open days is on a day of the run.
+                Group::Downline(_) | Group::Day(_) | Group::DayPartner(..) | Group::DayKey(..) => continue,
                 Group::Partner(p) | Group::PartnerLink(p, _) | Group::Key(_, p, _) | Group::PartnerAd(p, _) => p,
             };
             let keys = seen.partner_keys(partner);
@@ -260,7 +279,7 @@ pub fn added(
         }
         let mut saw = |link: u32, partner: u32, ad: &dyn Fn() -> u32, above: &[u32], day: Day| {
             for (&g, l) in mine.iter().zip(last.iter_mut()) {
-                if counts_for(g, link, partner, ad, above) {
+                if counts_for(g, day, link, partner, ad, above) {
                     newer(l, day);
                 }
             }
@@ -290,6 +309,9 @@ pub fn added(
             Group::PartnerLink(partner, link) => out.partner_link.insert([p(partner)?, l(link)?], s),
             Group::PartnerAd(partner, ad) => out.partner_ad.insert([p(partner)?, a(ad)?], s),
             Group::Downline(partner) => out.downline.insert(p(partner)?, s),
+            Group::Day(day) => out.day.insert(day, s),
+            Group::DayPartner(day, partner) => out.day_partner.insert((day, p(partner)?), s),
+            Group::DayKey(day, link, partner, ad) => out.day_key.insert((day, [l(link)?, p(partner)?, a(ad)?]), s),
         };
     }
     Ok(out)

@@ -23,7 +23,9 @@
 
 pub mod added;
 pub mod csv_splice;
+mod day_files;
 pub mod page_splice;
+pub mod previous;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,7 +33,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 use refcenter_model::Program;
-use refcenter_model::page_stats::{Figures, PAGE_STATS_FILE, PartnerStats};
+use refcenter_model::page_stats::{PAGE_STATS_FILE, PartnerStats};
 use refcenter_output::OutputWriter;
 use rustc_hash::FxHashSet;
 
@@ -50,6 +52,8 @@ use crate::tally::Stored;
 use added::{Added, Earlier, Sums};
 use csv_splice::{SpliceError, plus, splice};
 use page_splice::{INDEX_FILE, PageSpliceError, PartnerIndex, add_to};
+use previous::Files;
+pub use previous::Previous;
 
 /// Why the report could not be brought up to date in place (it is then made in full).
 #[derive(Debug, thiserror::Error)]
@@ -77,27 +81,19 @@ impl From<PolarsError> for IncrementError {
     }
 }
 
-/// The files of the previous report an increment reads.
-const PREVIOUS: [&str; 12] = [
-    "summary.json",
-    PAGE_STATS_FILE,
-    INDEX_FILE,
-    "by_link_partner_ad.csv",
-    "by_partner.csv",
-    "by_link.csv",
-    "by_partner_link.csv",
-    "by_ad.csv",
-    "by_parent.csv",
-    "by_day.csv",
-    "breakdown.csv",
-    "breakdown_by_partner.csv",
-];
-
 /// The first open day of a report as of `as_of`: the day before it, so that a file of
 /// yesterday delivered late is still added in place.
 pub fn open_day(as_of: Day) -> Day {
     as_of.saturating_sub(1)
 }
+
+/// Whether `day` is an open day of a report as of `as_of`.
+fn is_open(day: Day, as_of: Day) -> bool {
+    (open_day(as_of)..=as_of).contains(&day)
+}
+
+/// The columns of a partition that tell who clicked what.
+const VISIT_COLUMNS: [&str; 5] = ["link", "partner", "ad", "kind", "visitor"];
 
 fn cache_path(store_dir: &Path) -> PathBuf {
     store_dir.join(CACHE_DIR).join(LAST_SEEN_FILE)
@@ -125,9 +121,10 @@ pub fn write_cache(store: &Store, counted: &mut Counted, as_of: Day) -> std::io:
     last_seen::write(&path, open, closed_digest(store, open), keys, visits).map(|_| ())
 }
 
-/// What a run adds to the previous report.
+/// What a run adds to the previous report, and that report's files.
 pub struct Increment {
     added: Added,
+    files: Files,
 }
 
 /// What working out an increment needs, gathered before the run's counts are stored: the
@@ -137,6 +134,7 @@ pub struct Pending {
     rows: Vec<(Day, [String; 3], Stored)>,
     earlier: Vec<Earlier>,
     seen: LastSeen,
+    files: Files,
     as_of: Day,
 }
 
@@ -152,32 +150,39 @@ impl Pending {
         let ancestors = |p: &str| tree.ancestors(p).into_iter().map(|c| c.as_str().to_owned()).collect();
         let earlier = self.earlier;
         let added = added::added(&rows, self.as_of, &self.seen, earlier, &ancestors)?;
-        Ok(Increment { added })
+        Ok(Increment { added, files: self.files })
     }
 }
 
 /// Whether the run's `counted` (not stored yet) can be added to the previous report in place,
 /// and if so what working it out needs. `allowed`: whether the previous report was made from
-/// this store, program and options, and the run counts nothing an increment leaves out.
+/// this store, program and options, and the run counts nothing an increment leaves out;
+/// `ahead`: that report and the cache if read already ([`Previous`]).
 pub fn prepare(
     store: &Store,
     counted: &mut Counted,
     as_of: Day,
     (allowed, out_dir): (bool, &Path),
+    ahead: Option<Previous>,
 ) -> Result<Option<Pending>, IncrementError> {
-    // A report folder kept without its tables (as the example workflow downloads it) is made
-    // in full.
-    if !allowed || !PREVIOUS.iter().all(|name| out_dir.join(name).is_file()) {
+    if !allowed {
         return Ok(None);
     }
-    let Some(seen) = LastSeen::open(&cache_path(store.dir()))? else { return Ok(None) };
+    let mut previous = match ahead {
+        Some(p) if p.is_current(out_dir) => p,
+        _ => Previous::read(store.dir(), out_dir, None),
+    };
+    // A report folder kept without its tables (as the example workflow downloads it) is made
+    // in full.
+    let Some(files) = previous.files()? else { return Ok(None) };
+    let Some(seen) = previous.seen()? else { return Ok(None) };
     let open = open_day(as_of);
     if seen.open_day() != open || seen.closed() != closed_digest(store, open) {
         return Ok(None);
     }
     let days = counted.tally.days();
     let stored_days: Vec<Day> = store.ledger().days.keys().filter_map(|d| day_from_name(d)).collect();
-    let within = |d: &Day| (open..=as_of).contains(d);
+    let within = |d: &Day| is_open(*d, as_of);
     if days.is_empty() || !days.iter().all(within) || stored_days.iter().any(|d| *d > as_of) {
         return Ok(None);
     }
@@ -193,23 +198,25 @@ pub fn prepare(
         })
         .collect();
     // Read now: storing the run's counts replaces these partitions.
-    let open_days: Vec<(Day, PathBuf)> = store
-        .ledger()
-        .days
-        .iter()
-        .filter_map(|(name, files)| day_from_name(name).filter(within).map(|d| (d, store.dir().join(&files.rows))))
-        .collect();
-    let earlier = earlier_visits(&open_days, &visitors)?;
-    Ok(Some(Pending { rows, earlier, seen, as_of }))
+    let mut open_days = Vec::new();
+    for (name, files) in &store.ledger().days {
+        if let Some(day) = day_from_name(name).filter(within) {
+            let columns = match previous.partition(&files.rows) {
+                Some(df) => df,
+                None => crate::store::partition::read_columns(&store.dir().join(&files.rows), &VISIT_COLUMNS)?,
+            };
+            open_days.push((day, columns));
+        }
+    }
+    let earlier = earlier_visits(open_days, &visitors)?;
+    Ok(Some(Pending { rows, earlier, seen, files, as_of }))
 }
 
-/// The visits of `visitors` stored in the partitions `days`: per day and key, its codes and
-/// those of `visitors` who clicked it.
-fn earlier_visits(days: &[(Day, PathBuf)], visitors: &FxHashSet<u64>) -> std::io::Result<Vec<Earlier>> {
+/// The visits of `visitors` stored in the partitions of `days` (their [`VISIT_COLUMNS`]): per
+/// day and key, its codes and those of `visitors` who clicked it.
+fn earlier_visits(days: Vec<(Day, DataFrame)>, visitors: &FxHashSet<u64>) -> std::io::Result<Vec<Earlier>> {
     let mut out: Vec<Earlier> = Vec::new();
-    for (day, path) in days {
-        let df = crate::store::partition::read_columns(path, &["link", "partner", "ad", "kind", "visitor"])
-            .map_err(std::io::Error::other)?;
+    for (day, df) in &days {
         let column = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(std::io::Error::other);
         let (link, partner, ad, kind) = (column("link")?, column("partner")?, column("ad")?, column("kind")?);
         let visitor = df.column("visitor").and_then(|c| c.u64().cloned()).map_err(std::io::Error::other)?;
@@ -262,7 +269,7 @@ fn fill_column(known: &Known, row: &Fill<'_>, column: &str, before: Option<&str>
 /// table's header line.
 fn splice_into<R>(
     out: &OutputWriter,
-    out_dir: &Path,
+    files: &Files,
     name: &str,
     names: usize,
     rows: &BTreeMap<Vec<String>, R>,
@@ -270,10 +277,10 @@ fn splice_into<R>(
     written: impl FnMut(&[u8]),
 ) -> Result<Vec<u8>, IncrementError> {
     let file = format!("{name}.csv");
-    let before = previous(out_dir, &file)?;
+    let before = files.get(&file)?;
     let mut spliced = None;
     out.write_with(&file, |w| {
-        spliced = Some(splice(&before, names, rows, fill, written, w));
+        spliced = Some(splice(before, names, rows, fill, written, w));
         Ok(())
     })
     .map_err(ReportError::from)?;
@@ -282,21 +289,16 @@ fn splice_into<R>(
 
 /// The previous report's table `name` with `rows` spliced in, as bytes.
 fn spliced<R>(
-    out_dir: &Path,
+    files: &Files,
     name: &str,
     names: usize,
     rows: &BTreeMap<Vec<String>, R>,
     fill: impl Fn(&R, &str, Option<&str>) -> Result<String, SpliceError>,
 ) -> Result<Vec<u8>, IncrementError> {
-    let before = previous(out_dir, &format!("{name}.csv"))?;
+    let before = files.get(&format!("{name}.csv"))?;
     let mut bytes = Vec::with_capacity(before.len() + 4096);
-    splice(&before, names, rows, fill, |_| {}, &mut bytes)?;
+    splice(before, names, rows, fill, |_| {}, &mut bytes)?;
     Ok(bytes)
-}
-
-/// The previous report's file `name`.
-fn previous(out_dir: &Path, name: &str) -> Result<Vec<u8>, IncrementError> {
-    std::fs::read(out_dir.join(name)).map_err(|e| IncrementError::Previous(format!("{name}: {e}")))
 }
 
 /// `bytes` (a table as CSV) as a frame: `names` as text, the flags as booleans, the rest as
@@ -329,8 +331,6 @@ fn frame(bytes: Vec<u8>, names: &[&str]) -> Result<DataFrame, IncrementError> {
 pub fn write(
     inc: &Increment,
     out: &OutputWriter,
-    out_dir: &Path,
-    counted: &mut Counted,
     known: &Known,
     program: &Program,
     as_of: Day,
@@ -339,10 +339,10 @@ pub fn write(
     layout: &Layout,
     formats: &Formats,
 ) -> Result<(), IncrementError> {
-    let added = &inc.added;
-    let changed_days = counted.tally.days();
+    let (added, files) = (&inc.added, &inc.files);
+    let changed_days: Vec<Day> = added.day.keys().copied().collect();
     // The run's summary: the whole store's days and bot hits, from the previous one's.
-    let summary: serde_json::Value = serde_json::from_slice(&previous(out_dir, "summary.json")?)
+    let summary: serde_json::Value = serde_json::from_slice(files.get("summary.json")?)
         .map_err(|e| IncrementError::Previous(format!("summary.json: {e}")))?;
     let run = &summary["run"];
     let day_of = |field: &str| run[field].as_str().and_then(day_from_name);
@@ -361,31 +361,27 @@ pub fn write(
     }
     info.bot_hits = bots;
 
-    // The partner pages' figures, the largest file, written beside the per-day tables of the
-    // changed days (from their partitions alone) and the whole-period tables.
-    let daily = partner_days(counted, &added.partner);
+    // The partner pages' figures, the largest file, written beside the per-day tables and the
+    // whole-period tables.
     let info: &RunInfo = info;
     std::thread::scope(|scope| {
-        let pages = scope.spawn(|| write_pages(out, out_dir, added, &daily, known, as_of, first));
+        let pages = scope.spawn(|| write_pages(out, files, added, known, as_of, first));
         let tables = (|| {
-            let sink = crate::report::Streamed { out, layout, formats };
-            let (by_day, by_partner_day) = crate::tables::day_tables(counted, known, program, &sink)?;
-            crate::report::write_days(out, layout, &by_partner_day, formats)?;
-            write_tables(out, out_dir, added, (known, program), &by_day, acc, info)
+            day_files::write(out, files, layout, added, known, formats)?;
+            write_tables(out, files, added, (known, program), acc, info)
         })();
         let pages = pages.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         tables.and(pages)
     })
 }
 
-/// Writes the whole-period tables of the previous report with what `added` adds, the changed
-/// days' rows `by_day` of the whole program, `summary.json` and the HTML page.
+/// Writes the whole-period tables of the previous report and `by_day` with what `added` adds,
+/// `summary.json` and the HTML page.
 fn write_tables(
     out: &OutputWriter,
-    out_dir: &Path,
+    files: &Files,
     added: &Added,
     (known, program): (&Known, &Program),
-    by_day: &DataFrame,
     acc: &Accounting,
     info: &RunInfo,
 ) -> Result<(), IncrementError> {
@@ -409,32 +405,32 @@ fn write_tables(
             start = end + 1;
         }
     };
-    let header = splice_into(out, out_dir, "by_link_partner_ad", 3, &key, fill, collect)?;
+    let header = splice_into(out, files, "by_link_partner_ad", 3, &key, fill, collect)?;
     unknown.splice(0..0, header);
     let partner: BTreeMap<Vec<String>, Fill<'_>> = added
         .partner
         .iter()
         .map(|(p, s)| (vec![p.clone()], Fill { link: "", partner: p, ad: "", sums: *s, downline: no_sums }))
         .collect();
-    let by_partner = spliced(out_dir, "by_partner", 1, &partner, fill)?;
+    let by_partner = spliced(files, "by_partner", 1, &partner, fill)?;
     let link: BTreeMap<Vec<String>, Fill<'_>> = added
         .link
         .iter()
         .map(|(l, s)| (vec![l.clone()], Fill { link: l, partner: "", ad: "", sums: *s, downline: no_sums }))
         .collect();
-    let by_link = spliced(out_dir, "by_link", 1, &link, fill)?;
+    let by_link = spliced(files, "by_link", 1, &link, fill)?;
     let partner_link: BTreeMap<Vec<String>, Fill<'_>> = added
         .partner_link
         .iter()
         .map(|(k, s)| (k.to_vec(), Fill { link: &k[1], partner: &k[0], ad: "", sums: *s, downline: no_sums }))
         .collect();
-    splice_into(out, out_dir, "by_partner_link", 2, &partner_link, fill, |_| {})?;
+    splice_into(out, files, "by_partner_link", 2, &partner_link, fill, |_| {})?;
     let partner_ad: BTreeMap<Vec<String>, Fill<'_>> = added
         .partner_ad
         .iter()
         .map(|(k, s)| (k.to_vec(), Fill { link: "", partner: &k[0], ad: &k[1], sums: *s, downline: no_sums }))
         .collect();
-    let by_ad = spliced(out_dir, "by_ad", 2, &partner_ad, fill)?;
+    let by_ad = spliced(files, "by_ad", 2, &partner_ad, fill)?;
     // Every parent has its row already: only theirs change.
     let tree = program.tree();
     let parents: BTreeSet<&str> = added
@@ -452,23 +448,19 @@ fn write_tables(
             (vec![p.to_owned()], Fill { link: "", partner: p, ad: "", sums, downline })
         })
         .collect();
-    let before = previous(out_dir, "by_parent.csv")?;
+    let before = files.get("by_parent.csv")?;
     let mut by_parent = Vec::with_capacity(before.len());
-    splice(&before, 1, &parent, fill, |_| {}, &mut by_parent)?;
+    splice(before, 1, &parent, fill, |_| {}, &mut by_parent)?;
     let rows = |table: &[u8]| table.iter().filter(|&&b| b == b'\n').count();
-    if rows(&by_parent) != rows(&before) {
+    if rows(&by_parent) != rows(before) {
         return Err(IncrementError::Previous("by_parent.csv lacks a parent's row".to_owned()));
     }
-    // The changed days' rows of the whole program per day, as computed from their partitions.
-    let day_rows = day_figures(by_day)?;
-    let by_day: BTreeMap<Vec<String>, [u64; 4]> = day_rows.into_iter().map(|(d, f)| (vec![d], f)).collect();
-    let by_day = spliced(out_dir, "by_day", 1, &by_day, |f, column, _| {
-        let i = ["clicks", "unique_clicks", "bot_hits", "head_hits"]
-            .iter()
-            .position(|c| *c == column)
-            .ok_or_else(|| SpliceError::new(format!("a column `{column}` in by_day")))?;
-        Ok(f[i].to_string())
-    })?;
+    let day: BTreeMap<Vec<String>, Fill<'_>> = added
+        .day
+        .iter()
+        .map(|(d, s)| (vec![day_name(*d)], Fill { link: "", partner: "", ad: "", sums: *s, downline: no_sums }))
+        .collect();
+    let by_day = spliced(files, "by_day", 1, &day, fill)?;
     for (name, bytes) in [
         ("by_partner", &by_partner),
         ("by_link", &by_link),
@@ -489,7 +481,7 @@ fn write_tables(
         by_link: frame(by_link, &["link"])?,
         by_ad: frame(by_ad, &["partner", "ad"])?,
         by_parent: DataFrame::default(),
-        breakdown: frame(previous(out_dir, "breakdown.csv")?, &["dimension", "value"])?,
+        breakdown: frame(files.get("breakdown.csv")?.to_vec(), &["dimension", "value"])?,
         pages: Default::default(),
         page_tops: Default::default(),
     };
@@ -502,67 +494,19 @@ fn write_tables(
     Ok(())
 }
 
-/// The rows of a per-day table of the whole program: day, and clicks, unique clicks, bot and
-/// HEAD hits.
-fn day_figures(df: &DataFrame) -> Result<Vec<(String, [u64; 4])>, IncrementError> {
-    let days = df.column("day")?.str()?;
-    let counts: Vec<&UInt64Chunked> = ["clicks", "unique_clicks", "bot_hits", "head_hits"]
-        .iter()
-        .map(|c| df.column(c)?.u64())
-        .collect::<PolarsResult<_>>()?;
-    Ok((0..df.height())
-        .map(|i| {
-            let figures = std::array::from_fn(|c| counts[c].get(i).unwrap_or(0));
-            (days.get(i).unwrap_or("").to_owned(), figures)
-        })
-        .collect())
-}
-
-/// The clicks and unique clicks of each partner of `partners` on each day `counted` holds (the
-/// days the run changed, read back whole), as the per-partner per-day table has them.
-fn partner_days(
-    counted: &mut Counted,
-    partners: &BTreeMap<String, Sums>,
-) -> BTreeMap<String, BTreeMap<String, Figures>> {
-    let days: BTreeSet<Day> = counted.tally.days().into_iter().collect();
-    let rows = counted.tally.stored_rows(&days);
-    let names = counted.tally.keys.partners.all();
-    let mut sums: BTreeMap<(&str, Day), (u64, FxHashSet<u64>)> = BTreeMap::new();
-    for (day, [_, partner, _], row) in rows {
-        let Some(partner) = names.get(partner as usize).filter(|p| partners.contains_key(p.as_str())) else { continue };
-        let (clicks, visitors) = sums.entry((partner, day)).or_default();
-        match row {
-            Stored::Clicks(n) => *clicks += n,
-            Stored::Visitor(v) => {
-                visitors.insert(v);
-            }
-            Stored::Head(_) | Stored::Bot(..) => {}
-        }
-    }
-    let mut out: BTreeMap<String, BTreeMap<String, Figures>> = BTreeMap::new();
-    for ((partner, day), (clicks, visitors)) in sums {
-        let figures = Figures { clicks, unique_clicks: visitors.len() as u64 };
-        out.entry(partner.to_owned()).or_default().insert(day_name(day), figures);
-    }
-    out
-}
-
 /// Writes `partners.json` and its index into `out`, the previous report's with what `added`
-/// adds and the changed days' figures `daily`.
+/// adds.
 fn write_pages(
     out: &OutputWriter,
-    out_dir: &Path,
+    files: &Files,
     added: &Added,
-    daily: &BTreeMap<String, BTreeMap<String, Figures>>,
     known: &Known,
     as_of: Day,
     first_day: Option<Day>,
 ) -> Result<(), IncrementError> {
-    let path = out_dir.join(PAGE_STATS_FILE);
-    let mut file =
-        std::fs::File::open(&path).map_err(|e| IncrementError::Previous(format!("{PAGE_STATS_FILE}: {e}")))?;
+    let file = files.pages();
     let len = file.metadata()?.len();
-    let index = PartnerIndex::parse(&previous(out_dir, INDEX_FILE)?, len)?;
+    let index = PartnerIndex::parse(files.get(INDEX_FILE)?, len)?;
     // The partners the run added to: their own figures, their downline's, or a link's or ad's
     // (a partner with hits on a changed day it did not add to keeps that day's figures).
     let partners = added.partner.keys().chain(added.downline.keys());
@@ -584,11 +528,17 @@ fn write_pages(
         for ([_, ad], sums) in added.partner_ad.range([code.to_owned(), String::new()]..).take_while(|(k, _)| of(k)) {
             add_to(s.ads.entry(ad.clone()).or_default(), sums);
         }
-        for (day, figures) in daily.get(code).into_iter().flatten() {
-            if figures.clicks > 0 {
-                s.daily.insert(day.clone(), *figures);
-            } else {
-                s.daily.remove(day);
+        for &day in added.day.keys() {
+            if let Some(sums) = added.day_partner.get(&(day, code.to_owned())) {
+                let name = day_name(day);
+                let mut figures = s.daily.get(&name).copied().unwrap_or_default();
+                figures.clicks += sums.clicks;
+                figures.unique_clicks += sums.all_time();
+                // As a report made in full has them: the days with clicks.
+                match figures.clicks > 0 {
+                    true => s.daily.insert(name, figures),
+                    false => s.daily.remove(&name),
+                };
             }
         }
         // As a report made in full keeps them.
@@ -603,7 +553,7 @@ fn write_pages(
     let (first, as_of) = (first_day.map(day_name), day_name(as_of));
     let mut spliced = None;
     out.write_file(PAGE_STATS_FILE, |w| {
-        spliced = Some(page_splice::splice(&mut file, &index, &as_of, first.as_deref(), &change, changed, w));
+        spliced = Some(page_splice::splice(file, &index, &as_of, first.as_deref(), &change, changed, w));
         Ok(())
     })
     .map_err(ReportError::from)?;

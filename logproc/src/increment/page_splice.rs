@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Seek as _, SeekFrom, Write as _};
 use std::ops::Range;
+use std::os::unix::fs::FileExt as _;
 
 use refcenter_model::page_stats::{PartnerStats, WINDOWS, Windows};
 
@@ -64,9 +65,9 @@ impl PartnerIndex {
 }
 
 /// The bytes `at` of `file`.
-fn bytes_at(file: &mut File, at: &Range<u64>) -> Result<Vec<u8>, PageSpliceError> {
+fn bytes_at(file: &File, at: &Range<u64>) -> Result<Vec<u8>, PageSpliceError> {
     let mut bytes = vec![0u8; (at.end - at.start) as usize];
-    file.seek(SeekFrom::Start(at.start)).and_then(|_| file.read_exact(&mut bytes)).map_err(io)?;
+    file.read_exact_at(&mut bytes, at.start).map_err(io)?;
     Ok(bytes)
 }
 
@@ -75,7 +76,7 @@ fn io(e: std::io::Error) -> PageSpliceError {
 }
 
 /// The figures of the entry of `code` in `file` at `at`.
-fn read_entry(file: &mut File, code: &str, at: &Range<u64>) -> Result<PartnerStats, PageSpliceError> {
+fn read_entry(file: &File, code: &str, at: &Range<u64>) -> Result<PartnerStats, PageSpliceError> {
     let entry = bytes_at(file, at)?;
     let key = serde_json::to_vec(code).map_err(|e| PageSpliceError(e.to_string()))?;
     let value = entry
@@ -154,7 +155,7 @@ fn copy(
 /// `first_day` head the file. The entries of the others are copied as they were, runs of them
 /// at a time. Returns the new file's index.
 pub fn splice(
-    file: &mut File,
+    file: &File,
     index: &PartnerIndex,
     as_of: &str,
     first_day: Option<&str>,

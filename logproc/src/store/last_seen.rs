@@ -15,6 +15,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
+use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 
 use crate::days::{Day, day_key, split_day_key};
@@ -301,15 +302,16 @@ impl LastSeen {
     }
 
     /// Every key `visitor` clicked on a closed day, with the last such day, by key number
-    /// ([`LastSeen::key`]).
-    pub fn of(&self, visitor: u64) -> std::io::Result<Vec<Seen>> {
+    /// ([`LastSeen::key`]), into `found`, read through `bytes` (both emptied first, so that
+    /// lookup after lookup reuses them).
+    pub fn of(&self, visitor: u64, bytes: &mut Vec<u8>, found: &mut Vec<Seen>) -> std::io::Result<()> {
         let b = bucket(visitor);
         let (first, end) = (self.index[b], self.index[b + 1]);
-        let mut bytes = vec![0u8; ((end - first) as usize) * ENTRY];
-        let mut file = &self.file;
-        file.seek(SeekFrom::Start(MAGIC.len() as u64 + first * ENTRY as u64))?;
-        file.read_exact(&mut bytes)?;
-        let at = |i: usize| u64_at(&bytes, i * ENTRY);
+        bytes.clear();
+        bytes.resize(((end - first) as usize) * ENTRY, 0);
+        self.file.read_exact_at(bytes, MAGIC.len() as u64 + first * ENTRY as u64)?;
+        let bytes = &bytes[..];
+        let at = |i: usize| u64_at(bytes, i * ENTRY);
         let n = (end - first) as usize;
         let (mut lo, mut hi) = (0, n);
         while lo < hi {
@@ -321,18 +323,16 @@ impl LastSeen {
             }
         }
         let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
-        let found: Vec<Seen> = (lo..n)
-            .take_while(|&i| at(i) == visitor)
-            .map(|i| Seen {
-                key: u32_at(&bytes, i * ENTRY + 8),
-                day: Day::from(u16_at(i * ENTRY + 12)),
-                link: u32::from(u16_at(i * ENTRY + 14)),
-            })
-            .collect();
+        found.clear();
+        found.extend((lo..n).take_while(|&i| at(i) == visitor).map(|i| Seen {
+            key: u32_at(bytes, i * ENTRY + 8),
+            day: Day::from(u16_at(i * ENTRY + 12)),
+            link: u32::from(u16_at(i * ENTRY + 14)),
+        }));
         if found.iter().any(|s| s.key as usize >= self.keys.len() || s.link != self.keys[s.key as usize][LINK]) {
             return Err(damaged("a key out of range"));
         }
-        Ok(found)
+        Ok(())
     }
 
     /// The numbers of the keys of the partner code numbered `partner` (none for a number past
@@ -431,11 +431,12 @@ mod tests {
         for (&(visitor, key), &day) in &want {
             by_visitor.entry(visitor).or_default().push((keys.names(keys.parts()[key as usize]).join("/"), day));
         }
+        let (mut bytes, mut entries) = (Vec::new(), Vec::new());
         for (visitor, mut expected) in by_visitor {
-            let mut found: Vec<(String, Day)> = seen
-                .of(visitor)
-                .unwrap()
-                .into_iter()
+            seen.of(visitor, &mut bytes, &mut entries).unwrap();
+            let mut found: Vec<(String, Day)> = entries
+                .iter()
+                .copied()
                 .map(|Seen { key, day, link }| {
                     let [l, p, a] = seen.key(key);
                     assert_eq!(link, l);
@@ -451,7 +452,8 @@ mod tests {
             expected.sort();
             assert_eq!(found, expected, "visitor {visitor}");
         }
-        assert!(seen.of(12_345_678_901).unwrap().is_empty(), "a visitor never seen");
+        seen.of(12_345_678_901, &mut bytes, &mut entries).unwrap();
+        assert!(entries.is_empty(), "a visitor never seen");
         // A day its 16 bits cannot hold: no cache.
         let mut early = Visits::default();
         early.push(day_key(-3, k[0]), 1);

@@ -266,8 +266,16 @@ impl Store {
             }
         }
         let Counted { tally, breakdowns } = counted;
-        let mut by_day: BTreeMap<Day, Vec<([&str; 3], Columns<'_>)>> = BTreeMap::new();
         let rows = tally.stored_rows(&affected);
+        // Each day's rows, in a vector of their number (a day has hundreds of thousands).
+        let mut by_day: BTreeMap<Day, Vec<([&str; 3], Columns<'_>)>> = BTreeMap::new();
+        let mut sizes: BTreeMap<Day, usize> = BTreeMap::new();
+        for (day, ..) in &rows {
+            *sizes.entry(*day).or_default() += 1;
+        }
+        for (day, n) in sizes {
+            by_day.insert(day, Vec::with_capacity(n));
+        }
         for (day, key, row) in &rows {
             by_day.entry(*day).or_default().push((tally.keys.names(*key), row_columns(row)));
         }
