@@ -287,14 +287,14 @@ impl Store {
         let mut next = self.ledger.clone();
         let polars = |e: polars::prelude::PolarsError| StoreError::Partition(self.dir.display().to_string(), e.into());
         for &day in &affected {
-            let mut rows = by_day.remove(&day).unwrap_or_default();
+            let rows = by_day.remove(&day).unwrap_or_default();
             let name = day_name(day);
             let old_ids = self.ledger.days.get(&name).and_then(|d| d.request_ids.clone());
             let request_ids = match ids.get(&day) {
                 Some(ids) => Some(write_named(&self.dir, IDS_DIR, day, &encode_ids(ids).map_err(polars)?)?),
                 None => old_ids,
             };
-            let rows = write_named(&self.dir, DAYS_DIR, day, &encode_rows(&mut rows).map_err(polars)?)?;
+            let rows = write_named(&self.dir, DAYS_DIR, day, &encode_rows(&rows).map_err(polars)?)?;
             next.days.insert(name, DayFiles { rows, request_ids });
         }
         for f in files {
