@@ -8,14 +8,15 @@
 //! program, options and `--as-of` as the previous report, over the store that report was made
 //! from, then:
 //!
-//! 1. works out what its rows add to each group of the whole period's tables and of the partner
-//!    pages' windows ([`added`]), looking each new visitor up in the cache and in the open
-//!    days' partitions;
-//! 2. stores its counts, and computes the per-day tables of the days it changed from their
-//!    partitions alone (per-day figures need no other day);
-//! 3. writes the whole period's tables with the changed rows spliced in ([`csv_splice`]), and
-//!    `partners.json` with the changed partners' entries ([`page_splice`]), copying every other
-//!    row and entry as it was.
+//! 1. works out what its rows add to each group of the whole period's tables, of the partner
+//!    pages' windows and of the days it changes ([`added`]), looking each new visitor up in the
+//!    cache and in the open days' partitions, while it stores its counts;
+//! 2. writes the whole period's tables and the changed days' per-day tables with the changed
+//!    rows spliced in ([`csv_splice`]), and `partners.json` with the changed partners' entries
+//!    ([`page_splice`]), copying every other row and entry as it was.
+//!
+//! What it reads of the previous report and of the store is read in one go ([`previous`]),
+//! while the program loads when the store is known then.
 //!
 //! Anything else (no cache or an outdated one, a late file for a closed day, another program or
 //! options, breakdowns counted by this run, JSON or Parquet tables, commissions, shop exports)
