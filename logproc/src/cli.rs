@@ -35,7 +35,7 @@ use crate::report_inputs::ReportInputs;
 use crate::run::{RunOptions, Seen, run};
 use crate::run_info::RunInfo;
 use crate::sink::ReportError;
-use crate::store::{NewInput, Store, StoreError};
+use crate::store::{NewInput, Rewrite, Store, StoreError};
 use crate::store_run;
 use crate::tables::tables;
 
@@ -554,12 +554,16 @@ fn execute(args: &Args) -> Result<i32, Failure> {
         }
         None => None,
     };
-    // What the run adds is worked out on a thread of its own while its counts are stored.
+    // What the run adds is worked out on a thread of its own while its counts are stored (the
+    // days they change merged into their partitions: a report brought up to date in place does
+    // not read them).
+    let rewrite = if pending.is_some() { Rewrite::Merge } else { Rewrite::ReadBack };
     let (increment, store_info) = std::thread::scope(|scope| {
         let working = pending.map(|p| scope.spawn(|| p.added(&program)));
         let stored = match (store.as_mut(), ids) {
             (Some(store), Some(ids)) => {
-                store_run::commit(store, &mut counted, ids, &sources, &acc, skipped.len(), &reading).map(Some)
+                let skipped = skipped.len();
+                store_run::commit(store, &mut counted, ids, &sources, &acc, skipped, &reading, rewrite).map(Some)
             }
             _ => Ok(None),
         };
@@ -569,9 +573,17 @@ fn execute(args: &Args) -> Result<i32, Failure> {
     });
     let store_info = match (store.as_mut(), store_info.map_err(|e| store_failure(store_dir(&settings), e))?) {
         (Some(store), Some((info, rewritten))) => {
-            // A report made in full reads every other day back too.
+            // A report made in full reads every other day back too (and every day when those
+            // the run changed were merged into their partitions without it).
             if increment.is_none() {
-                store.load_days(&mut counted, &rewritten).map_err(|e| store_failure(store_dir(&settings), e))?;
+                let read = match rewrite {
+                    Rewrite::ReadBack => rewritten,
+                    Rewrite::Merge => {
+                        counted = Counted::new(&program);
+                        BTreeSet::new()
+                    }
+                };
+                store.load_days(&mut counted, &read).map_err(|e| store_failure(store_dir(&settings), e))?;
             }
             Some(info)
         }

@@ -13,7 +13,7 @@ use crate::report::{Formats, Layout, day_file, partition_record};
 use crate::report_inputs::ReportInputs;
 use crate::run_info::StoreInfo;
 use crate::store::ledger::Ingested;
-use crate::store::{Known, NewInput, Store, StoreError};
+use crate::store::{Known, NewInput, Rewrite, Store, StoreError};
 
 /// The inputs the store has not ingested, and the ones it has (said on stderr: by name when
 /// few, by count when a scheduled run is given a whole log folder).
@@ -64,8 +64,9 @@ pub fn note_breakdown_gaps(counted: &Counted, wanted: bool) {
 }
 
 /// Stores what the run counted (with the request ids of the days it added to) and the files
-/// it read; `counted` then holds the days the run changed, read back whole, which are returned
-/// (see [`Store::load_days`] for the others).
+/// it read, and returns the days it changed; with [`Rewrite::ReadBack`], `counted` then holds
+/// them, read back whole (see [`Store::load_days`] for the others).
+#[allow(clippy::too_many_arguments)]
 pub fn commit(
     store: &mut Store,
     counted: &mut Counted,
@@ -74,6 +75,7 @@ pub fn commit(
     acc: &Accounting,
     skipped: usize,
     exports: &crate::commission_run::Reading,
+    rewrite: Rewrite,
 ) -> Result<(StoreInfo, BTreeSet<Day>), StoreError> {
     let ingested = inputs
         .iter()
@@ -85,7 +87,7 @@ pub fn commit(
         .collect();
     let exports =
         exports.read.iter().map(|r| (r.ingested.clone(), crate::store::encode_conversions(&r.conversions))).collect();
-    let rewritten = store.commit(counted, ids, ingested, exports)?;
+    let rewritten = store.commit(counted, ids, ingested, exports, rewrite)?;
     let info = StoreInfo {
         files: store.ledger().files.len(),
         days: store.ledger().days.len(),

@@ -29,7 +29,7 @@ use crate::days::{Day, day_from_name, day_name};
 use crate::input::Source;
 use ledger::{DayFiles, Ingested, LEDGER_FILE, Ledger, LedgerError, digest, hex};
 use lock::{LOCK_FILE, Lock, LockError};
-use partition::{Columns, PartitionError, breakdown_rows, encode_ids, encode_rows, load_rows, row_columns};
+use partition::{Columns, PartitionError, breakdown_rows, encode_ids, encode_rows, load_rows, merge_rows, row_columns};
 use request_ids::RequestIds;
 
 /// The folder of the day partitions' rows.
@@ -91,6 +91,17 @@ pub struct Plan {
     pub new: Vec<NewInput>,
     /// Files already ingested (or named twice), which are skipped.
     pub known: Vec<Known>,
+}
+
+/// How [`Store::commit`] rewrites the days a run added to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rewrite {
+    /// Their stored rows are read back into the run's counts, which then hold those days
+    /// whole (for a report made from every stored day).
+    ReadBack,
+    /// Their stored rows are merged with the run's into the new partitions row by row, and the
+    /// run's counts are left as they are (a report brought up to date in place needs no more).
+    Merge,
 }
 
 /// An open, locked store.
@@ -245,24 +256,27 @@ impl Store {
         RequestIds::new(&self.dir, &self.ledger)
     }
 
-    /// Stores what a run counted: `counted` (this run's counts, which get the affected days'
-    /// stored rows added), `ids` (the request ids of each day the run added to), the log files
-    /// read, and the shop exports read with their conversions (as [`encode_conversions`] wrote
-    /// them). Returns the days rewritten.
+    /// Stores what a run counted: `counted` (this run's counts), `ids` (the request ids of each
+    /// day the run added to), the log files read, and the shop exports read with their
+    /// conversions (as [`encode_conversions`] wrote them). Returns the days rewritten.
+    /// `rewrite` says whether `counted` gets the affected days' stored rows added.
     pub fn commit(
         &mut self,
         counted: &mut Counted,
         ids: BTreeMap<Day, Vec<u64>>,
         files: Vec<Ingested>,
         exports: Vec<(Ingested, Vec<u8>)>,
+        rewrite: Rewrite,
     ) -> Result<BTreeSet<Day>, StoreError> {
         let mut affected: BTreeSet<Day> = counted.tally.days().into_iter().collect();
         affected.extend(ids.keys().copied());
-        for &day in &affected {
-            if let Some(d) = self.ledger.days.get(&day_name(day)) {
-                let path = self.dir.join(&d.rows);
-                load_rows(&path, day, counted, false)
-                    .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+        let stored = |day: Day| self.ledger.days.get(&day_name(day)).map(|d| self.dir.join(&d.rows));
+        if rewrite == Rewrite::ReadBack {
+            for &day in &affected {
+                if let Some(path) = stored(day) {
+                    load_rows(&path, day, counted, false)
+                        .map_err(|e| StoreError::Partition(path.display().to_string(), e))?;
+                }
             }
         }
         let Counted { tally, breakdowns } = counted;
@@ -294,7 +308,16 @@ impl Store {
                 Some(ids) => Some(write_named(&self.dir, IDS_DIR, day, &encode_ids(ids).map_err(polars)?)?),
                 None => old_ids,
             };
-            let rows = write_named(&self.dir, DAYS_DIR, day, &encode_rows(&rows).map_err(polars)?)?;
+            let bytes = match rewrite {
+                Rewrite::ReadBack => encode_rows(&rows).map_err(polars)?,
+                Rewrite::Merge => {
+                    let before = stored(day);
+                    let mut rows = rows;
+                    merge_rows(before.as_deref(), &mut rows)
+                        .map_err(|e| StoreError::Partition(before.unwrap_or_default().display().to_string(), e))?
+                }
+            };
+            let rows = write_named(&self.dir, DAYS_DIR, day, &bytes)?;
             next.days.insert(name, DayFiles { rows, request_ids });
         }
         for f in files {

@@ -90,25 +90,89 @@ pub fn encode_rows(rows: &[([&str; 3], Columns<'_>)]) -> PolarsResult<Vec<u8>> {
         ra.cmp(&rb).then_with(|| text(ka, kb)).then_with(|| text(sa, sb)).then(va.cmp(&vb))
     });
     drop(ranks);
-    // The columns made in that order in one pass over the rows (a day's rows are hundreds of
-    // thousands: no sorted copy of them, no column of references first).
-    let n = rows.len();
+    encode_sorted(rows.len(), order.iter().map(|&(_, i)| rows[i]))
+}
+
+/// The Parquet bytes of `n` rows given in their stored order. The columns are made in one pass
+/// (a day's rows are hundreds of thousands: no sorted copy of them, no column of references
+/// first).
+fn encode_sorted<'a>(n: usize, rows: impl Iterator<Item = ([&'a str; 3], Columns<'a>)>) -> PolarsResult<Vec<u8>> {
     let mut texts = ["link", "partner", "ad", "kind", "reason"].map(|name| StringChunkedBuilder::new(name.into(), n));
     let (mut visitors, mut hits) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for &(_, i) in &order {
-        let ([l, p, a], (k, r, v, h)) = rows[i];
+    let mut height = 0;
+    for ([l, p, a], (k, r, v, h)) in rows {
         for (builder, text) in texts.iter_mut().zip([l, p, a, k, r]) {
             builder.append_value(text);
         }
         visitors.push(v);
         hits.push(h);
+        height += 1;
     }
-    drop(order);
     let mut columns: Vec<Column> = texts.into_iter().map(|b| b.finish().into_column()).collect();
     columns.push(Column::new("visitor".into(), visitors));
     columns.push(Column::new("hits".into(), hits));
-    let mut df = DataFrame::new(n, columns)?;
+    let mut df = DataFrame::new(height, columns)?;
     to_parquet(&mut df)
+}
+
+/// The order of stored rows: by link, partner and ad code, then kind, reason and visitor.
+fn stored_order(a: &([&str; 3], Columns<'_>), b: &([&str; 3], Columns<'_>)) -> std::cmp::Ordering {
+    let ((na, (ka, ra, va, _)), (nb, (kb, rb, vb, _))) = (a, b);
+    na.cmp(nb).then_with(|| ka.cmp(kb)).then_with(|| ra.cmp(rb)).then(va.cmp(vb))
+}
+
+/// The Parquet bytes of a day's partition stored at `path` (`None`: the day has none yet) with
+/// `new` rows added: what storing the day again through a tally writes (the counts of a key's
+/// kind and reason added up, a visitor of a key kept once), merged row by row instead, for a
+/// run that has no use for the day's rows once they are stored.
+pub fn merge_rows(
+    path: Option<&std::path::Path>,
+    new: &mut [([&str; 3], Columns<'_>)],
+) -> Result<Vec<u8>, PartitionError> {
+    let df = path.map(read).transpose()?;
+    let mut old: Vec<([&str; 3], Columns<'_>)> = Vec::new();
+    if let Some(df) = &df {
+        let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
+        let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
+        let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
+        old.reserve_exact(df.height());
+        let rows = link.iter().zip(partner.iter()).zip(ad.iter()).zip(kinds.iter().zip(reasons.iter()));
+        for ((((link, partner), ad), (kind, reason)), (visitor, hits)) in rows.zip(visitors.iter().zip(hits.iter())) {
+            let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
+            let (kind, reason) = (kind.unwrap_or(""), reason.unwrap_or(""));
+            // Each row as the tally would give it back, so that the bytes are the same.
+            old.push(match row_of((kind, reason, visitor, hits))? {
+                RowOf::Tally(row) => (names, row_columns(&row)),
+                RowOf::Breakdown(dim) => (names, breakdown_columns(dim, reason, hits.unwrap_or(0))),
+            });
+        }
+    }
+    new.sort_unstable_by(stored_order);
+    // A partition written by another version may not be sorted: then everything is.
+    if !old.is_sorted_by(|a, b| stored_order(a, b).is_le()) {
+        old.sort_by(stored_order);
+    }
+    let n = old.len() + new.len();
+    let (mut old, mut new) = (old.into_iter().peekable(), new.iter().copied().peekable());
+    // The rows of both in order, and those of the same key, kind, reason and visitor made one.
+    let mut next = move || match (old.peek(), new.peek()) {
+        (Some(a), Some(b)) if stored_order(a, b).is_le() => old.next(),
+        (Some(_), Some(_)) | (None, _) => new.next(),
+        (Some(_), None) => old.next(),
+    };
+    let mut held = next();
+    let merged = std::iter::from_fn(move || {
+        let mut row = held.take()?;
+        held = next();
+        while let Some(same) = held.filter(|h| stored_order(h, &row).is_eq()) {
+            if row.1.0 != "visitor" {
+                row.1.3 += same.1.3;
+            }
+            held = next();
+        }
+        Some(row)
+    });
+    Ok(encode_sorted(n, merged)?)
 }
 
 /// The row of the `kind`, `reason`, `visitor` and `hits` columns (as [`row_columns`] made them).
@@ -225,4 +289,82 @@ pub fn encode_ids(ids: &[u64]) -> PolarsResult<Vec<u8>> {
 pub fn load_ids(path: &std::path::Path) -> Result<Vec<u64>, PartitionError> {
     let df = read(path)?;
     Ok(df.column("request_id")?.u64()?.iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_merged_row_by_row_is_the_day_stored_again_through_a_tally() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("day.parquet");
+        let (k1, k2, k3) = (["l1", "p1", ""], ["l1", "p2", "ad"], ["l2", "p1", ""]);
+        let stored = [
+            (k1, ("clicks", "", 0, 5)),
+            (k1, ("visitor", "", 7, 1)),
+            (k1, ("visitor", "", 9, 1)),
+            (k2, ("bot", "no user agent", 0, 2)),
+            (k2, ("country", "DE", 0, 3)),
+        ];
+        std::fs::write(&path, encode_rows(&stored).unwrap()).unwrap();
+        let new = [
+            (k3, ("clicks", "", 0, 1)),
+            (k1, ("visitor", "", 9, 1)),
+            (k1, ("clicks", "", 0, 2)),
+            (k2, ("bot", "no user agent", 0, 1)),
+            (k2, ("country", "DE", 0, 4)),
+            (k2, ("country", "FR", 0, 1)),
+            (k3, ("visitor", "", 9, 1)),
+        ];
+        // What a tally makes of both: counts of a key's kind and reason added up, a visitor of
+        // a key once.
+        let whole = [
+            (k1, ("clicks", "", 0, 7)),
+            (k1, ("visitor", "", 7, 1)),
+            (k1, ("visitor", "", 9, 1)),
+            (k2, ("bot", "no user agent", 0, 3)),
+            (k2, ("country", "DE", 0, 7)),
+            (k2, ("country", "FR", 0, 1)),
+            (k3, ("clicks", "", 0, 1)),
+            (k3, ("visitor", "", 9, 1)),
+        ];
+        let expected = encode_rows(&whole).unwrap();
+        assert_eq!(merge_rows(Some(&path), &mut new.clone()).unwrap(), expected);
+        // A day not stored yet, and a partition whose rows are not in order.
+        assert_eq!(merge_rows(None, &mut whole.clone()).unwrap(), expected);
+        let mut unsorted = DataFrame::new(
+            2,
+            vec![
+                Column::new("link".into(), ["l2", "l1"]),
+                Column::new("partner".into(), ["p1", "p1"]),
+                Column::new("ad".into(), ["", ""]),
+                Column::new("kind".into(), ["clicks", "clicks"]),
+                Column::new("reason".into(), ["", ""]),
+                Column::new("visitor".into(), [0u64, 0]),
+                Column::new("hits".into(), [1u64, 7]),
+            ],
+        )
+        .unwrap();
+        std::fs::write(&path, to_parquet(&mut unsorted).unwrap()).unwrap();
+        let mut none: [([&str; 3], Columns<'_>); 0] = [];
+        let sorted = [(k1, ("clicks", "", 0, 7)), (k3, ("clicks", "", 0, 1))];
+        assert_eq!(merge_rows(Some(&path), &mut none).unwrap(), encode_rows(&sorted).unwrap());
+        // A row this build does not know is refused, as reading the day into a tally does.
+        let mut odd = DataFrame::new(
+            1,
+            vec![
+                Column::new("link".into(), ["l1"]),
+                Column::new("partner".into(), ["p1"]),
+                Column::new("ad".into(), [""]),
+                Column::new("kind".into(), ["teleport"]),
+                Column::new("reason".into(), [""]),
+                Column::new("visitor".into(), [0u64]),
+                Column::new("hits".into(), [1u64]),
+            ],
+        )
+        .unwrap();
+        std::fs::write(&path, to_parquet(&mut odd).unwrap()).unwrap();
+        assert!(matches!(merge_rows(Some(&path), &mut none), Err(PartitionError::Kind(_))));
+    }
 }
