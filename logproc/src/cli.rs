@@ -171,8 +171,6 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 
     }
 }
 
-/// The program, the files it was read from and its folder: `--config`, else `./partners.toml`,
-/// else the sample.
 /// The day it is now (UTC).
 fn today() -> Day {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -184,6 +182,8 @@ fn report_dir(args: &Args, store: &Path) -> PathBuf {
     args.out.clone().unwrap_or_else(|| store.join("report"))
 }
 
+/// The program, the files it was read from and its folder: `--config`, else `./partners.toml`,
+/// else the sample.
 fn program(config: Option<&Path>) -> Result<(Program, SourceMap, PathBuf), Failure> {
     let source = ProgramSource::resolve(config);
     if source == ProgramSource::Sample {

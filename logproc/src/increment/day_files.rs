@@ -12,7 +12,7 @@ use super::csv_splice::splice;
 use super::previous::Files;
 use super::{Fill, IncrementError, fill_column};
 use crate::classify::Known;
-use crate::days::day_name;
+use crate::days::{Day, day_from_name, day_name};
 use crate::report::{Formats, Layout, day_file, partition_record};
 use crate::sink::ReportError;
 
@@ -41,8 +41,7 @@ pub(super) fn write(
     let fill = |r: &Fill<'_>, c: &str, b: Option<&str>| fill_column(known, r, c, b);
     for day in days {
         if !write.contains(day) {
-            for table in ["partition.txt", "daily.csv", "by_partner.csv"] {
-                let (stem, extension) = table.split_once('.').unwrap_or((table, ""));
+            for (stem, extension) in [("partition", "txt"), ("daily", "csv"), ("by_partner", "csv")] {
                 out.keep(&day_file(day, stem, extension)).map_err(ReportError::from)?;
             }
             continue;
@@ -50,7 +49,8 @@ pub(super) fn write(
         let made_from = partition_record(sources.get(day).map_or("", String::as_str), formats);
         out.write(&day_file(day, "partition", "txt"), format!("{made_from}\n").as_bytes())
             .map_err(ReportError::from)?;
-        let of_day = |d: &i32| day_name(*d) == *day;
+        let this = day_from_name(day);
+        let of_day = |d: &Day| Some(*d) == this;
         let daily: BTreeMap<Vec<String>, Fill<'_>> = added
             .day_key
             .iter()

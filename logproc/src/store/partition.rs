@@ -132,20 +132,14 @@ pub fn merge_rows(
     let df = path.map(read).transpose()?;
     let mut old: Vec<([&str; 3], Columns<'_>)> = Vec::new();
     if let Some(df) = &df {
-        let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
-        let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
-        let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
         old.reserve_exact(df.height());
-        let rows = link.iter().zip(partner.iter()).zip(ad.iter()).zip(kinds.iter().zip(reasons.iter()));
-        for ((((link, partner), ad), (kind, reason)), (visitor, hits)) in rows.zip(visitors.iter().zip(hits.iter())) {
-            let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
-            let (kind, reason) = (kind.unwrap_or(""), reason.unwrap_or(""));
-            // Each row as the tally would give it back, so that the bytes are the same.
-            old.push(match row_of((kind, reason, visitor, hits))? {
+        // Each row as the tally would give it back, so that the bytes are the same.
+        each_row(df, |names, row, reason, hits| {
+            old.push(match row {
                 RowOf::Tally(row) => (names, row_columns(&row)),
-                RowOf::Breakdown(dim) => (names, breakdown_columns(dim, reason, hits.unwrap_or(0))),
+                RowOf::Breakdown(dim) => (names, breakdown_columns(dim, reason, hits)),
             });
-        }
+        })?;
     }
     new.sort_unstable_by(stored_order);
     // A partition written by another version may not be sorted: then everything is.
@@ -248,22 +242,12 @@ pub fn load_rows(
 ) -> Result<(), PartitionError> {
     let Counted { tally, breakdowns } = counted;
     let df = read(path)?;
-    let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
-    let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
-    let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
     // Rows are sorted by key first: the key of the row before is most often this row's too.
     let mut last: Option<([&str; 3], u32)> = None;
-    // The columns read in step (an iterator each, not a lookup of each row's chunk).
-    let rows = link.iter().zip(partner.iter()).zip(ad.iter()).zip(kinds.iter().zip(reasons.iter()));
-    for ((((link, partner), ad), (kind, reason)), (visitor, hits)) in rows.zip(visitors.iter().zip(hits.iter())) {
-        let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
-        let (kind, reason) = (kind.unwrap_or(""), reason.unwrap_or(""));
-        let row = match row_of((kind, reason, visitor, hits))? {
+    each_row(&df, |names, row, reason, hits| {
+        let row = match row {
             RowOf::Tally(row) => row,
-            RowOf::Breakdown(dim) => {
-                breakdowns.add_named(day, names, dim, reason, hits.unwrap_or(0));
-                continue;
-            }
+            RowOf::Breakdown(dim) => return breakdowns.add_named(day, names, dim, reason, hits),
         };
         let key = match last {
             Some((before, k)) if before == names => k,
@@ -275,6 +259,25 @@ pub fn load_rows(
         } else {
             tally.add_stored(day, key, row);
         }
+    })
+}
+
+/// Hands each row of the partition read into `df` to `each`, in its order: its link, partner
+/// and ad codes, what it holds ([`row_of`]), and its `reason` and `hits` (a breakdown row's
+/// value and clicks).
+fn each_row<'a>(
+    df: &'a DataFrame,
+    mut each: impl FnMut([&'a str; 3], RowOf, &'a str, u64),
+) -> Result<(), PartitionError> {
+    let (link, partner, ad) = (df.column("link")?.str()?, df.column("partner")?.str()?, df.column("ad")?.str()?);
+    let (kinds, reasons) = (df.column("kind")?.str()?, df.column("reason")?.str()?);
+    let (visitors, hits) = (df.column("visitor")?.u64()?, df.column("hits")?.u64()?);
+    // The columns read in step (an iterator each, not a lookup of each row's chunk).
+    let rows = link.iter().zip(partner.iter()).zip(ad.iter()).zip(kinds.iter().zip(reasons.iter()));
+    for ((((link, partner), ad), (kind, reason)), (visitor, hits)) in rows.zip(visitors.iter().zip(hits.iter())) {
+        let names = [link.unwrap_or(""), partner.unwrap_or(""), ad.unwrap_or("")];
+        let (kind, reason) = (kind.unwrap_or(""), reason.unwrap_or(""));
+        each(names, row_of((kind, reason, visitor, hits))?, reason, hits.unwrap_or(0));
     }
     Ok(())
 }
@@ -294,6 +297,28 @@ pub fn load_ids(path: &std::path::Path) -> Result<Vec<u64>, PartitionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A partition written as given, rows of partner `p1` with no ad: (link, kind, hits).
+    fn written(rows: &[(&'static str, &'static str, u64)]) -> Vec<u8> {
+        let n = rows.len();
+        let texts = |name: &str, of: fn(&(&'static str, &'static str, u64)) -> &'static str| {
+            Column::new(name.into(), rows.iter().map(of).collect::<Vec<&str>>())
+        };
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                texts("link", |r| r.0),
+                texts("partner", |_| "p1"),
+                texts("ad", |_| ""),
+                texts("kind", |r| r.1),
+                texts("reason", |_| ""),
+                Column::new("visitor".into(), vec![0u64; n]),
+                Column::new("hits".into(), rows.iter().map(|r| r.2).collect::<Vec<u64>>()),
+            ],
+        )
+        .unwrap();
+        to_parquet(&mut df).unwrap()
+    }
 
     #[test]
     fn a_day_merged_row_by_row_is_the_day_stored_again_through_a_tally() {
@@ -333,38 +358,12 @@ mod tests {
         assert_eq!(merge_rows(Some(&path), &mut new.clone()).unwrap(), expected);
         // A day not stored yet, and a partition whose rows are not in order.
         assert_eq!(merge_rows(None, &mut whole.clone()).unwrap(), expected);
-        let mut unsorted = DataFrame::new(
-            2,
-            vec![
-                Column::new("link".into(), ["l2", "l1"]),
-                Column::new("partner".into(), ["p1", "p1"]),
-                Column::new("ad".into(), ["", ""]),
-                Column::new("kind".into(), ["clicks", "clicks"]),
-                Column::new("reason".into(), ["", ""]),
-                Column::new("visitor".into(), [0u64, 0]),
-                Column::new("hits".into(), [1u64, 7]),
-            ],
-        )
-        .unwrap();
-        std::fs::write(&path, to_parquet(&mut unsorted).unwrap()).unwrap();
+        std::fs::write(&path, written(&[("l2", "clicks", 1), ("l1", "clicks", 7)])).unwrap();
         let mut none: [([&str; 3], Columns<'_>); 0] = [];
         let sorted = [(k1, ("clicks", "", 0, 7)), (k3, ("clicks", "", 0, 1))];
         assert_eq!(merge_rows(Some(&path), &mut none).unwrap(), encode_rows(&sorted).unwrap());
         // A row this build does not know is refused, as reading the day into a tally does.
-        let mut odd = DataFrame::new(
-            1,
-            vec![
-                Column::new("link".into(), ["l1"]),
-                Column::new("partner".into(), ["p1"]),
-                Column::new("ad".into(), [""]),
-                Column::new("kind".into(), ["teleport"]),
-                Column::new("reason".into(), [""]),
-                Column::new("visitor".into(), [0u64]),
-                Column::new("hits".into(), [1u64]),
-            ],
-        )
-        .unwrap();
-        std::fs::write(&path, to_parquet(&mut odd).unwrap()).unwrap();
+        std::fs::write(&path, written(&[("l1", "teleport", 1)])).unwrap();
         assert!(matches!(merge_rows(Some(&path), &mut none), Err(PartitionError::Kind(_))));
     }
 }
