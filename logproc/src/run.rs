@@ -199,7 +199,8 @@ impl<'b> Worker<'b> {
                 let (visitor, profile) = match hit {
                     Hit::Click => {
                         acc.clicks += 1;
-                        let profile = self.breakdowns.profile(&record, agent_number).unwrap_or(UNSET);
+                        let profile =
+                            self.breakdowns.profile(&record, agent_number, &record.path[path.len()..]).unwrap_or(UNSET);
                         (ctx.visitors.id(&record.client, &record.user_agent), profile)
                     }
                     Hit::Head => {

@@ -36,21 +36,13 @@ pub struct Counter<'a> {
     /// Referrer domains seen, with their value ids: for referrers past the first [`CACHE`]
     /// (some sites send a new address with each click), so that they still find their id here.
     domains: FxHashMap<Box<str>, u32>,
-    /// Each country code's value id, by its two letters (`unknown` last), [`UNSET`] until met.
+    /// Each country's value id, by its [`country::Slot`], [`UNSET`] until met.
     countries: Vec<u32>,
     /// The value ids of `link` and `qr`, [`UNSET`] until met.
     sources: [u32; 2],
     /// Profiles seen (by [`ProfileKey`]), with their ids.
     profiles: FxHashMap<ProfileKey, u32>,
     parser: woothee::parser::Parser,
-}
-
-/// The index of a country code in [`Counter`]'s `countries`.
-fn country_slot(code: &str) -> usize {
-    match code.as_bytes() {
-        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => usize::from(a - b'A') * 26 + usize::from(b - b'A'),
-        _ => 26 * 26,
-    }
 }
 
 impl<'a> Counter<'a> {
@@ -64,7 +56,7 @@ impl<'a> Counter<'a> {
             referrers: FxHashMap::default(),
             no_referrer: UNSET,
             domains: FxHashMap::default(),
-            countries: vec![UNSET; 26 * 26 + 1],
+            countries: vec![UNSET; usize::from(country::UNPLACED) + 1],
             sources: [UNSET; 2],
             profiles: FxHashMap::default(),
             parser: woothee::parser::Parser::new(),
@@ -78,23 +70,22 @@ impl<'a> Counter<'a> {
     }
 
     /// The id of the profile of a click of `record`, whose user agent has the number
-    /// `agent_number` in the worker's bot cache (`None`: no number); `None` when no dimension
-    /// is wanted.
-    pub fn profile(&mut self, record: &Record<'_>, agent_number: Option<u32>) -> Option<u32> {
+    /// `agent_number` in the worker's bot cache (`None`: no number) and whose path goes on
+    /// after its last segment with `after_path` (its query or fragment from the `?` or `#`, as
+    /// the run finds them anyway: empty for most clicks); `None` when no dimension is wanted.
+    pub fn profile(&mut self, record: &Record<'_>, agent_number: Option<u32>, after_path: &str) -> Option<u32> {
         let wanted = self.wanted;
         if !wanted.any() {
             return None;
         }
         let mut p = [UNSET; 6];
         if wanted.has(Dim::Source) {
-            // Most paths and queries have no `q` at all: found by one vector search each, before
-            // the query is looked for or parsed.
-            let path = record.path.as_bytes();
-            let in_path = memchr::memchr(b'q', path).is_some()
-                && memchr::memchr(b'?', path).is_some_and(|at| has_qr_marker(&record.path[at + 1..]));
-            let query = record.query.as_bytes();
-            let qr =
-                in_path || (!query.is_empty() && memchr::memchr(b'q', query).is_some() && has_qr_marker(&record.query));
+            // Most paths have no query and most queries no `q`: found by one vector search each,
+            // before the query is parsed.
+            let query_of = |q: &str| !q.is_empty() && memchr::memchr(b'q', q.as_bytes()).is_some() && has_qr_marker(q);
+            let in_path = !after_path.is_empty()
+                && memchr::memchr(b'?', after_path.as_bytes()).is_some_and(|at| query_of(&after_path[at + 1..]));
+            let qr = in_path || query_of(&record.query);
             if self.sources[usize::from(qr)] == UNSET {
                 self.sources[usize::from(qr)] = self.shared().value_of(Dim::Source, if qr { "qr" } else { "link" });
             }
@@ -139,15 +130,15 @@ impl<'a> Counter<'a> {
             }
         }
         if wanted.has(Dim::Country) {
-            let code = match &record.country {
-                Some(c) => std::str::from_utf8(c).unwrap_or(country::UNKNOWN),
-                None => country::country(&record.client),
+            let slot = match record.country {
+                Some(code) => country::slot_of(code),
+                None => country::slot(&record.client),
             };
-            let slot = country_slot(code);
-            if self.countries[slot] == UNSET {
-                self.countries[slot] = self.shared().value_of(Dim::Country, code);
+            let at = usize::from(slot);
+            if self.countries[at] == UNSET {
+                self.countries[at] = self.shared().value_of(Dim::Country, &country::name(slot));
             }
-            p[Dim::Country.index()] = self.countries[slot];
+            p[Dim::Country.index()] = self.countries[at];
         }
         if wanted.has(Dim::Referrer) {
             // Most clicks have no referrer: its id is kept apart, not looked up by text.
@@ -199,6 +190,12 @@ mod tests {
 
     use super::*;
     use crate::breakdown::Breakdowns;
+    use crate::classify::without_query;
+
+    /// The profile of a click of `r`, its path cut as the run cuts it.
+    fn click(c: &mut Counter<'_>, r: &Record<'_>, agent_number: Option<u32>) -> Option<u32> {
+        c.profile(r, agent_number, &r.path[without_query(&r.path).len()..])
+    }
 
     fn record<'a>(client: &'a str, country: Option<&'a str>) -> Record<'a> {
         Record {
@@ -223,13 +220,13 @@ mod tests {
         let shared = Mutex::new(Profiles::default());
         let mut c = Counter::new(Wanted::default(), &shared);
         // The user agent found by its number in the bot cache, or by its text: the same values.
-        let de = c.profile(&record("8.8.8.8", Some("de")), Some(0));
-        let unknown = c.profile(&record("8.8.8.8", Some("XX")), None);
-        let us = c.profile(&record("8.8.8.8", None), Some(0));
+        let de = click(&mut c, &record("8.8.8.8", Some("de")), Some(0));
+        let unknown = click(&mut c, &record("8.8.8.8", Some("XX")), None);
+        let us = click(&mut c, &record("8.8.8.8", None), Some(0));
         assert_eq!(unknown, us, "an unknown CDN country is looked up from the address");
         assert_ne!(de, us);
         let mut other = Counter::new(Wanted::default(), &shared);
-        assert_eq!(other.profile(&record("8.8.8.8", None), Some(7)), us, "workers share the ids");
+        assert_eq!(click(&mut other, &record("8.8.8.8", None), Some(7)), us, "workers share the ids");
         let mut b = Breakdowns::default();
         let k = b.keys.key_of(["l", "p", ""]);
         for id in [de, unknown, us].into_iter().flatten() {
@@ -255,11 +252,11 @@ mod tests {
         );
         let shared = Mutex::new(Profiles::default());
         let mut only = Counter::new(Wanted::parse("referrer").unwrap_or(Wanted::NONE), &shared);
-        let id = only.profile(&record("8.8.8.8", None), None).unwrap_or(UNSET);
+        let id = click(&mut only, &record("8.8.8.8", None), None).unwrap_or(UNSET);
         let profile = shared.into_inner().unwrap_or_default().all()[id as usize];
         let set: Vec<Dim> = Dim::ALL.into_iter().filter(|d| profile[d.index()] != UNSET).collect();
         assert_eq!(set, [Dim::Referrer], "only the wanted dimension");
-        assert_eq!(Counter::new(Wanted::NONE, &Mutex::default()).profile(&record("8.8.8.8", None), None), None);
+        assert_eq!(click(&mut Counter::new(Wanted::NONE, &Mutex::default()), &record("8.8.8.8", None), None), None);
     }
 
     #[test]
@@ -271,14 +268,14 @@ mod tests {
             Cow::Borrowed("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1");
         let desktop = record("8.8.8.8", None);
         // Numbers met out of order, a gap left unfilled, and one agent without a number.
-        let a = c.profile(&phone, Some(5));
-        let b = c.profile(&desktop, Some(2));
+        let a = click(&mut c, &phone, Some(5));
+        let b = click(&mut c, &desktop, Some(2));
         assert_ne!(a, b);
-        assert_eq!(c.profile(&phone, Some(5)), a);
-        assert_eq!(c.profile(&desktop, Some(2)), b);
-        assert_eq!(c.profile(&phone, None), a, "the same values by its text");
+        assert_eq!(click(&mut c, &phone, Some(5)), a);
+        assert_eq!(click(&mut c, &desktop, Some(2)), b);
+        assert_eq!(click(&mut c, &phone, None), a, "the same values by its text");
         assert_eq!(c.agents.len(), 1, "kept by its text");
-        assert_eq!(c.profile(&phone, None), a);
+        assert_eq!(click(&mut c, &phone, None), a);
         assert_eq!(c.numbered_agents.len(), 6);
         assert_eq!(c.numbered_agents[3], [UNSET; 3]);
     }
@@ -292,7 +289,7 @@ mod tests {
         // A link shim sends a new address with every click.
         for i in 0..CACHE + 100 {
             r.referrer = Cow::Owned(format!("https://l.facebook.com/l.php?u=x&h={i}"));
-            ids.insert(c.profile(&r, None));
+            ids.insert(click(&mut c, &r, None));
         }
         assert_eq!(ids.len(), 1, "one domain, one profile");
         assert_eq!((c.referrers.len(), c.domains.len()), (CACHE, 1));

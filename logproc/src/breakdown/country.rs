@@ -2,7 +2,9 @@
 //! the client (`Record::country`), from tables embedded at build time (no network at run
 //! time): regional internet registry data as `logproc/data/refresh_countries.py` writes it,
 //! sorted records of a range's first address and its ISO 3166-1 alpha-2 code (`--` for
-//! addresses no registry assigned). The addresses themselves are never stored.
+//! addresses no registry assigned). The addresses themselves are never stored. A country is
+//! handled as a [`Slot`] (a number for its two letters), named only when first met: every
+//! click from an address the log does not place is looked up here.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
@@ -13,11 +15,48 @@ static IPV6: &[u8] = include_bytes!("../../data/country-ipv6.bin");
 /// What a click from an address no table places is counted under.
 pub const UNKNOWN: &str = "unknown";
 
+/// A country code as a number: `26 * first letter + second letter` (`A` being 0), or
+/// [`UNPLACED`].
+pub type Slot = u16;
+
+/// The slot of no country: an address no table places, or a code that is not two capital
+/// letters.
+pub const UNPLACED: Slot = 26 * 26;
+
+/// The slot of the code `code` (two capital letters; anything else is [`UNPLACED`]).
+pub fn slot_of(code: [u8; 2]) -> Slot {
+    match code {
+        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => Slot::from(a - b'A') * 26 + Slot::from(b - b'A'),
+        _ => UNPLACED,
+    }
+}
+
+/// The name of `slot`: its two letters, or [`UNKNOWN`].
+pub fn name(slot: Slot) -> String {
+    if slot >= UNPLACED {
+        return UNKNOWN.to_owned();
+    }
+    // Both below 26: letters.
+    [slot / 26, slot % 26].iter().map(|&l| char::from(b'A' + l as u8)).collect()
+}
+
 /// The first address of record `i` of `table` (records of `width` address bytes and a two-byte
 /// code).
 fn start(table: &[u8], width: usize, i: usize) -> u128 {
     let record = width + 2;
     table[i * record..i * record + width].iter().fold(0u128, |a, &b| (a << 8) | u128::from(b))
+}
+
+/// The first address of record `i` of [`IPV4`] (`u32::MAX` past the end).
+fn start_v4(i: usize) -> u32 {
+    IPV4.get(i * 6..i * 6 + 4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes)
+}
+
+/// The slot of the code of record `i` of `table` (records of `width` address bytes and a
+/// two-byte code).
+fn code_at(table: &[u8], width: usize, i: usize) -> Slot {
+    let at = i * (width + 2) + width;
+    table.get(at..at + 2).and_then(|c| c.try_into().ok()).map_or(UNPLACED, slot_of)
 }
 
 /// The last of the records `lo..hi` whose first address (`start(i)`) is at or before `addr`,
@@ -34,72 +73,68 @@ fn holder<T: Ord>(addr: T, start: impl Fn(usize) -> T, (mut lo, mut hi): (usize,
     lo.checked_sub(1)
 }
 
-/// A record's two-byte code as a country, `None` for `--` (no registry assigned the range).
-fn placed(code: &'static [u8]) -> Option<&'static str> {
-    std::str::from_utf8(code).ok().filter(|c| *c != "--")
+/// The slot of the code of the range holding `addr` in `table` (records of `width` address
+/// bytes and a two-byte code, sorted by address), searching records `lo..hi` (the holder is
+/// among them).
+fn lookup(table: &'static [u8], width: usize, addr: u128, records: (usize, usize)) -> Slot {
+    holder(addr, |i| start(table, width, i), records).map_or(UNPLACED, |i| code_at(table, width, i))
 }
 
-/// The code of the range holding `addr` in `table` (records of `width` address bytes and a
-/// two-byte code, sorted by address), searching records `lo..hi` (the holder is among them).
-fn lookup(table: &'static [u8], width: usize, addr: u128, records: (usize, usize)) -> Option<&'static str> {
-    let record = width + 2;
-    let i = holder(addr, |i| start(table, width, i), records)?;
-    placed(&table[i * record + width..(i + 1) * record])
-}
+/// What [`V4Index`] holds for a /16 whose records have several codes.
+const MIXED: Slot = Slot::MAX;
 
 /// Per first 16 bits of an IPv4 address (a /16): the first record of [`IPV4`] starting at or
 /// after it, so that a lookup searches a handful of records instead of the whole table; and the
 /// code of the /16 when one record's code holds all of it (most /16s), so that a lookup of such
-/// an address reads one entry instead of searching records scattered over the table.
+/// an address reads one entry (of a 128 KB table) instead of searching records scattered over
+/// the table.
 struct V4Index {
     first: Vec<u32>,
-    /// The code of the whole /16, `[0, 0]` when it has several or none.
-    whole: Vec<[u8; 2]>,
+    /// The code of the whole /16, [`MIXED`] when it has several.
+    whole: Vec<Slot>,
 }
 
 static IPV4_INDEX: LazyLock<V4Index> = LazyLock::new(|| {
     let n = IPV4.len() / 6;
+    // One pass over the records: each is the first of the /16s that start after the one
+    // before it and at or before it.
     let mut first = Vec::with_capacity((1 << 16) + 1);
-    let mut i = 0;
-    for prefix in 0..=(1u128 << 16) {
-        while i < n && start(IPV4, 4, i) < prefix << 16 {
-            i += 1;
+    for i in 0..n {
+        let at = u64::from(start_v4(i));
+        while first.len() <= 1 << 16 && (first.len() as u64) << 16 <= at {
+            first.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
-        first.push(u32::try_from(i).unwrap_or(u32::MAX));
     }
-    let code = |i: usize| [IPV4[i * 6 + 4], IPV4[i * 6 + 5]];
+    first.resize((1 << 16) + 1, u32::try_from(n).unwrap_or(u32::MAX));
     let whole = (0..1usize << 16)
         .map(|prefix| {
             let (at, end) = (first[prefix] as usize, first[prefix + 1] as usize);
             // The records holding part of the /16: those starting in it, and the one before
             // unless the first starts right at its first address.
-            let from = match at < n && start(IPV4, 4, at) == (prefix as u128) << 16 {
+            let from = match at < n && start_v4(at) == (prefix as u32) << 16 {
                 true => at,
                 false if at > 0 => at - 1,
-                false => return [0, 0],
+                false => return UNPLACED,
             };
-            let c = code(from);
-            if (from..end).all(|i| code(i) == c) { c } else { [0, 0] }
+            let c = code_at(IPV4, 4, from);
+            if (from + 1..end).all(|i| code_at(IPV4, 4, i) == c) { c } else { MIXED }
         })
         .collect();
     V4Index { first, whole }
 });
 
-/// The code of the IPv4 address `a`: [`lookup`] on 32-bit addresses, searching the records
+/// The slot of the IPv4 address `addr`: [`lookup`] on 32-bit addresses, searching the records
 /// of its /16 when they have several codes.
-fn lookup_v4(a: Ipv4Addr) -> Option<&'static str> {
-    let addr = u32::from(a);
+fn lookup_v4(addr: u32) -> Slot {
     let prefix = (addr >> 16) as usize;
     let index: &'static V4Index = &IPV4_INDEX;
-    if index.whole[prefix] != [0, 0] {
-        return placed(&index.whole[prefix]);
+    let whole = index.whole[prefix];
+    if whole != MIXED {
+        return whole;
     }
     // The holder starts in this /16 or is the record before its first.
     let records = ((index.first[prefix] as usize).saturating_sub(1), index.first[prefix + 1] as usize);
-    let start =
-        |i: usize| IPV4.get(i * 6..i * 6 + 4).and_then(|b| b.try_into().ok()).map_or(u32::MAX, u32::from_be_bytes);
-    let i = holder(addr, start, records)?;
-    placed(IPV4.get(i * 6 + 4..i * 6 + 6)?)
+    holder(addr, start_v4, records).map_or(UNPLACED, |i| code_at(IPV4, 4, i))
 }
 
 /// Whether `a` is an address no country has: private, shared (carrier-grade NAT), loopback,
@@ -107,6 +142,10 @@ fn lookup_v4(a: Ipv4Addr) -> Option<&'static str> {
 /// some of these ranges; they are never a client's public address.)
 fn special_v4(a: Ipv4Addr) -> bool {
     let [x, y, z, _] = a.octets();
+    // The first octets of every such range: most addresses are told apart by this alone.
+    if !matches!(x, 0 | 10 | 100 | 127 | 169 | 172 | 192 | 198 | 203 | 224..=255) {
+        return false;
+    }
     a.is_private()
         || a.is_loopback()
         || a.is_link_local()
@@ -162,24 +201,35 @@ fn dotted_quad(s: &[u8]) -> Option<u32> {
     (at == s.len()).then_some(addr)
 }
 
-/// The two-letter country code of the client address `client` (IPv4 or IPv6, with or without
-/// a port), or [`UNKNOWN`] for a private, reserved or unassigned address or no address.
-pub fn country(client: &str) -> &'static str {
-    let addr = (dotted_quad(client.as_bytes()).map(|a| IpAddr::V4(Ipv4Addr::from(a))))
-        .or_else(|| client.parse::<IpAddr>().ok())
+/// The slot of the country of the IPv4 address `a`.
+fn slot_v4(a: Ipv4Addr) -> Slot {
+    if special_v4(a) { UNPLACED } else { lookup_v4(u32::from(a)) }
+}
+
+/// The [`Slot`] of the country of the client address `client` (IPv4 or IPv6, with or without
+/// a port): [`UNPLACED`] for a private, reserved or unassigned address or no address.
+pub fn slot(client: &str) -> Slot {
+    if let Some(a) = dotted_quad(client.as_bytes()) {
+        return slot_v4(Ipv4Addr::from(a));
+    }
+    let addr = (client.parse::<IpAddr>().ok())
         .or_else(|| client.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
         .or_else(|| client.rsplit_once(':').and_then(|(a, _)| a.parse().ok()));
-    let v4 = |v4: Ipv4Addr| (!special_v4(v4)).then(|| lookup_v4(v4)).flatten();
-    let found = match addr {
-        Some(IpAddr::V4(a)) => v4(a),
+    match addr {
+        Some(IpAddr::V4(a)) => slot_v4(a),
         Some(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
-            Some(a) => v4(a),
-            None if special_v6(a) => None,
+            Some(a) => slot_v4(a),
+            None if special_v6(a) => UNPLACED,
             None => lookup(IPV6, 16, u128::from(a), (0, IPV6.len() / 18)),
         },
-        None => None,
-    };
-    found.unwrap_or(UNKNOWN)
+        None => UNPLACED,
+    }
+}
+
+/// The two-letter country code of the client address `client`, or [`UNKNOWN`]: the name of
+/// its [`slot`].
+pub fn country(client: &str) -> String {
+    name(slot(client))
 }
 
 #[cfg(test)]
@@ -288,14 +338,14 @@ mod tests {
             x ^= x >> 17;
             x ^= x << 5;
             let a = Ipv4Addr::from(x);
-            assert_eq!(lookup_v4(a), lookup(IPV4, 4, u128::from(x), (0, IPV4.len() / 6)), "{a}");
-            whole += usize::from(IPV4_INDEX.whole[(x >> 16) as usize] != [0, 0]);
+            assert_eq!(lookup_v4(x), lookup(IPV4, 4, u128::from(x), (0, IPV4.len() / 6)), "{a}");
+            whole += usize::from(IPV4_INDEX.whole[(x >> 16) as usize] != MIXED);
         }
         // Both ways of finding a code were taken: most /16s have one code, many have several.
         assert!((100_000..190_000).contains(&whole), "{whole} of 200,000 in a /16 of one code");
         for edge in [0, 0xffff_ffff, 0x0100_0000, 0x0100_00ff, 0x0100_0100] {
             let a = Ipv4Addr::from(edge);
-            assert_eq!(lookup_v4(a), lookup(IPV4, 4, u128::from(edge), (0, IPV4.len() / 6)), "{a}");
+            assert_eq!(lookup_v4(edge), lookup(IPV4, 4, u128::from(edge), (0, IPV4.len() / 6)), "{a}");
         }
     }
 

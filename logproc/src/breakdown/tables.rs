@@ -3,7 +3,8 @@
 //! (`breakdown_by_link`) and per partner and ad (`breakdown_by_partner_ad`), each sorted by its
 //! codes, then dimension, most clicks first, then value; and each partner's top values per
 //! window for its pages. The rows are taken key by key in the order of the partner, link and ad
-//! codes, so the sums are made in one pass, on arrays indexed by value. (Per partner and link
+//! codes, so the sums are made in one pass, on arrays indexed by profile (a key's, and a
+//! partner's per window), then by value. (Per partner and link
 //! there is no table: on a big program it would hold more rows than all the others together;
 //! the store and the partials keep the clicks of each link, partner and ad.)
 
@@ -188,6 +189,13 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
     let (partners, links, ads) = (b.keys.partners.all(), b.keys.links.all(), b.keys.ads.all());
     let (mut program, mut sums) = (Sums::new(b), Sums::new(b));
     let mut windows: [Sums; 4] = std::array::from_fn(|_| Sums::new(b));
+    // A key's rows summed per profile first, and the partner's per profile and window: the
+    // same profiles come back day after day, and a profile is taken apart into its values once
+    // per key (for the link and ad tables) and once per partner and window (for the partner's),
+    // not once per row. Indexed by profile id, with the profiles met listed.
+    let profile_count = b.profiles.all().len();
+    let (mut key_sums, mut key_met) = (vec![0u64; profile_count], Vec::new());
+    let (mut partner_sums, mut partner_met) = (vec![[0u64; WINDOWS.len()]; profile_count], Vec::new());
     // A partner's clicks per ad (its rank, its id) and profile, summed per ad in the order of
     // their codes once the partner is done; and every partner's per (link, profile), summed per
     // link at the end.
@@ -209,19 +217,43 @@ pub fn tables(b: &mut Breakdowns, as_of: Day) -> PolarsResult<BreakdownTables<'_
         while i < order.len() && b.keys.parts()[order[i] as usize][1] == partner {
             let [link, _, ad] = b.keys.parts()[order[i] as usize];
             for &(day, profile, clicks) in &rows[starts[i]..starts[i + 1]] {
-                let (profile_values, clicks) = (&b.profiles.all()[profile as usize], u64::from(clicks));
-                for ((sums, w), same) in windows.iter_mut().zip(WINDOWS).zip(as_all_time) {
+                let (p, clicks) = (profile as usize, u64::from(clicks));
+                if clicks == 0 {
+                    continue;
+                }
+                let sums = &mut partner_sums[p];
+                // Every row is in all time: a profile without its clicks is met first here.
+                if sums[all_time] == 0 {
+                    partner_met.push(profile);
+                }
+                for ((sum, w), same) in sums.iter_mut().zip(WINDOWS).zip(as_all_time) {
                     if in_window(w, day, as_of) && (w.is_none() || !same) {
-                        sums.add_profile(profile_values, clicks);
+                        *sum += clicks;
                     }
                 }
+                if key_sums[p] == 0 {
+                    key_met.push(profile);
+                }
+                key_sums[p] += clicks;
+            }
+            for &profile in &key_met {
+                let clicks = std::mem::take(&mut key_sums[profile as usize]);
                 *per_link.entry((link, profile)).or_default() += clicks;
                 if Some(ad) != no_ad {
                     ad_rows.push((ad_rank[ad as usize], ad, profile, clicks));
                 }
             }
+            key_met.clear();
             i += 1;
         }
+        for &profile in &partner_met {
+            let sums = std::mem::take(&mut partner_sums[profile as usize]);
+            let values = &b.profiles.all()[profile as usize];
+            for (window, clicks) in windows.iter_mut().zip(sums) {
+                window.add_profile(values, clicks);
+            }
+        }
+        partner_met.clear();
         // All time first: the windows that hold every day take its tops.
         for w in std::iter::once(all_time).chain(0..all_time) {
             if w != all_time && as_all_time[w] {
