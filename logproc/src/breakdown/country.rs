@@ -80,57 +80,115 @@ fn lookup(table: &'static [u8], width: usize, addr: u128, records: (usize, usize
     holder(addr, |i| start(table, width, i), records).map_or(UNPLACED, |i| code_at(table, width, i))
 }
 
-/// What [`V4Index`] holds for a /16 whose records have several codes.
-const MIXED: Slot = Slot::MAX;
+/// What [`V4Index`] holds for a /24 whose records have several codes (a code's index is below).
+const MIXED: u8 = u8::MAX;
 
-/// Per first 16 bits of an IPv4 address (a /16): the first record of [`IPV4`] starting at or
-/// after it, so that a lookup searches a handful of records instead of the whole table; and the
-/// code of the /16 when one record's code holds all of it (most /16s), so that a lookup of such
-/// an address reads one entry (of a 128 KB table) instead of searching records scattered over
-/// the table.
+/// What [`V4Index`] holds for a /16 with a block of /24s: this plus the block's number.
+const BLOCK: u16 = 1 << 15;
+
+/// A lookup of an IPv4 address in two steps instead of a search among records scattered over
+/// the table (every click from an address the log does not place is looked up): per /16 the
+/// code when one record's code holds all of it (most /16s), else a block of its 256 /24s, each
+/// with its code when one holds all of it; only the addresses of a /24 of several codes are
+/// searched for among its records. Codes are held as their index in `slots`.
 struct V4Index {
+    /// The first record of [`IPV4`] at or after each /16 (and, last, the number of records).
     first: Vec<u32>,
-    /// The code of the whole /16, [`MIXED`] when it has several.
-    whole: Vec<Slot>,
+    /// Per /16: the index of its code, or [`BLOCK`] plus the number of its block in `blocks`.
+    whole: Vec<u16>,
+    /// The /24s of the /16s with a block, 256 to a block: the index of the code, or [`MIXED`].
+    blocks: Vec<u8>,
+    /// The slot of each code, by index.
+    slots: Vec<Slot>,
+    /// The index of each slot's code ([`MIXED`] until met).
+    indexes: Vec<u8>,
 }
 
-static IPV4_INDEX: LazyLock<V4Index> = LazyLock::new(|| {
-    let n = IPV4.len() / 6;
-    // One pass over the records: each is the first of the /16s that start after the one
-    // before it and at or before it.
-    let mut first = Vec::with_capacity((1 << 16) + 1);
-    for i in 0..n {
-        let at = u64::from(start_v4(i));
-        while first.len() <= 1 << 16 && (first.len() as u64) << 16 <= at {
-            first.push(u32::try_from(i).unwrap_or(u32::MAX));
+impl V4Index {
+    fn new() -> V4Index {
+        let n = IPV4.len() / 6;
+        // One pass over the records: each is the first of the /16s that start after the one
+        // before it and at or before it.
+        let mut first = Vec::with_capacity((1 << 16) + 1);
+        for i in 0..n {
+            let at = u64::from(start_v4(i));
+            while first.len() <= 1 << 16 && (first.len() as u64) << 16 <= at {
+                first.push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
         }
-    }
-    first.resize((1 << 16) + 1, u32::try_from(n).unwrap_or(u32::MAX));
-    let whole = (0..1usize << 16)
-        .map(|prefix| {
-            let (at, end) = (first[prefix] as usize, first[prefix + 1] as usize);
-            // The records holding part of the /16: those starting in it, and the one before
-            // unless the first starts right at its first address.
-            let from = match at < n && start_v4(at) == (prefix as u32) << 16 {
-                true => at,
-                false if at > 0 => at - 1,
-                false => return UNPLACED,
+        first.resize((1 << 16) + 1, u32::try_from(n).unwrap_or(u32::MAX));
+        let (whole, slots, indexes) = (Vec::with_capacity(1 << 16), Vec::new(), vec![MIXED; usize::from(UNPLACED) + 1]);
+        let mut index = V4Index { first, whole, blocks: Vec::new(), slots, indexes };
+        for prefix in 0..1u32 << 16 {
+            let end = index.first[prefix as usize + 1] as usize;
+            // The first record starting after the /16's first address (the one before it holds
+            // that address).
+            let mut next = index.first[prefix as usize] as usize;
+            if next < end && start_v4(next) == prefix << 16 {
+                next += 1;
+            }
+            let whole = match index.one_code(next, end, (prefix << 16) | 0xffff) {
+                Some(code) => u16::from(code),
+                None => {
+                    // (Past the blocks a `u16` can number, never with today's nine thousand:
+                    // no block, and every address of the /16 is searched.)
+                    let number = u16::try_from(index.blocks.len() / 256).ok().filter(|&b| b < !BLOCK);
+                    let Some(number) = number else {
+                        index.whole.push(u16::MAX);
+                        continue;
+                    };
+                    for sub in 0..256 {
+                        let at = (prefix << 16) | (sub << 8);
+                        while next < end && start_v4(next) <= at {
+                            next += 1;
+                        }
+                        let code = index.one_code(next, end, at | 0xff).unwrap_or(MIXED);
+                        index.blocks.push(code);
+                    }
+                    BLOCK + number
+                }
             };
-            let c = code_at(IPV4, 4, from);
-            if (from + 1..end).all(|i| code_at(IPV4, 4, i) == c) { c } else { MIXED }
-        })
-        .collect();
-    V4Index { first, whole }
-});
+            index.whole.push(whole);
+        }
+        index
+    }
 
-/// The slot of the IPv4 address `addr`: [`lookup`] on 32-bit addresses, searching the records
-/// of its /16 when they have several codes.
+    /// The index of the code holding every address of a range, up to `last`, when one does:
+    /// the code of the record holding its first address (the one before record `next`;
+    /// unplaced when there is none), if no record from `next` on (before record `end`) starting
+    /// at or before `last` has another.
+    fn one_code(&mut self, next: usize, end: usize, last: u32) -> Option<u8> {
+        let c = next.checked_sub(1).map_or(UNPLACED, |h| code_at(IPV4, 4, h));
+        if !(next..end).take_while(|&i| start_v4(i) <= last).all(|i| code_at(IPV4, 4, i) == c) {
+            return None;
+        }
+        let index = &mut self.indexes[usize::from(c)];
+        if *index == MIXED && self.slots.len() < usize::from(MIXED) {
+            *index = self.slots.len() as u8;
+            self.slots.push(c);
+        }
+        // Past the codes a byte can number (never, with today's few hundred): searched.
+        Some(*index).filter(|&i| i != MIXED)
+    }
+}
+
+static IPV4_INDEX: LazyLock<V4Index> = LazyLock::new(V4Index::new);
+
+/// The slot of the IPv4 address `addr`: [`V4Index`]'s, or [`lookup`]'s on 32-bit addresses
+/// among the records of its /16.
 fn lookup_v4(addr: u32) -> Slot {
     let prefix = (addr >> 16) as usize;
     let index: &'static V4Index = &IPV4_INDEX;
     let whole = index.whole[prefix];
-    if whole != MIXED {
-        return whole;
+    let code = match whole.checked_sub(BLOCK) {
+        None => Some(whole as u8),
+        Some(block) => {
+            let at = usize::from(block) * 256 + ((addr >> 8) & 0xff) as usize;
+            index.blocks.get(at).copied().filter(|&c| c != MIXED)
+        }
+    };
+    if let Some(slot) = code.and_then(|c| index.slots.get(usize::from(c))) {
+        return *slot;
     }
     // The holder starts in this /16 or is the record before its first.
     let records = ((index.first[prefix] as usize).saturating_sub(1), index.first[prefix + 1] as usize);
@@ -364,20 +422,40 @@ mod tests {
     #[test]
     fn the_index_finds_what_the_whole_table_finds() {
         let mut x: u32 = 0x1234_5678;
-        let mut whole = 0;
+        // Addresses found per /16, per /24, and searched for among records.
+        let mut ways = [0; 3];
         for _ in 0..200_000 {
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
             let a = Ipv4Addr::from(x);
             assert_eq!(lookup_v4(x), lookup(IPV4, 4, u128::from(x), (0, IPV4.len() / 6)), "{a}");
-            whole += usize::from(IPV4_INDEX.whole[(x >> 16) as usize] != MIXED);
+            let whole = IPV4_INDEX.whole[(x >> 16) as usize];
+            let block = usize::from(whole.saturating_sub(BLOCK)) * 256 + ((x >> 8) & 0xff) as usize;
+            let way = match IPV4_INDEX.blocks.get(block) {
+                _ if whole < BLOCK => 0,
+                Some(&code) if code != MIXED => 1,
+                _ => 2,
+            };
+            ways[way] += 1;
         }
-        // Both ways of finding a code were taken: most /16s have one code, many have several.
-        assert!((100_000..190_000).contains(&whole), "{whole} of 200,000 in a /16 of one code");
+        // Every way of finding a code was taken: most /16s have one code, many have several,
+        // and a few of their /24s too.
+        assert!((100_000..190_000).contains(&ways[0]), "{ways:?}: found per /16");
+        assert!(ways[1] > 1_000 && ways[2] > 10, "{ways:?}");
         for edge in [0, 0xffff_ffff, 0x0100_0000, 0x0100_00ff, 0x0100_0100] {
             let a = Ipv4Addr::from(edge);
             assert_eq!(lookup_v4(edge), lookup(IPV4, 4, u128::from(edge), (0, IPV4.len() / 6)), "{a}");
+        }
+        // Every /24 of every /16 with a block, at its first and last address.
+        for (prefix, &whole) in (0u32..).zip(&IPV4_INDEX.whole) {
+            if whole >= BLOCK {
+                for sub in 0..256 {
+                    for addr in [(prefix << 16) | (sub << 8), (prefix << 16) | (sub << 8) | 0xff] {
+                        assert_eq!(lookup_v4(addr), lookup(IPV4, 4, u128::from(addr), (0, IPV4.len() / 6)));
+                    }
+                }
+            }
         }
     }
 
