@@ -119,55 +119,58 @@ impl V4Index {
         first.resize((1 << 16) + 1, u32::try_from(n).unwrap_or(u32::MAX));
         let (whole, slots, indexes) = (Vec::with_capacity(1 << 16), Vec::new(), vec![MIXED; usize::from(UNPLACED) + 1]);
         let mut index = V4Index { first, whole, blocks: Vec::new(), slots, indexes };
+        // A /24's code while its block is made: unset until a record holding part of it is met,
+        // several when records of several codes hold parts of it.
+        const UNSET: u16 = 0x100;
+        const SEVERAL: u16 = 0x1ff;
         for prefix in 0..1u32 << 16 {
-            let end = index.first[prefix as usize + 1] as usize;
+            let (start, end) = (prefix << 16, index.first[prefix as usize + 1] as usize);
             // The first record starting after the /16's first address (the one before it holds
-            // that address).
+            // that address; unplaced when there is none).
             let mut next = index.first[prefix as usize] as usize;
-            if next < end && start_v4(next) == prefix << 16 {
+            if next < end && start_v4(next) == start {
                 next += 1;
             }
-            let whole = match index.one_code(next, end, (prefix << 16) | 0xffff) {
-                Some(code) => u16::from(code),
-                None => {
-                    // (Past the blocks a `u16` can number, never with today's nine thousand:
-                    // no block, and every address of the /16 is searched.)
-                    let number = u16::try_from(index.blocks.len() / 256).ok().filter(|&b| b < !BLOCK);
-                    let Some(number) = number else {
-                        index.whole.push(u16::MAX);
-                        continue;
-                    };
-                    for sub in 0..256 {
-                        let at = (prefix << 16) | (sub << 8);
-                        while next < end && start_v4(next) <= at {
-                            next += 1;
-                        }
-                        let code = index.one_code(next, end, at | 0xff).unwrap_or(MIXED);
-                        index.blocks.push(code);
-                    }
-                    BLOCK + number
-                }
+            let holder = next.checked_sub(1).map_or(UNPLACED, |h| code_at(IPV4, 4, h));
+            if (next..end).all(|i| code_at(IPV4, 4, i) == holder) {
+                // Past the codes a byte can number (never, with today's few hundred): searched.
+                let whole = index.code_index(holder).map_or(u16::MAX, u16::from);
+                index.whole.push(whole);
+                continue;
+            }
+            // (Past the blocks a `u16` can number, never with today's nine thousand: no block,
+            // and every address of the /16 is searched.)
+            let Some(number) = u16::try_from(index.blocks.len() / 256).ok().filter(|&b| b < !BLOCK) else {
+                index.whole.push(u16::MAX);
+                continue;
             };
-            index.whole.push(whole);
+            // The parts of the /16 each record holds, as (first address, code), and the /24s
+            // each part touches.
+            let parts: Vec<(u32, Slot)> = std::iter::once((start, holder))
+                .chain((next..end).map(|i| (start_v4(i), code_at(IPV4, 4, i))))
+                .collect();
+            let mut subs = [UNSET; 256];
+            for (k, &(from, code)) in parts.iter().enumerate() {
+                let last = parts.get(k + 1).map_or(start | 0xffff, |p| p.0 - 1);
+                let code = index.code_index(code).map_or(SEVERAL, u16::from);
+                for sub in &mut subs[((from >> 8) & 0xff) as usize..=((last >> 8) & 0xff) as usize] {
+                    *sub = if *sub == UNSET || *sub == code { code } else { SEVERAL };
+                }
+            }
+            index.blocks.extend(subs.map(|s| u8::try_from(s).unwrap_or(MIXED)));
+            index.whole.push(BLOCK + number);
         }
         index
     }
 
-    /// The index of the code holding every address of a range, up to `last`, when one does:
-    /// the code of the record holding its first address (the one before record `next`;
-    /// unplaced when there is none), if no record from `next` on (before record `end`) starting
-    /// at or before `last` has another.
-    fn one_code(&mut self, next: usize, end: usize, last: u32) -> Option<u8> {
-        let c = next.checked_sub(1).map_or(UNPLACED, |h| code_at(IPV4, 4, h));
-        if !(next..end).take_while(|&i| start_v4(i) <= last).all(|i| code_at(IPV4, 4, i) == c) {
-            return None;
-        }
-        let index = &mut self.indexes[usize::from(c)];
+    /// The index of the code of `slot`, given one if new; `None` past the codes a byte can
+    /// number.
+    fn code_index(&mut self, slot: Slot) -> Option<u8> {
+        let index = &mut self.indexes[usize::from(slot)];
         if *index == MIXED && self.slots.len() < usize::from(MIXED) {
             *index = self.slots.len() as u8;
-            self.slots.push(c);
+            self.slots.push(slot);
         }
-        // Past the codes a byte can number (never, with today's few hundred): searched.
         Some(*index).filter(|&i| i != MIXED)
     }
 }
@@ -446,6 +449,11 @@ mod tests {
         for edge in [0, 0xffff_ffff, 0x0100_0000, 0x0100_00ff, 0x0100_0100] {
             let a = Ipv4Addr::from(edge);
             assert_eq!(lookup_v4(edge), lookup(IPV4, 4, u128::from(edge), (0, IPV4.len() / 6)), "{a}");
+        }
+        // Every record starting in a /16 or /24 the index gives one code has that code.
+        for i in 0..IPV4.len() / 6 {
+            let at = start_v4(i);
+            assert_eq!(lookup_v4(at), code_at(IPV4, 4, i), "{}", Ipv4Addr::from(at));
         }
         // Every /24 of every /16 with a block, at its first and last address.
         for (prefix, &whole) in (0u32..).zip(&IPV4_INDEX.whole) {
