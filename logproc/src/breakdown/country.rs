@@ -316,15 +316,14 @@ pub fn slot(client: &str) -> Slot {
     }
 }
 
-/// The two-letter country code of the client address `client`, or [`UNKNOWN`]: the name of
-/// its [`slot`].
-pub fn country(client: &str) -> String {
-    name(slot(client))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two-letter country code of the client address `client`, or [`UNKNOWN`].
+    fn country(client: &str) -> String {
+        name(slot(client))
+    }
 
     #[test]
     fn addresses_are_placed_by_their_registry_range() {
