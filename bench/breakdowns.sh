@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # What the breakdowns cost: refstats with `--breakdowns none` and `--breakdowns all` on the same
-# log, alternating, PAIRS pairs per log (default 5), with the medians and their ratio (in wall
-# time, and in CPU time: user and system, both cores); on gen_logs.py's CloudFront and combined
-# logs (LINES lines, default 2000000, the 10,000-partner program) and on gen_shapes.py's three
-# shapes (SHAPE_LINES lines, default 1000000). Quicker than bench/stats.sh, which runs the same
-# two beside DuckDB and polars, three rounds. With BASELINE set to another refstats binary (an
-# earlier build, say), each pair also runs `--breakdowns all` with it, its cost taken against
-# this build's `none` (the same work when a change touches only the breakdowns): a change's cost
-# before and after, side by side on the same machine state. Not a test: run it by hand and copy
-# the figures into bench/README.md.
+# log, alternating (each first in turn), PAIRS pairs per log (default 5), with the medians and
+# their ratio (in wall time, and in CPU time: user and system, both cores); on gen_logs.py's
+# CloudFront and combined logs (LINES lines, default 2000000, the 10,000-partner program) and on
+# gen_shapes.py's three shapes (SHAPE_LINES lines, default 1000000). Quicker than bench/stats.sh,
+# which runs the same two beside DuckDB and polars, three rounds. With BASELINE set to another
+# refstats binary (an earlier build, say), each pair also runs `--breakdowns all` with it, its
+# cost taken against this build's `none` (the same work when a change touches only the
+# breakdowns): a change's cost before and after, side by side on the same machine state. Not a
+# test: run it by hand and copy the figures into bench/README.md.
 #
 #   bench/breakdowns.sh
 #   BASELINE=/tmp/refstats-before bench/breakdowns.sh
@@ -23,10 +23,19 @@ median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 fastest() { printf '%s\n' "$@" | sort -n | head -n 1; }
 ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
 
-baseline_all() { # log, format, program: the baseline build's `--breakdowns all`, into base_walls
-    # and base_cpus (the caller's)
-    measure "all, baseline" "$BASELINE" --config "$3" --format "$2" --no-progress --breakdowns all --out "$work/base" "$1"
-    base_walls+=("$wall"); base_cpus+=("$cpu")
+one_run() { # which (none, all or baseline), log, format, program: one measured run, its figures
+    # added to the caller's lists
+    case "$1" in
+        none)
+            measure "none" "$refstats" --config "$4" --format "$3" --no-progress --breakdowns none --out "$work/none" "$2"
+            none_walls+=("$wall"); none_peaks+=("$rss"); none_cpus+=("$cpu") ;;
+        all)
+            measure "all" "$refstats" --config "$4" --format "$3" --no-progress --breakdowns all --out "$work/all" "$2"
+            all_walls+=("$wall"); all_peaks+=("$rss"); all_cpus+=("$cpu") ;;
+        baseline)
+            measure "all, baseline" "$BASELINE" --config "$4" --format "$3" --no-progress --breakdowns all --out "$work/base" "$2"
+            base_walls+=("$wall"); base_cpus+=("$cpu") ;;
+    esac
 }
 
 cost() { # log, format, program, label
@@ -35,16 +44,14 @@ cost() { # log, format, program, label
     echo "$label: $(wc -l < "$log") lines, $pairs pairs"
     local none_walls=() all_walls=() none_peaks=() all_peaks=() none_cpus=() all_cpus=()
     local base_walls=() base_cpus=()
-    local pair
+    local runs=(none all) pair i
+    if [ -n "${BASELINE:-}" ]; then runs+=(baseline); fi
     for pair in $(seq "$pairs"); do
-        measure "none" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns none --out "$work/none" "$log"
-        none_walls+=("$wall"); none_peaks+=("$rss"); none_cpus+=("$cpu")
-        # The baseline's run goes first in every other pair: whichever run follows `none` was
-        # measured slower here, which favoured the build run second.
-        if [ -n "${BASELINE:-}" ] && [ $((pair % 2)) = 0 ]; then baseline_all "$log" "$format" "$config"; fi
-        measure "all" "$refstats" --config "$config" --format "$format" --no-progress --breakdowns all --out "$work/all" "$log"
-        all_walls+=("$wall"); all_peaks+=("$rss"); all_cpus+=("$cpu")
-        if [ -n "${BASELINE:-}" ] && [ $((pair % 2)) = 1 ]; then baseline_all "$log" "$format" "$config"; fi
+        # Each run goes first in turn: on this machine a run right after another refstats run
+        # was measured slower than one after a pause, which favoured whichever ran first.
+        for i in $(seq 0 $((${#runs[@]} - 1))); do
+            one_run "${runs[$(( (i + pair) % ${#runs[@]} ))]}" "$log" "$format" "$config"
+        done
     done
     local none all none_min all_min
     none="$(median "${none_walls[@]}")"; all="$(median "${all_walls[@]}")"
