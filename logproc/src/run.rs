@@ -5,9 +5,9 @@
 //! number of workers, allocated by the thread that later frees them (memory a finished thread
 //! allocated is handed back to the system late), and the result does not depend on how lines
 //! were shared out. Each worker also finds the profile of each click's breakdown values
-//! ([`Counter`], ids shared by the workers), which the main thread counts beside the click. A
-//! malformed line is counted and kept as a sample; a file
-//! that fails part way is reported and the others go on.
+//! ([`Counter`], ids shared by the workers), which the main thread counts once the batch's hits
+//! are in the tally. A malformed line is counted and kept as a sample; a file that fails part way
+//! is reported and the others go on.
 
 use std::io::IsTerminal as _;
 use std::io::{BufRead, Read as _};

@@ -20,7 +20,7 @@ use crate::sorted_rows::{merge_rows, sort_and_add_up};
 
 /// The values a profile can keep apart per dimension; later ones are counted as [`MORE`].
 const MAX_VALUES: usize = (1 << 28) - 1;
-/// What values past [`MAX_VALUES`] are counted under.
+/// What values past the first `MAX_VALUES` of a dimension are counted under.
 pub const MORE: &str = "(more values)";
 /// The rows of one chunk (16 MB; fewer in tests, so that they fill several).
 const CHUNK_ROWS: usize = if cfg!(test) { 1 << 16 } else { 1 << 20 };

@@ -4,9 +4,9 @@
 //! codes, then dimension, most clicks first, then value; and each partner's top values per
 //! window for its pages. The rows are taken key by key in the order of the partner, link and ad
 //! codes, so the sums are made in one pass, on arrays indexed by profile (a key's, and a
-//! partner's per window), then by value. (Per partner and link
-//! there is no table: on a big program it would hold more rows than all the others together;
-//! the store and the partials keep the clicks of each link, partner and ad.)
+//! partner's per window), then by value. (Per partner and link there is no table: on a big
+//! program it would hold more rows than all the others together; the store and the partials
+//! keep the clicks of each link, partner and ad.)
 
 use std::cmp::Reverse;
 
@@ -20,7 +20,7 @@ use super::{Breakdowns, Dim};
 use crate::days::{Day, window_start};
 use crate::sink::Slices;
 
-/// The tables of one report, their rows kept as ids (see [`Named`]).
+/// The tables of one report, their rows kept as ids (named a slice at a time as they are written).
 pub struct BreakdownTables<'a> {
     /// `(table name, table)` in the order they are written.
     pub tables: Vec<(&'static str, Box<dyn Slices + Send + Sync + 'a>)>,
