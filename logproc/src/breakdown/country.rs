@@ -86,6 +86,11 @@ const MIXED: u8 = u8::MAX;
 /// What [`V4Index`] holds for a /16 with a block of /24s: this plus the block's number.
 const BLOCK: u16 = 1 << 15;
 
+/// What [`V4Index`] holds for a /16 whose addresses are all searched for among its records
+/// (past the codes a byte or the blocks a `u16` can number: never with today's data). As a
+/// block's number it is past every block.
+const SEARCH: u16 = u16::MAX;
+
 /// A lookup of an IPv4 address in two steps instead of a search among records scattered over
 /// the table (every click from an address the log does not place is looked up): per /16 the
 /// code when one record's code holds all of it (most /16s), else a block of its 256 /24s, each
@@ -134,14 +139,14 @@ impl V4Index {
             let holder = next.checked_sub(1).map_or(UNPLACED, |h| code_at(IPV4, 4, h));
             if (next..end).all(|i| code_at(IPV4, 4, i) == holder) {
                 // Past the codes a byte can number (never, with today's few hundred): searched.
-                let whole = index.code_index(holder).map_or(u16::MAX, u16::from);
+                let whole = index.code_index(holder).map_or(SEARCH, u16::from);
                 index.whole.push(whole);
                 continue;
             }
             // (Past the blocks a `u16` can number, never with today's nine thousand: no block,
             // and every address of the /16 is searched.)
-            let Some(number) = u16::try_from(index.blocks.len() / 256).ok().filter(|&b| b < !BLOCK) else {
-                index.whole.push(u16::MAX);
+            let Some(number) = u16::try_from(index.blocks.len() / 256).ok().filter(|&b| b < SEARCH - BLOCK) else {
+                index.whole.push(SEARCH);
                 continue;
             };
             // The parts of the /16 each record holds, as (first address, code), and the /24s
@@ -325,6 +330,11 @@ mod tests {
         name(slot(client))
     }
 
+    /// The slot of the IPv4 address `addr` by a search of the whole table, without the index.
+    fn searched(addr: u32) -> Slot {
+        lookup(IPV4, 4, u128::from(addr), (0, IPV4.len() / 6))
+    }
+
     #[test]
     fn addresses_are_placed_by_their_registry_range() {
         // Ranges as the registries delegate them (APNIC's 1.0.0.0/24 to Australia, 1.0.1.0/24
@@ -431,7 +441,7 @@ mod tests {
             x ^= x >> 17;
             x ^= x << 5;
             let a = Ipv4Addr::from(x);
-            assert_eq!(lookup_v4(x), lookup(IPV4, 4, u128::from(x), (0, IPV4.len() / 6)), "{a}");
+            assert_eq!(lookup_v4(x), searched(x), "{a}");
             let whole = IPV4_INDEX.whole[(x >> 16) as usize];
             let block = usize::from(whole.saturating_sub(BLOCK)) * 256 + ((x >> 8) & 0xff) as usize;
             let way = match IPV4_INDEX.blocks.get(block) {
@@ -447,7 +457,7 @@ mod tests {
         assert!(ways[1] > 1_000 && ways[2] > 10, "{ways:?}");
         for edge in [0, 0xffff_ffff, 0x0100_0000, 0x0100_00ff, 0x0100_0100] {
             let a = Ipv4Addr::from(edge);
-            assert_eq!(lookup_v4(edge), lookup(IPV4, 4, u128::from(edge), (0, IPV4.len() / 6)), "{a}");
+            assert_eq!(lookup_v4(edge), searched(edge), "{a}");
         }
         // Every record starting in a /16 or /24 the index gives one code has that code.
         for i in 0..IPV4.len() / 6 {
@@ -459,7 +469,7 @@ mod tests {
             if whole >= BLOCK {
                 for sub in 0..256 {
                     for addr in [(prefix << 16) | (sub << 8), (prefix << 16) | (sub << 8) | 0xff] {
-                        assert_eq!(lookup_v4(addr), lookup(IPV4, 4, u128::from(addr), (0, IPV4.len() / 6)));
+                        assert_eq!(lookup_v4(addr), searched(addr));
                     }
                 }
             }
